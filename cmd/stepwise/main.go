@@ -1,0 +1,153 @@
+// Command stepwise is an HTTP/1.0 server you can watch while it works.
+//
+// One goroutine serves every client with select(2). Each system call it
+// makes and each stage of each request it parses is printed, as it
+// happens, on standard error: system calls as strace prints them, HTTP as
+// curl -v does (> what the client sent, < what the server answers, * why).
+//
+// Usage:
+//
+//	stepwise [flags]
+//
+// The flags are:
+//
+//	-addr host:port
+//		address to listen on (default 127.0.0.1:8080). Port 0 lets the
+//		kernel choose; the real address is printed either way.
+//	-root DIR
+//		directory to serve (default: the built-in demo site)
+//	-trace all|none
+//		what to trace (default all); none serves silently
+//	-color auto|always|never
+//		colour the trace (default auto: only on a terminal, never when
+//		NO_COLOR is set)
+//	-s N
+//		show at most N bytes of each byte string in the trace (default 32)
+//
+// Example session. In one terminal:
+//
+//	$ go run ./cmd/stepwise
+//	stepwise: serving the built-in demo site on http://127.0.0.1:8080/
+//
+// In another:
+//
+//	$ printf 'GET /hello.txt HTTP/1.0\r\n\r\n' | nc 127.0.0.1 8080
+//
+// and the first terminal shows, among the rest:
+//
+//	accept4(3, {sa_family=AF_INET, sin_port=htons(51234), sin_addr=inet_addr("127.0.0.1")}, [112 => 16], SOCK_CLOEXEC|SOCK_NONBLOCK) = 5 /* c1 */
+//	read(5, "GET /hello.txt HTTP/1.0\r\n\r\n", 16384) = 27 /* c1 */
+//	c1 > GET /hello.txt HTTP/1.0
+//	c1 < HTTP/1.0 200 OK
+//
+// Exit status: 1 if the server cannot start (an address in use, say), 2
+// for a bad flag.
+package main
+
+import (
+	"embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"stepwise/multiplex"
+	"stepwise/trace"
+)
+
+//go:embed site
+var site embed.FS
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "stepwise:", err)
+		os.Exit(exitCode(err))
+	}
+}
+
+// usageError is a mistake on the command line: exit status 2.
+type usageError struct{ error }
+
+func exitCode(err error) int {
+	if errors.As(err, new(usageError)) {
+		return 2
+	}
+	return 1
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	flags := flag.NewFlagSet("stepwise", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	addr := flags.String("addr", "127.0.0.1:8080", "`host:port` to listen on; port 0 lets the kernel choose")
+	root := flags.String("root", "", "`directory` to serve (default: the built-in demo site)")
+	traceMode := flags.String("trace", "all", "what to trace: `all` or none")
+	colorMode := flags.String("color", "auto", "colour the trace: `auto`, always or never")
+	strSize := flags.Int("s", 32, "show at most `N` bytes of each byte string in the trace")
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError{err}
+	}
+	if flags.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q (serve a directory with -root DIR)", flags.Arg(0))}
+	}
+
+	var t *trace.Tracer
+	switch *traceMode {
+	case "all":
+		useColor, err := wantColor(*colorMode, os.Stderr)
+		if err != nil {
+			return usageError{err}
+		}
+		t = trace.New(stderr, trace.Options{Color: useColor, StrSize: *strSize})
+	case "none":
+	default:
+		return usageError{fmt.Errorf("-trace %q: want all or none", *traceMode)}
+	}
+
+	fsys, what, err := openSite(*root, t)
+	if err != nil {
+		return err
+	}
+	srv, err := multiplex.Listen(multiplex.Config{Addr: *addr, FS: fsys, Trace: t})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "stepwise: serving %s on http://%s/\n", what, srv.Addr())
+	return srv.Serve()
+}
+
+// openSite returns the files to serve and how to describe them.
+func openSite(root string, t *trace.Tracer) (fs.FS, string, error) {
+	if root == "" {
+		sub, err := fs.Sub(site, "site")
+		return sub, "the built-in demo site", err
+	}
+	dir, err := multiplex.OpenRoot(root, t)
+	if err != nil {
+		return nil, "", err
+	}
+	return dir, root, nil
+}
+
+// wantColor decides whether the trace written to f is coloured: never
+// when NO_COLOR is set (no-color.org) unless asked for always, and in auto
+// mode only when f is a terminal.
+func wantColor(mode string, f *os.File) (bool, error) {
+	switch mode {
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	case "auto":
+		if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+			return false, nil
+		}
+		fi, err := f.Stat()
+		return err == nil && fi.Mode()&os.ModeCharDevice != 0, nil
+	}
+	return false, fmt.Errorf("-color %q: want auto, always or never", mode)
+}

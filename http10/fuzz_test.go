@@ -1,0 +1,125 @@
+package http10
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+// curlGet is the head curl sends for `curl http://localhost:8080/`.
+const curlGet = "GET /index.html HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n"
+
+// fuzzLimits are small, so that the fuzzer reaches every limit.
+var fuzzLimits = Limits{RequestLine: 64, Head: 256, Headers: 8, Body: 64}
+
+func FuzzParseRequest(f *testing.F) {
+	for _, tc := range goodRequests {
+		f.Add([]byte(tc.in))
+	}
+	for _, tc := range badRequests {
+		f.Add([]byte(tc.in))
+	}
+	f.Add([]byte(curlGet))
+	fsys := fstest.MapFS{
+		"index.html":   {Data: []byte("<p>hi</p>"), ModTime: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)},
+		"a/b.txt":      {Data: []byte("b")},
+		"empty":        {Mode: fs.ModeDir},
+		"a/index.html": {Data: []byte("a")},
+	}
+	now := time.Date(2024, 3, 10, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, buf []byte) {
+		for _, lim := range []Limits{{}, fuzzLimits} {
+			req, n, err := ParseRequest(buf, lim)
+			if n < 0 || n > len(buf) || (n > 0) != (req != nil) || req != nil && err != nil {
+				t.Fatalf("ParseRequest(%q) = %v, %d, %v; want 0 <= n <= len, n > 0 iff req != nil", buf, req, n, err)
+			}
+			var pe *ProtocolError
+			if err != nil {
+				if !errors.As(err, &pe) {
+					t.Fatalf("ParseRequest(%q) error %T; want *ProtocolError", buf, err)
+				}
+				switch pe.Status {
+				case 400, 413, 414, 431, 501, 505:
+				default:
+					t.Fatalf("ParseRequest(%q) status %d; want 400, 413, 414, 431, 501 or 505", buf, pe.Status)
+				}
+				if pe.Offset < 0 || pe.Offset > len(buf) || !goodMsg(pe.Msg) {
+					t.Fatalf("ParseRequest(%q) = %#v; want offset in [0, %d], lowercase message", buf, pe, len(buf))
+				}
+			}
+			if req != nil {
+				if !strings.HasPrefix(req.Path, "/") || strings.Contains(req.Path, "/../") || strings.HasSuffix(req.Path, "/..") ||
+					strings.ContainsAny(req.Path, "\\\x00") || int64(len(req.Body)) > lim.WithDefaults().Body {
+					t.Fatalf("ParseRequest(%q) = %+v; path or body not sound", buf, req)
+				}
+				if req.Simple() != (req.Major == 0 && req.Minor == 9 && req.Proto == "") {
+					t.Fatalf("ParseRequest(%q) = %+v; Simple() disagrees with the version", buf, req)
+				}
+			}
+			// Incremental agreement: every prefix needs more, or says what the whole says.
+			for i := 0; i < len(buf); i = nextPrefix(i, len(buf)) {
+				preq, pn, perr := ParseRequest(buf[:i], lim)
+				switch {
+				case preq == nil && pn == 0 && perr == nil:
+					if req != nil && i >= n {
+						t.Fatalf("ParseRequest(%q) needs more, but the request ends at %d", buf[:i], n)
+					}
+				case perr != nil:
+					if !reflect.DeepEqual(perr, err) {
+						t.Fatalf("ParseRequest(%q) = %#v; the whole %q gives %#v", buf[:i], perr, buf, err)
+					}
+				default:
+					if pn != n || !sameRequest(preq, req) {
+						t.Fatalf("ParseRequest(%q) = %+v, %d; the whole %q gives %+v, %d, %v", buf[:i], preq, pn, buf, req, n, err)
+					}
+				}
+			}
+			// Whatever the parser says, the server has an answer.
+			var r *Response
+			switch {
+			case req != nil:
+				r = Respond(fsys, req, now)
+				if r.Simple != req.Simple() {
+					t.Fatalf("Respond(%+v).Simple = %v", req, r.Simple)
+				}
+			case err != nil:
+				r = Refuse(err, false, now)
+			default:
+				continue
+			}
+			out := r.Append(nil)
+			if !r.Simple && !bytes.HasPrefix(out, []byte("HTTP/1.0 ")) || r.Simple && !bytes.Equal(out, r.Body) {
+				t.Fatalf("Append = %q; want a status line or the bare body", out)
+			}
+		}
+	})
+}
+
+// nextPrefix returns the length of the next prefix of an n-byte input to
+// check after i. Inputs up to 1 KiB get every prefix; longer ones every
+// prefix in their first 512 and last 256 bytes and 64 more in between, since
+// checking all prefixes costs time quadratic in the input, and the fuzzer
+// minimises each new input by running it many times.
+func nextPrefix(i, n int) int {
+	const head, tail = 512, 256
+	if n <= 1<<10 || i < head || i >= n-tail {
+		return i + 1
+	}
+	return min(i+max(1, (n-head-tail)/64), n-tail)
+}
+
+func BenchmarkParseRequest(b *testing.B) {
+	buf := []byte(curlGet)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if req, _, err := ParseRequest(buf, Limits{}); req == nil || err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,339 @@
+package http10
+
+import (
+	"errors"
+	"html"
+	"io"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// echoPath is the one path that answers POST: it sends the body back.
+const echoPath = "/echo"
+
+// Respond answers a parsed request from the files in fsys. now is the
+// origination time of the response: it fills the Date header, caps
+// Last-Modified (RFC 1945, 10.10) and is what If-Modified-Since dates are
+// compared against (10.9).
+//
+// GET and HEAD serve the file at req.Path, or a directory's index.html; POST
+// /echo sends the request body back; anything else gets the 4xx or 5xx that
+// says why, with a short HTML page. Every response carries Date, Server,
+// Content-Type and Content-Length, except a 304, which has no body. A HEAD
+// response has the headers of the GET response and no body (8.2); an
+// HTTP/0.9 request gets a Simple-Response, the body alone (5).
+func Respond(fsys fs.FS, req *Request, now time.Time) *Response {
+	if req == nil {
+		return errorResponse(StatusInternalServerError, "no request to answer", "", nil, now)
+	}
+	switch req.Method {
+	case "GET", "HEAD":
+		if req.Path == echoPath {
+			// The message must not name the method: HEAD gets GET's headers, Content-Length included.
+			r := errorResponse(StatusMethodNotAllowed, echoPath+" takes only POST", "", req, now)
+			r.Header = insertField(r.Header, Field{"Allow", "POST"}) // RFC 9110, 15.5.6
+			return r
+		}
+		return serveFile(fsys, req, now)
+	case "POST":
+		if req.Path != echoPath {
+			r := errorResponse(StatusMethodNotAllowed, "method POST is not allowed for "+strconv.Quote(req.Path)+"; only "+echoPath+" takes it", "", req, now)
+			r.Header = insertField(r.Header, Field{"Allow", "GET, HEAD"})
+			return r
+		}
+		ctype := req.Get("Content-Type")
+		if ctype == "" {
+			ctype = octetStream // RFC 1945, 7.2.1
+		}
+		r := newResponse(StatusOK, req, now, 0)
+		r.Body = req.Body
+		r.Note = "echo " + strconv.Itoa(len(req.Body)) + " bytes"
+		return r.withEntity(ctype, int64(len(req.Body)))
+	}
+	// ParseRequest never makes such a Request; a hand-made one gets 501 (RFC 1945, 5.1.1).
+	return errorResponse(StatusNotImplemented, "method "+strconv.Quote(req.Method)+" is not implemented", "", req, now)
+}
+
+// Refuse builds the response for a request ParseRequest refused: the status
+// and explanation come from a *ProtocolError; any other error gives 500.
+// simple says the request was HTTP/0.9 and is answered with the body only;
+// pass false when unknown.
+func Refuse(err error, simple bool, now time.Time) *Response {
+	var req *Request
+	if simple {
+		req = &Request{Method: "GET"} // Proto "" makes it Simple
+	}
+	var pe *ProtocolError
+	if !errors.As(err, &pe) {
+		note := "no error"
+		if err != nil {
+			note = err.Error()
+		}
+		return errorResponse(StatusInternalServerError, "the server could not read this request", note, req, now)
+	}
+	note := pe.Msg
+	if pe.Section != "" {
+		note += " (RFC 1945, " + pe.Section + ")"
+	}
+	return errorResponse(pe.Status, pe.Msg, note, req, now)
+}
+
+// serveFile answers GET or HEAD of req.Path from fsys.
+func serveFile(fsys fs.FS, req *Request, now time.Time) *Response {
+	if fsys == nil {
+		return errorResponse(StatusInternalServerError, "the server has no files to serve", "no file system", req, now)
+	}
+	// The fs.FS name: no leading slash, no trailing slash, "." for the root.
+	wantDir := strings.HasSuffix(req.Path, "/")
+	name := strings.TrimSuffix(strings.TrimPrefix(req.Path, "/"), "/")
+	if name == "" {
+		name = "."
+	}
+	if !fs.ValidPath(name) { // e.g. bytes that are not UTF-8
+		return errorResponse(StatusNotFound, "no file "+strconv.Quote(req.Path)+" here", "invalid fs path "+strconv.Quote(name), req, now)
+	}
+	f, fi, err := open(fsys, name)
+	if err != nil {
+		return openError(req, req.Path, err, now)
+	}
+	defer f.Close()
+	served := req.Path
+	switch {
+	case fi.IsDir() && !wantDir:
+		return redirectToDir(req, now)
+	case fi.IsDir():
+		served = req.Path + "index.html"
+		f, fi, err = open(fsys, path.Join(name, "index.html"))
+		if errors.Is(err, fs.ErrNotExist) || err == nil && fi.IsDir() {
+			if err == nil {
+				f.Close()
+			}
+			return errorResponse(StatusForbidden, "directory has no index.html", "directory "+strconv.Quote(req.Path)+" has no index.html", req, now)
+		}
+		if err != nil {
+			return openError(req, served, err, now)
+		}
+		defer f.Close()
+	case wantDir:
+		return errorResponse(StatusNotFound, "no directory "+strconv.Quote(req.Path)+" here", strconv.Quote(served)+" is a file, not a directory", req, now)
+	}
+	if !fi.Mode().IsRegular() {
+		// A device or a named pipe could block this one-threaded server forever.
+		return errorResponse(StatusForbidden, strconv.Quote(served)+" is not a regular file", "", req, now)
+	}
+
+	ctype := contentType(served)
+	modified, known := lastModified(fi, now)
+	if ims := req.Get("If-Modified-Since"); ims != "" && known && req.Method == "GET" {
+		// RFC 1945, 10.9: a conditional GET. The date is ignored if invalid or
+		// later than now; HEAD ignores it altogether (8.2).
+		if t, ok := parseDate(ims, now); ok && !t.After(now) && !modified.After(t) {
+			r := newResponse(StatusNotModified, req, now, 1)
+			r.Header = append(r.Header, Field{"Last-Modified", formatDate(modified)})
+			r.NoBody = true
+			r.Note = "not modified since " + formatDate(t) + ": " + fileNote(served, fi.Size(), ctype)
+			return r
+		}
+	}
+	r := newResponse(StatusOK, req, now, 1)
+	if known {
+		r.Header = append(r.Header, Field{"Last-Modified", formatDate(modified)})
+	}
+	size := fi.Size()
+	if req.Method == "GET" {
+		if r.Body, err = readAll(f, size); err != nil {
+			return errorResponse(StatusInternalServerError, "the server could not read "+strconv.Quote(served), "read "+strconv.Quote(served)+": "+err.Error(), req, now)
+		}
+		size = int64(len(r.Body))
+	}
+	r.Note = fileNote(served, size, ctype)
+	return r.withEntity(ctype, size)
+}
+
+// fileNote says which file a response carries: `file "/a.txt" (3 bytes, text/plain)`.
+func fileNote(p string, size int64, ctype string) string {
+	b := make([]byte, 0, 32+len(p)+len(ctype))
+	b = append(b, "file "...)
+	b = strconv.AppendQuote(b, p)
+	b = append(b, " ("...)
+	b = strconv.AppendInt(b, size, 10)
+	b = append(b, " bytes, "...)
+	b = append(b, mediaType(ctype)...)
+	b = append(b, ')')
+	return string(b)
+}
+
+// open opens name in fsys and stats it.
+func open(fsys fs.FS, name string) (fs.File, fs.FileInfo, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, statError{err}
+	}
+	return f, fi, nil
+}
+
+// A statError is the failure to stat a file that did open: the server's
+// fault, not the request's.
+type statError struct{ err error }
+
+func (e statError) Error() string { return "stat: " + e.err.Error() }
+
+// openError answers a failure to open or stat the file for p: 403 if the
+// file system says permission denied, 500 if an open file cannot be
+// stat'ed, else 404. Other open errors are taken as "no such file": the
+// commonest is a path through a regular file ("/a.txt/b", ENOTDIR), and a
+// pure package cannot tell errnos apart.
+func openError(req *Request, p string, err error, now time.Time) *Response {
+	var se statError
+	if errors.As(err, &se) {
+		return errorResponse(StatusInternalServerError, "the server could not read "+strconv.Quote(p), se.Error(), req, now)
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return errorResponse(StatusForbidden, "no permission to read "+strconv.Quote(p), err.Error(), req, now)
+	}
+	note := "no such file " + strconv.Quote(p)
+	if !errors.Is(err, fs.ErrNotExist) {
+		note += ": " + err.Error()
+	}
+	return errorResponse(StatusNotFound, "no file "+strconv.Quote(p)+" here", note, req, now)
+}
+
+// redirectToDir answers a request for a directory without its final slash
+// with 301 and the path with the slash, so that relative links in the
+// index resolve inside the directory. The Location is relative (RFC 9110,
+// 10.2.2); RFC 1945, 10.11 asked for an absoluteURI, but the server cannot
+// know the name the client reached it by, and clients resolve relative ones.
+func redirectToDir(req *Request, now time.Time) *Response {
+	loc := appendEscapedPath(nil, req.Path)
+	loc = append(loc, '/')
+	if q := strings.IndexByte(req.Target, '?'); q >= 0 {
+		loc = append(loc, req.Target[q:]...)
+	}
+	where := string(loc)
+	r := newResponse(StatusMovedPermanently, req, now, 3)
+	r.Header = append(r.Header, Field{"Location", where})
+	r.Body = appendPage(nil, StatusMovedPermanently, `moved to <a href="`+html.EscapeString(where)+`">`+html.EscapeString(where)+`</a>`)
+	r.Note = "directory: redirect " + strconv.Quote(req.Path) + " to " + strconv.Quote(where)
+	return r.withEntity(htmlType, int64(len(r.Body)))
+}
+
+// appendEscapedPath appends p percent-encoded where a path may not hold the
+// byte as it is (RFC 3986, 3.3).
+func appendEscapedPath(b []byte, p string) []byte {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			strings.IndexByte("/-._~!$&'()*+,;=:@", c) >= 0:
+			b = append(b, c)
+		default:
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		}
+	}
+	return b
+}
+
+// lastModified returns the file's modification time to the second, capped at
+// now (RFC 1945, 10.10), and false if the file system does not know it
+// (embed.FS reports the zero time).
+func lastModified(fi fs.FileInfo, now time.Time) (time.Time, bool) {
+	t := fi.ModTime()
+	if t.IsZero() {
+		return t, false
+	}
+	t = t.Truncate(time.Second)
+	if now = now.Truncate(time.Second); t.After(now) {
+		t = now
+	}
+	return t, true
+}
+
+// readAll reads f to its end, in the manner of os.ReadFile: one allocation
+// when size is right.
+func readAll(f fs.File, size int64) ([]byte, error) {
+	n := 512
+	if size > 0 && size < 1<<40 {
+		n = int(size) + 1 // one more, so that EOF needs no growth
+	}
+	b := make([]byte, 0, n)
+	for {
+		m, err := f.Read(b[len(b):cap(b)])
+		b = b[:len(b)+m]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
+}
+
+// htmlType is the type of the pages the server writes itself.
+const htmlType = "text/html; charset=utf-8"
+
+// newResponse starts a response to req with the headers every response has:
+// Date (RFC 1945, 10.6) and Server (10.14). extra is room for more fields.
+func newResponse(status int, req *Request, now time.Time, extra int) *Response {
+	r := &Response{Status: status, Header: make([]Field, 0, 4+extra)}
+	r.Header = append(r.Header, Field{"Date", formatDate(now)}, Field{"Server", ServerName})
+	if req != nil {
+		r.Simple = req.Simple()
+		r.NoBody = req.Method == "HEAD" // RFC 1945, 8.2
+	}
+	return r
+}
+
+// withEntity adds Content-Type and Content-Length (RFC 1945, 10.5 and 10.4;
+// for HEAD, those of the GET response) and returns r.
+func (r *Response) withEntity(ctype string, length int64) *Response {
+	r.Header = append(r.Header, Field{"Content-Type", ctype}, Field{"Content-Length", strconv.FormatInt(length, 10)})
+	return r
+}
+
+// insertField adds f before the Content-Type and Content-Length fields that
+// end h.
+func insertField(h []Field, f Field) []Field {
+	h = append(h, Field{})
+	i := len(h) - 3
+	copy(h[i+1:], h[i:])
+	h[i] = f
+	return h
+}
+
+// errorResponse builds a 4xx or 5xx response to req (nil if unknown) whose
+// body is a short HTML page saying msg (RFC 1945, 9.4 and 9.5: the entity
+// explains the error). note, for the trace, is msg if empty.
+func errorResponse(status int, msg, note string, req *Request, now time.Time) *Response {
+	r := newResponse(status, req, now, 1)
+	r.Body = appendPage(nil, status, html.EscapeString(msg))
+	if note == "" {
+		note = msg
+	}
+	r.Note = note
+	return r.withEntity(htmlType, int64(len(r.Body)))
+}
+
+// appendPage appends a small HTML page for status whose paragraph is the
+// HTML fragment p.
+func appendPage(b []byte, status int, p string) []byte {
+	title := strconv.Itoa(status) + " " + StatusText(status)
+	b = append(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>"...)
+	b = append(b, title...)
+	b = append(b, "</title></head>\n<body><h1>"...)
+	b = append(b, title...)
+	b = append(b, "</h1>\n<p>"...)
+	b = append(b, p...)
+	return append(b, "</p></body></html>\n"...)
+}

@@ -1,0 +1,386 @@
+package http10
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+// testNow is the origination time of every response in these tests.
+var testNow = time.Date(2024, time.March, 10, 12, 0, 0, 0, time.UTC)
+
+const testDate = "Sun, 10 Mar 2024 12:00:00 GMT"
+
+func testFS() fstest.MapFS {
+	return fstest.MapFS{
+		"index.html":      {Data: []byte("<h1>home</h1>\n"), ModTime: time.Date(2024, 3, 1, 8, 30, 15, 700e6, time.UTC)},
+		"hello.txt":       {Data: []byte("hello\n"), ModTime: time.Date(1994, 11, 6, 8, 49, 37, 0, time.UTC)},
+		"future.css":      {Data: []byte("p{}"), ModTime: testNow.Add(time.Hour)},
+		"embedded.js":     {Data: []byte("1")},
+		"noext":           {Data: []byte{0, 1}, ModTime: testNow},
+		"img/logo.PNG":    {Data: []byte("png"), ModTime: testNow},
+		"docs/index.html": {Data: []byte("docs"), ModTime: testNow},
+		"docs/a b.md":     {Data: []byte("# a"), ModTime: testNow},
+		"my dir/x":        {Data: []byte("x"), ModTime: testNow},
+		"empty":           {Mode: fs.ModeDir},
+		"odd/index.html":  {Mode: fs.ModeDir},
+		"dev":             {Mode: fs.ModeDevice},
+		"fifo":            {Mode: fs.ModeNamedPipe},
+	}
+}
+
+// mustParse parses in, which must be a complete request.
+func mustParse(t testing.TB, in string) *Request {
+	t.Helper()
+	req, n, err := ParseRequest([]byte(in), Limits{})
+	if req == nil || n == 0 || err != nil {
+		t.Fatalf("ParseRequest(%q) = %v, %d, %v; want a request", in, req, n, err)
+	}
+	return req
+}
+
+// header returns the value of the field name in r, and whether it is there.
+func header(r *Response, name string) (string, bool) {
+	for _, f := range r.Header {
+		if f.Name == name {
+			return f.Value, true
+		}
+	}
+	return "", false
+}
+
+// names returns the names of r's fields, in order, joined with spaces.
+func names(r *Response) string {
+	var s []string
+	for _, f := range r.Header {
+		s = append(s, f.Name)
+	}
+	return strings.Join(s, " ")
+}
+
+// checkCommon checks what every response from Respond or Refuse must have.
+func checkCommon(t *testing.T, what string, r *Response) {
+	t.Helper()
+	if d, _ := header(r, "Date"); d != testDate {
+		t.Errorf("%s: Date = %q; want %q", what, d, testDate)
+	}
+	if s, _ := header(r, "Server"); s != ServerName {
+		t.Errorf("%s: Server = %q; want %q", what, s, ServerName)
+	}
+	if r.Note == "" {
+		t.Errorf("%s: empty Note", what)
+	}
+	if r.Status == StatusNotModified {
+		if _, ok := header(r, "Content-Length"); ok || !r.NoBody {
+			t.Errorf("%s: 304 with fields %s, NoBody %v; want no Content-Length and no body", what, names(r), r.NoBody)
+		}
+		return
+	}
+	if _, ok := header(r, "Content-Type"); !ok {
+		t.Errorf("%s: no Content-Type in %s", what, names(r))
+	}
+	if cl, _ := header(r, "Content-Length"); r.Body != nil && cl != fmt.Sprint(len(r.Body)) {
+		t.Errorf("%s: Content-Length = %q; want %d", what, cl, len(r.Body))
+	}
+	if r.Status >= 400 {
+		title := fmt.Sprintf("%d %s", r.Status, StatusText(r.Status))
+		page := string(r.Body)
+		if ct, _ := header(r, "Content-Type"); ct != "text/html; charset=utf-8" ||
+			!strings.Contains(page, "<title>"+title+"</title>") || !strings.Contains(page, "<h1>"+title+"</h1>") || !strings.Contains(page, "<p>") {
+			t.Errorf("%s: error page %q (%s); want an HTML page titled %q", what, page, ct, title)
+		}
+	}
+}
+
+func TestRespond(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       string
+		status   int
+		ctype    string // "" to skip
+		body     string // "-" to skip
+		noBody   bool
+		fields   string // field names in order, "" to skip
+		lastMod  string // "" to skip
+		location string
+		allow    string
+	}{
+		{name: "file", in: "GET /hello.txt HTTP/1.0\r\n\r\n", status: 200, ctype: "text/plain; charset=utf-8", body: "hello\n",
+			fields: "Date Server Last-Modified Content-Type Content-Length", lastMod: "Sun, 06 Nov 1994 08:49:37 GMT"},
+		{name: "root serves index.html", in: "GET / HTTP/1.0\r\n\r\n", status: 200, ctype: "text/html; charset=utf-8", body: "<h1>home</h1>\n",
+			lastMod: "Fri, 01 Mar 2024 08:30:15 GMT"},
+		{name: "index.html by name", in: "GET /index.html HTTP/1.1\r\n\r\n", status: 200, body: "<h1>home</h1>\n"},
+		{name: "decoded name", in: "GET /docs/a%20b.md HTTP/1.0\r\n\r\n", status: 200, ctype: "text/markdown; charset=utf-8", body: "# a"},
+		{name: "upper-case extension", in: "GET /img/logo.PNG HTTP/1.0\r\n\r\n", status: 200, ctype: "image/png", body: "png"},
+		{name: "unknown extension", in: "GET /noext HTTP/1.0\r\n\r\n", status: 200, ctype: "application/octet-stream", body: "\x00\x01"},
+		{name: "last-modified clamped to now", in: "GET /future.css HTTP/1.0\r\n\r\n", status: 200, ctype: "text/css; charset=utf-8", lastMod: testDate, body: "p{}"},
+		{name: "no modification time", in: "GET /embedded.js HTTP/1.0\r\n\r\n", status: 200, ctype: "text/javascript; charset=utf-8", body: "1",
+			fields: "Date Server Content-Type Content-Length"},
+		{name: "head", in: "HEAD /hello.txt HTTP/1.0\r\n\r\n", status: 200, ctype: "text/plain; charset=utf-8", body: "", noBody: true,
+			fields: "Date Server Last-Modified Content-Type Content-Length", lastMod: "Sun, 06 Nov 1994 08:49:37 GMT"},
+		{name: "directory without slash", in: "GET /docs HTTP/1.0\r\n\r\n", status: 301, ctype: "text/html; charset=utf-8", body: "-", location: "/docs/",
+			fields: "Date Server Location Content-Type Content-Length"},
+		{name: "directory redirect keeps query", in: "GET /docs?a=1 HTTP/1.0\r\n\r\n", status: 301, body: "-", location: "/docs/?a=1"},
+		{name: "directory redirect escapes", in: "GET /my%20dir HTTP/1.0\r\n\r\n", status: 301, body: "-", location: "/my%20dir/"},
+		{name: "directory with slash", in: "GET /docs/ HTTP/1.0\r\n\r\n", status: 200, ctype: "text/html; charset=utf-8", body: "docs"},
+		{name: "directory without index", in: "GET /empty/ HTTP/1.0\r\n\r\n", status: 403, body: "-"},
+		{name: "index.html is a directory", in: "GET /odd/ HTTP/1.0\r\n\r\n", status: 403, body: "-"},
+		{name: "no index, head", in: "HEAD /my%20dir/ HTTP/1.0\r\n\r\n", status: 403, body: "-", noBody: true},
+		{name: "device", in: "GET /dev HTTP/1.0\r\n\r\n", status: 403, body: "-"},
+		{name: "named pipe", in: "GET /fifo HTTP/1.0\r\n\r\n", status: 403, body: "-"},
+		{name: "missing", in: "GET /nope.html HTTP/1.0\r\n\r\n", status: 404, body: "-"},
+		{name: "file with slash", in: "GET /hello.txt/ HTTP/1.0\r\n\r\n", status: 404, body: "-"},
+		{name: "through a file", in: "GET /hello.txt/x HTTP/1.0\r\n\r\n", status: 404, body: "-"},
+		{name: "not utf-8", in: "GET /%ff HTTP/1.0\r\n\r\n", status: 404, body: "-"},
+		{name: "echo", in: "POST /echo HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{\"a\":1}", status: 200,
+			ctype: "application/json", body: `{"a":1}`, fields: "Date Server Content-Type Content-Length"},
+		{name: "echo without type", in: "POST /echo HTTP/1.0\r\nContent-Length: 2\r\n\r\nhi", status: 200, ctype: "application/octet-stream", body: "hi"},
+		{name: "echo empty", in: "POST /echo HTTP/1.0\r\nContent-Length: 0\r\n\r\n", status: 200, body: ""},
+		{name: "get echo", in: "GET /echo HTTP/1.0\r\n\r\n", status: 405, body: "-", allow: "POST", fields: "Date Server Allow Content-Type Content-Length"},
+		{name: "head echo", in: "HEAD /echo HTTP/1.0\r\n\r\n", status: 405, noBody: true, body: "-", allow: "POST"},
+		{name: "post elsewhere", in: "POST /hello.txt HTTP/1.0\r\nContent-Length: 0\r\n\r\n", status: 405, body: "-", allow: "GET, HEAD"},
+		// If-Modified-Since (RFC 1945, 10.9 and 8.2).
+		{name: "ims rfc1123 equal", in: "GET /hello.txt HTTP/1.0\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n", status: 304, noBody: true,
+			fields: "Date Server Last-Modified", lastMod: "Sun, 06 Nov 1994 08:49:37 GMT"},
+		{name: "ims rfc850", in: "GET /hello.txt HTTP/1.0\r\nIf-Modified-Since: Sunday, 06-Nov-94 08:49:37 GMT\r\n\r\n", status: 304, noBody: true},
+		{name: "ims asctime", in: "GET /hello.txt HTTP/1.0\r\nIf-Modified-Since: Sun Nov  6 08:49:37 1994\r\n\r\n", status: 304, noBody: true},
+		{name: "ims later", in: "GET /hello.txt HTTP/1.0\r\nIf-Modified-Since: Mon, 01 Jan 2024 00:00:00 GMT\r\n\r\n", status: 304, noBody: true},
+		{name: "ims sub-second mod time", in: "GET /index.html HTTP/1.0\r\nIf-Modified-Since: Fri, 01 Mar 2024 08:30:15 GMT\r\n\r\n", status: 304, noBody: true},
+		{name: "ims earlier", in: "GET /hello.txt HTTP/1.0\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n\r\n", status: 200, body: "hello\n"},
+		{name: "ims in the future ignored", in: "GET /hello.txt HTTP/1.0\r\nIf-Modified-Since: Sat, 01 Jan 2050 00:00:00 GMT\r\n\r\n", status: 200, body: "hello\n"},
+		{name: "ims invalid ignored", in: "GET /hello.txt HTTP/1.0\r\nIf-Modified-Since: yesterday\r\n\r\n", status: 200, body: "hello\n"},
+		{name: "ims not GMT ignored", in: "GET /hello.txt HTTP/1.0\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 PST\r\n\r\n", status: 200, body: "hello\n"},
+		{name: "ims ignored on head", in: "HEAD /hello.txt HTTP/1.0\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n", status: 200, noBody: true, body: ""},
+		{name: "ims on clamped file", in: "GET /future.css HTTP/1.0\r\nIf-Modified-Since: " + testDate + "\r\n\r\n", status: 304, noBody: true},
+		{name: "ims without mod time", in: "GET /embedded.js HTTP/1.0\r\nIf-Modified-Since: " + testDate + "\r\n\r\n", status: 200, body: "1"},
+		{name: "ims on a missing file", in: "GET /nope HTTP/1.0\r\nIf-Modified-Since: " + testDate + "\r\n\r\n", status: 404, body: "-"},
+		{name: "ims on a directory index", in: "GET /docs/ HTTP/1.0\r\nIf-Modified-Since: " + testDate + "\r\n\r\n", status: 304, noBody: true},
+		// HTTP/0.9 (RFC 1945, 5).
+		{name: "simple", in: "GET /hello.txt\r\n", status: 200, body: "hello\n"},
+		{name: "simple missing", in: "GET /nope\r\n", status: 404, body: "-"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := mustParse(t, tc.in)
+			r := Respond(testFS(), req, testNow)
+			if r.Status != tc.status || r.NoBody != tc.noBody || r.Simple != req.Simple() {
+				t.Fatalf("Respond(%q) = %d (NoBody %v, Simple %v, %s); want %d (NoBody %v, Simple %v)",
+					tc.in, r.Status, r.NoBody, r.Simple, r.Note, tc.status, tc.noBody, req.Simple())
+			}
+			checkCommon(t, tc.name, r)
+			if ct, _ := header(r, "Content-Type"); tc.ctype != "" && ct != tc.ctype {
+				t.Errorf("Respond(%q): Content-Type = %q; want %q", tc.in, ct, tc.ctype)
+			}
+			if tc.body != "-" && !tc.noBody && string(r.Body) != tc.body {
+				t.Errorf("Respond(%q): body %q; want %q", tc.in, r.Body, tc.body)
+			}
+			if tc.fields != "" && names(r) != tc.fields {
+				t.Errorf("Respond(%q): fields %s; want %s", tc.in, names(r), tc.fields)
+			}
+			if lm, _ := header(r, "Last-Modified"); tc.lastMod != "" && lm != tc.lastMod {
+				t.Errorf("Respond(%q): Last-Modified = %q; want %q", tc.in, lm, tc.lastMod)
+			}
+			if loc, _ := header(r, "Location"); loc != tc.location {
+				t.Errorf("Respond(%q): Location = %q; want %q", tc.in, loc, tc.location)
+			}
+			if allow, _ := header(r, "Allow"); allow != tc.allow {
+				t.Errorf("Respond(%q): Allow = %q; want %q", tc.in, allow, tc.allow)
+			}
+			wire := string(r.Append(nil))
+			switch {
+			case r.Simple && wire != string(r.Body):
+				t.Errorf("Respond(%q).Append = %q; want the body alone", tc.in, wire)
+			case !r.Simple && (r.NoBody || r.Status == 304) && !strings.HasSuffix(wire, "\r\n\r\n"):
+				t.Errorf("Respond(%q).Append = %q; want no body", tc.in, wire)
+			}
+		})
+	}
+}
+
+// TestRespondHeadMatchesGet checks that HEAD has the headers GET has (RFC 1945, 8.2).
+func TestRespondHeadMatchesGet(t *testing.T) {
+	for _, p := range []string{"/", "/hello.txt", "/docs", "/nope", "/empty/", "/echo"} {
+		g := Respond(testFS(), mustParse(t, "GET "+p+" HTTP/1.0\r\n\r\n"), testNow)
+		h := Respond(testFS(), mustParse(t, "HEAD "+p+" HTTP/1.0\r\n\r\n"), testNow)
+		if fmt.Sprint(g.Header) != fmt.Sprint(h.Header) || g.Status != h.Status || !h.NoBody {
+			t.Errorf("HEAD %s = %d %v (NoBody %v); want GET's %d %v with no body", p, h.Status, h.Header, h.NoBody, g.Status, g.Header)
+		}
+	}
+}
+
+// TestRespondErrorPageEscapes checks that the page says what was wrong, HTML-escaped.
+func TestRespondErrorPageEscapes(t *testing.T) {
+	r := Respond(testFS(), mustParse(t, "GET /%3Cscript%3E&x HTTP/1.0\r\n\r\n"), testNow)
+	page := string(r.Body)
+	if r.Status != 404 || strings.Contains(page, "<script>") || !strings.Contains(page, `<p>no file &#34;/&lt;script&gt;&amp;x&#34; here</p>`) {
+		t.Errorf("Respond(GET /<script>&x) = %d %q; want 404 with the path escaped", r.Status, page)
+	}
+	if r.Note != `no such file "/<script>&x"` {
+		t.Errorf("Note = %q", r.Note)
+	}
+}
+
+// failFS fails the way a real file system can: permission denied, other
+// open errors, stat and read errors.
+type failFS struct{}
+
+type failFile struct{ statErr, readErr error }
+
+func (failFS) Open(name string) (fs.File, error) {
+	switch name {
+	case "secret.txt":
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrPermission}
+	case "locked":
+		return failFile{}, nil // a directory whose index.html is locked
+	case "locked/index.html":
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrPermission}
+	case "odd.txt":
+		return nil, &fs.PathError{Op: "open", Path: name, Err: errors.New("not a directory")}
+	case "nostat.txt":
+		return failFile{statErr: errors.New("stat failed")}, nil
+	case "noread.txt":
+		return failFile{readErr: errors.New("input/output error")}, nil
+	}
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+}
+
+func (f failFile) Stat() (fs.FileInfo, error) {
+	if f.statErr != nil {
+		return nil, f.statErr
+	}
+	if f.readErr != nil {
+		return fstest.MapFS{"f": {Data: []byte("abc")}}.Stat("f")
+	}
+	return fstest.MapFS{"d/x": {}}.Stat("d")
+}
+func (f failFile) Read([]byte) (int, error) { return 0, f.readErr }
+func (failFile) Close() error               { return nil }
+
+func TestRespondFSErrors(t *testing.T) {
+	tests := []struct {
+		path   string
+		status int
+	}{
+		{"/secret.txt", 403}, {"/locked/", 403}, {"/odd.txt", 404}, {"/nostat.txt", 500}, {"/noread.txt", 500}, {"/gone", 404},
+	}
+	for _, tc := range tests {
+		r := Respond(failFS{}, mustParse(t, "GET "+tc.path+" HTTP/1.0\r\n\r\n"), testNow)
+		if r.Status != tc.status {
+			t.Errorf("Respond(GET %s) = %d (%s); want %d", tc.path, r.Status, r.Note, tc.status)
+		}
+		checkCommon(t, tc.path, r)
+	}
+}
+
+// TestRespondTraversal checks that no path leaves the tree (RFC 1945, 12.5):
+// the parser refuses "..", and Respond refuses what fs.ValidPath does.
+func TestRespondTraversal(t *testing.T) {
+	for _, in := range []string{"GET /../etc/passwd HTTP/1.0\r\n\r\n", "GET /a/%2e%2e/%2e%2e/etc/passwd HTTP/1.0\r\n\r\n", "GET /..\\..\\x HTTP/1.0\r\n\r\n"} {
+		if _, _, err := ParseRequest([]byte(in), Limits{}); err == nil {
+			t.Errorf("ParseRequest(%q) = nil error; want 400", in)
+		}
+	}
+	mapfs := fstest.MapFS{"a/b": {Data: []byte("b")}}
+	for _, p := range []string{"/../a/b", "/a/../a/b", "//a/b", "/./a/b", "/a//b"} {
+		r := Respond(mapfs, &Request{Method: "GET", Path: p, Proto: "HTTP/1.0", Major: 1}, testNow)
+		if r.Status != 404 {
+			t.Errorf("Respond(hand-made Path %q) = %d; want 404", p, r.Status)
+		}
+	}
+}
+
+func TestRespondOddInputs(t *testing.T) {
+	if r := Respond(testFS(), nil, testNow); r.Status != 500 {
+		t.Errorf("Respond(nil request) = %d; want 500", r.Status)
+	}
+	if r := Respond(nil, mustParse(t, "GET / HTTP/1.0\r\n\r\n"), testNow); r.Status != 500 {
+		t.Errorf("Respond(nil fs) = %d; want 500", r.Status)
+	}
+	if r := Respond(testFS(), &Request{Method: "PUT", Path: "/", Proto: "HTTP/1.0"}, testNow); r.Status != 501 {
+		t.Errorf("Respond(PUT) = %d; want 501", r.Status)
+	}
+}
+
+func TestRefuse(t *testing.T) {
+	pe := &ProtocolError{Status: 400, Msg: `header field name has byte "<"`, Offset: 3, Section: "4.2"}
+	tests := []struct {
+		name   string
+		err    error
+		simple bool
+		status int
+		p      string
+	}{
+		{"protocol error", pe, false, 400, `<p>header field name has byte &#34;&lt;&#34;</p>`},
+		{"wrapped", fmt.Errorf("conn 3: %w", &ProtocolError{Status: 505, Msg: "x"}), false, 505, "<p>x</p>"},
+		{"simple", &ProtocolError{Status: 400, Msg: "path escapes the document root"}, true, 400, "<p>path escapes the document root</p>"},
+		{"other error", errors.New("boom"), false, 500, "<p>the server could not read this request</p>"},
+		{"nil", nil, false, 500, "<p>the server could not read this request</p>"},
+	}
+	for _, tc := range tests {
+		r := Refuse(tc.err, tc.simple, testNow)
+		if r.Status != tc.status || r.Simple != tc.simple || r.NoBody || !strings.Contains(string(r.Body), tc.p) {
+			t.Errorf("Refuse(%v, %v) = %d (Simple %v) %q; want %d (Simple %v) with %q", tc.err, tc.simple, r.Status, r.Simple, r.Body, tc.status, tc.simple, tc.p)
+		}
+		checkCommon(t, tc.name, r)
+	}
+	if r := Refuse(pe, false, testNow); r.Note != `header field name has byte "<" (RFC 1945, 4.2)` {
+		t.Errorf("Refuse(...).Note = %q", r.Note)
+	}
+}
+
+func TestContentType(t *testing.T) {
+	tests := []struct{ name, want string }{
+		{"a.html", "text/html; charset=utf-8"}, {"a.HTM", "text/html; charset=utf-8"}, {"a.css", "text/css; charset=utf-8"},
+		{"a.js", "text/javascript; charset=utf-8"}, {"a.mjs", "text/javascript; charset=utf-8"}, {"a.json", "application/json"},
+		{"a.txt", "text/plain; charset=utf-8"}, {"a.md", "text/markdown; charset=utf-8"}, {"a.csv", "text/csv; charset=utf-8"},
+		{"a.xml", "application/xml"}, {"a.svg", "image/svg+xml"}, {"a.png", "image/png"}, {"a.jpg", "image/jpeg"},
+		{"a.jpeg", "image/jpeg"}, {"a.gif", "image/gif"}, {"a.webp", "image/webp"}, {"a.ico", "image/vnd.microsoft.icon"},
+		{"a.pdf", "application/pdf"}, {"a.wasm", "application/wasm"}, {"a.woff", "font/woff"}, {"a.woff2", "font/woff2"},
+		{"a.mp4", "video/mp4"}, {"a", "application/octet-stream"}, {"a.", "application/octet-stream"},
+		{"a.exe", "application/octet-stream"}, {"a.verylongextension", "application/octet-stream"}, {".html", "text/html; charset=utf-8"},
+		{"dir.d/file", "application/octet-stream"},
+	}
+	for _, tc := range tests {
+		if got := contentType(tc.name); got != tc.want {
+			t.Errorf("contentType(%q) = %q; want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	want := time.Date(1994, 11, 6, 8, 49, 37, 0, time.UTC)
+	for _, s := range []string{"Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994"} {
+		if got, ok := parseDate(s, testNow); !ok || !got.Equal(want) {
+			t.Errorf("parseDate(%q) = %v, %v; want %v", s, got, ok, want)
+		}
+	}
+	if got, ok := parseDate("Thursday, 01-Jan-70 00:00:00 GMT", testNow); !ok || got.Year() != 1970 {
+		t.Errorf("parseDate(rfc850 70) = %v, %v; want 1970", got, ok)
+	}
+	if got, ok := parseDate("Friday, 01-Jan-60 00:00:00 GMT", time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)); !ok || got.Year() != 1960 {
+		t.Errorf("parseDate(rfc850 60) in 2000 = %v, %v; want 1960 (RFC 9110, 5.6.7)", got, ok)
+	}
+	for _, s := range []string{"", "yesterday", "Sun, 06 Nov 1994 08:49:37 +0000", "Sun, 06 Nov 1994 25:49:37 GMT"} {
+		if got, ok := parseDate(s, testNow); ok {
+			t.Errorf("parseDate(%q) = %v, true; want false", s, got)
+		}
+	}
+	if got := formatDate(time.Date(1994, 11, 6, 9, 49, 37, 999e6, time.FixedZone("CET", 3600))); got != "Sun, 06 Nov 1994 08:49:37 GMT" {
+		t.Errorf("formatDate = %q; want GMT, to the second", got)
+	}
+}
+
+func BenchmarkRespond(b *testing.B) {
+	fsys := fstest.MapFS{"index.html": {Data: []byte(strings.Repeat("<p>hello</p>\n", 100)), ModTime: testNow.Add(-time.Hour)}}
+	req := mustParse(b, curlGet)
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := Respond(fsys, req, testNow); r.Status != 200 {
+			b.Fatal(r.Status)
+		}
+	}
+}

@@ -1,0 +1,31 @@
+// Package multiplex is stepwise's server: one goroutine, one listening
+// socket, every client connection, and select(2) to wait for whichever is
+// ready. It makes its system calls directly (golang.org/x/sys/unix, never
+// package net) and reports each one to a trace.
+//
+// One turn of the loop:
+//
+//	+----------------------------------------------+
+//	| 1. build the sets from the connection table  |
+//	|    listener, conns reading   -> read set     |
+//	|    conns writing             -> write set    |
+//	+-----------------------+----------------------+
+//	                        |
+//	+-----------------------v----------------------+
+//	| 2. pselect6: sleep until some fd is ready    |
+//	+-----------------------+----------------------+
+//	                        |
+//	+-----------------------v----------------------+
+//	| 3. listener ready -> accept4                 |
+//	|    conn readable  -> read, parse, respond    |
+//	|    conn writable  -> write; all sent: close  |
+//	+----------------------------------------------+
+//
+// Connections live in an array indexed by fd, so each turn serves them in
+// order, lowest fd first, and no fd at or above FD_SETSIZE (1024) is ever
+// put in a set: such a connection is answered 503 and closed.
+//
+// Reading order: server.go (the loop), conn.go (a connection's states),
+// narrate.go (what the trace says about HTTP), socket.go (the traced system
+// calls), root.go (serving a directory with openat2).
+package multiplex

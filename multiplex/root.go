@@ -1,0 +1,156 @@
+//go:build linux
+
+package multiplex
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"path"
+	"strconv"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"stepwise/trace"
+)
+
+// A Root is a directory served as an fs.FS. Every file is opened with
+// openat2(2) and RESOLVE_BENEATH, so the kernel itself refuses any path that
+// would leave the directory: "..", an absolute path, or a symlink pointing
+// outside. O_NONBLOCK keeps a FIFO in the directory from stalling the
+// loop (regular files ignore it). Its files are read with plain read(2) calls that go through the
+// trace like every other call.
+//
+// The os package is not used on purpose: os.Open registers every file with
+// the Go runtime's epoll poller, and a select server should show no epoll.
+type Root struct {
+	k  sys
+	fd int
+}
+
+// OpenRoot opens dir for serving.
+func OpenRoot(dir string, t *trace.Tracer) (*Root, error) {
+	k := sys{t: t}
+	for {
+		fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if t.On() {
+			k.emit(call(0, "openat", "AT_FDCWD, "+t.Quote([]byte(dir))+", O_RDONLY|O_CLOEXEC|O_DIRECTORY", fd), err)
+		}
+		if err != unix.EINTR {
+			if err != nil {
+				return nil, &fs.PathError{Op: "open", Path: dir, Err: err}
+			}
+			return &Root{k: k, fd: fd}, nil
+		}
+	}
+}
+
+// Close closes the directory.
+func (r *Root) Close() error { return r.k.close(r.fd, 0) }
+
+// Open implements fs.FS.
+func (r *Root) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	how := unix.OpenHow{Flags: unix.O_RDONLY | unix.O_NONBLOCK | unix.O_CLOEXEC, Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS}
+	for {
+		fd, err := unix.Openat2(r.fd, name, &how)
+		if r.k.t.On() {
+			args := strconv.Itoa(r.fd) + ", " + r.k.t.Quote([]byte(name)) + ", {flags=O_RDONLY|O_NONBLOCK|O_CLOEXEC, resolve=RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS}, " + strconv.Itoa(unix.SizeofOpenHow)
+			r.k.emit(call(0, "openat2", args, fd), err)
+		}
+		switch err {
+		case unix.EINTR:
+			continue
+		case nil:
+			return &file{k: r.k, fd: fd, name: name}, nil
+		case unix.EXDEV, unix.ELOOP:
+			// The path leaves the root (EXDEV) or loops: never served.
+			err = fs.ErrPermission
+		case unix.ENOTDIR:
+			err = fs.ErrNotExist // "/file.txt/more": no such file
+		}
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+}
+
+// A file is one open file under a Root.
+type file struct {
+	k    sys
+	fd   int
+	name string
+}
+
+func (f *file) Stat() (fs.FileInfo, error) {
+	var st unix.Stat_t
+	for {
+		err := unix.Fstat(f.fd, &st)
+		if f.k.t.On() {
+			arg := "0x..."
+			if err == nil {
+				arg = "{st_mode=" + modeString(st.Mode) + ", st_size=" + strconv.FormatInt(st.Size, 10) + ", ...}"
+			}
+			f.k.emit(call(0, "fstat", strconv.Itoa(f.fd)+", "+arg, 0), err)
+		}
+		if err != unix.EINTR {
+			if err != nil {
+				return nil, &fs.PathError{Op: "stat", Path: f.name, Err: err}
+			}
+			return fileInfo{name: path.Base(f.name), st: st}, nil
+		}
+	}
+}
+
+func (f *file) Read(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	n, err := f.k.read(f.fd, 0, b)
+	switch {
+	case err != nil:
+		return 0, &fs.PathError{Op: "read", Path: f.name, Err: errors.Unwrap(err)}
+	case n == 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+func (f *file) Close() error { return f.k.close(f.fd, 0) }
+
+// fileInfo is fs.FileInfo from fstat(2)'s answer.
+type fileInfo struct {
+	name string
+	st   unix.Stat_t
+}
+
+func (fi fileInfo) Name() string       { return fi.name }
+func (fi fileInfo) Size() int64        { return fi.st.Size }
+func (fi fileInfo) ModTime() time.Time { return time.Unix(fi.st.Mtim.Unix()) }
+func (fi fileInfo) IsDir() bool        { return fi.st.Mode&unix.S_IFMT == unix.S_IFDIR }
+func (fi fileInfo) Sys() any           { return &fi.st }
+func (fi fileInfo) Mode() fs.FileMode {
+	m := fs.FileMode(fi.st.Mode & 0o777)
+	switch fi.st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+	case unix.S_IFDIR:
+		m |= fs.ModeDir
+	default:
+		m |= fs.ModeIrregular // a fifo or a device: never read as a file
+	}
+	return m
+}
+
+// modeString prints st_mode as strace does: "S_IFREG|0644".
+func modeString(mode uint32) string {
+	kind := "S_IFREG"
+	switch mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		kind = "S_IFDIR"
+	case unix.S_IFREG:
+	default:
+		kind = "0" + strconv.FormatUint(uint64(mode&unix.S_IFMT), 8)
+	}
+	return kind + "|0" + strconv.FormatUint(uint64(mode&0o7777), 8)
+}

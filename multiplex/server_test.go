@@ -1,0 +1,522 @@
+//go:build linux
+
+package multiplex
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"stepwise/trace"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata")
+
+// The tests below drive the server one turn at a time from the test's own
+// goroutine. A client's blocking connect completes through the listen
+// backlog and its small writes land in the socket buffer, so no goroutine
+// is needed: the test sends, then runs the turns that answer.
+
+var clock = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+
+var site = fstest.MapFS{
+	"index.html":      {Data: []byte("<h1>hi</h1>\n"), ModTime: clock.Add(-time.Hour)},
+	"hello.txt":       {Data: []byte("hello\n"), ModTime: clock.Add(-time.Hour)},
+	"docs/index.html": {Data: []byte("<p>docs</p>\n"), ModTime: clock.Add(-time.Hour)},
+}
+
+type testServer struct {
+	*Server
+	buf *bytes.Buffer
+}
+
+// log returns the trace so far.
+func (s *testServer) log() string {
+	s.k.t.Flush()
+	return s.buf.String()
+}
+
+func newServer(t *testing.T, fsys fstest.MapFS) *testServer {
+	t.Helper()
+	var buf bytes.Buffer
+	s, err := Listen(Config{Addr: "127.0.0.1:0", FS: fsys, Trace: trace.New(&buf, trace.Options{}), Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return &testServer{s, &buf}
+}
+
+func (s *testServer) dial(t *testing.T) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// turns runs n turns of the loop.
+func (s *testServer) turns(t *testing.T, n int) {
+	t.Helper()
+	for range n {
+		if err := s.turn(); err != nil {
+			t.Fatalf("turn: %v", err)
+		}
+	}
+}
+
+// open counts the connections the server holds.
+func (s *testServer) open() int {
+	n := 0
+	for _, c := range s.conns[:s.top] {
+		if c != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// drain runs turns until the server holds no connection.
+func (s *testServer) drain(t *testing.T) {
+	t.Helper()
+	for s.open() > 0 {
+		s.turns(t, 1)
+	}
+}
+
+func send(t *testing.T, c net.Conn, b string) {
+	t.Helper()
+	if _, err := io.WriteString(c, b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readAll(t *testing.T, c net.Conn) string {
+	t.Helper()
+	b, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// get sends one request on a new connection and returns the response.
+func (s *testServer) get(t *testing.T, req string) string {
+	t.Helper()
+	c := s.dial(t)
+	s.turns(t, 1) // accept
+	send(t, c, req)
+	s.drain(t)
+	defer c.Close()
+	return readAll(t, c)
+}
+
+// normalise replaces what changes from run to run (fd numbers, ports) in
+// a trace, so it can be compared with a golden file. Fds are renumbered in
+// the order they first appear: the listener becomes 3, the first accepted
+// connection 4, and so on (the kernel's own numbers depend on what else
+// the test process has open, such as its clients' sockets).
+func normalise(trace string) string {
+	fds := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^(?:socket|accept4)\(.*\) = (\d+)`).FindAllStringSubmatch(trace, -1) {
+		if _, ok := fds[m[1]]; !ok {
+			fds[m[1]] = strconv.Itoa(3 + len(fds))
+		}
+	}
+	fd := func(s string) string {
+		if n, ok := fds[s]; ok {
+			return n
+		}
+		return s
+	}
+	trace = regexp.MustCompile(`htons\(\d+\)`).ReplaceAllString(trace, "htons(PORT)")
+	trace = regexp.MustCompile(`127\.0\.0\.1:\d+`).ReplaceAllString(trace, "127.0.0.1:PORT")
+	// The fd each call acts on, and the fd socket and accept4 return.
+	trace = regexp.MustCompile(`(?m)^(\w+\()(\d+)`).ReplaceAllStringFunc(trace, func(s string) string {
+		i := strings.IndexByte(s, '(')
+		return s[:i+1] + fd(s[i+1:])
+	})
+	trace = regexp.MustCompile(`(?m)^((?:socket|accept4)\(.*\) = )(\d+)`).ReplaceAllStringFunc(trace, func(s string) string {
+		i := strings.LastIndexByte(s, ' ')
+		return s[:i+1] + fd(s[i+1:])
+	})
+	// select: the fds in its sets and comment, and nfds, which is one more
+	// than the highest fd in the sets.
+	digits := regexp.MustCompile(`\d+`)
+	return regexp.MustCompile(`(?m)^pselect6\(\d+, (\[[\d ]*\]), (\[[\d ]*\]), (.*)$`).ReplaceAllStringFunc(trace, func(line string) string {
+		line = regexp.MustCompile(`\[[\d ]*\]|\d+=`).ReplaceAllStringFunc(line, func(s string) string {
+			return digits.ReplaceAllStringFunc(s, fd)
+		})
+		top := -1
+		sets := line[strings.IndexByte(line, '['):strings.Index(line, "], NULL")]
+		for _, n := range digits.FindAllString(sets, -1) {
+			v, _ := strconv.Atoi(n)
+			top = max(top, v)
+		}
+		_, rest, _ := strings.Cut(line, ", ")
+		return "pselect6(" + strconv.Itoa(top+1) + ", " + rest
+	})
+}
+
+// checkTranscript compares the trace and response of a scenario with
+// testdata/name.txt (txtar form), or rewrites it with -update.
+func checkTranscript(t *testing.T, name, request, trace, response string) {
+	t.Helper()
+	got := "-- request --\n" + request + "\n-- trace --\n" + normalise(trace) + "-- response --\n" + response
+	file := filepath.Join("testdata", name+".txt")
+	if *update {
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test ./multiplex -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s: transcript differs from %s (run go test ./multiplex -update and read the diff)\n%s", name, file, diffLines(string(want), got))
+	}
+}
+
+// diffLines shows the first line where want and got differ.
+func diffLines(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < max(len(w), len(g)); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return fmt.Sprintf("line %d:\n want %q\n  got %q", i+1, wl, gl)
+		}
+	}
+	return ""
+}
+
+// quoted shows a request in a transcript with \r and \n visible.
+func quoted(req string) string {
+	return trace.Quote([]byte(req), len(req))
+}
+
+func TestTranscripts(t *testing.T) {
+	for _, tc := range []struct {
+		name, request string
+	}{
+		{"get", "GET /hello.txt HTTP/1.0\r\nUser-Agent: test\r\n\r\n"},
+		{"index", "GET / HTTP/1.0\r\n\r\n"},
+		{"bare-lf", "GET /hello.txt HTTP/1.0\nHost: localhost:8080\n\n"},
+		{"http11", "GET /hello.txt HTTP/1.1\r\nHost: localhost:8080\r\n\r\n"},
+		{"http09", "GET /hello.txt\r\n"},
+		{"head", "HEAD /hello.txt HTTP/1.0\r\n\r\n"},
+		{"not-found", "GET /missing.html HTTP/1.0\r\n\r\n"},
+		{"bad-request", "GET / HTTP/1.0 extra\r\n\r\n"},
+		{"not-implemented", "DELETE /hello.txt HTTP/1.0\r\n\r\n"},
+		{"traversal", "GET /../etc/passwd HTTP/1.0\r\n\r\n"},
+		{"post-echo", "POST /echo HTTP/1.0\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello"},
+		{"post-no-length", "POST /echo HTTP/1.0\r\n\r\n"},
+		{"folded", "GET /hello.txt HTTP/1.0\r\nX-Long: one\r\n two\r\n\r\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, site)
+			resp := s.get(t, tc.request)
+			checkTranscript(t, tc.name, quoted(tc.request), s.log(), resp)
+		})
+	}
+}
+
+// A request may arrive one byte at a time: each byte is one read, and the
+// answer is the same as for the whole request.
+func TestOneByteAtATime(t *testing.T) {
+	const req = "GET /hello.txt HTTP/1.0\r\nHost: x\r\n\r\n"
+	whole := newServer(t, site).get(t, req)
+
+	s := newServer(t, site)
+	c := s.dial(t)
+	s.turns(t, 1) // accept
+	for i := range len(req) {
+		send(t, c, req[i:i+1])
+		s.turns(t, 1)
+	}
+	s.drain(t)
+	if got := readAll(t, c); got != whole {
+		t.Errorf("response to a request sent byte by byte:\n%q\nwant the one to the whole request:\n%q", got, whole)
+	}
+	if got, want := strings.Count(s.log(), "\nread("), len(req); got != want {
+		t.Errorf("trace shows %d reads; want %d, one per byte", got, want)
+	}
+	if got, want := strings.Count(s.log(), "request incomplete"), len(req)-1; got != want {
+		t.Errorf("trace shows %d 'request incomplete' notes; want %d", got, want)
+	}
+}
+
+// Two clients interleaved: the second is served while the first is still
+// sending its request.
+func TestInterleaved(t *testing.T) {
+	s := newServer(t, site)
+	c1 := s.dial(t)
+	s.turns(t, 1)
+	send(t, c1, "GET /hello.txt HTTP/1.0\r\n")
+	s.turns(t, 1) // c1: incomplete
+	c2 := s.dial(t)
+	send(t, c2, "GET / HTTP/1.0\r\n\r\n")
+	s.turns(t, 1) // accept c2
+	s.turns(t, 1) // read c2
+	s.turns(t, 1) // write c2, close
+	if s.conns[s.fdOf(1)] == nil {
+		t.Fatal("c1 was closed while its request was incomplete")
+	}
+	if got := readAll(t, c2); !strings.HasPrefix(got, "HTTP/1.0 200 OK\r\n") || !strings.HasSuffix(got, "<h1>hi</h1>\n") {
+		t.Errorf("c2 got %q; want 200 with index.html", got)
+	}
+	send(t, c1, "\r\n")
+	s.drain(t)
+	if got := readAll(t, c1); !strings.HasSuffix(got, "\r\n\r\nhello\n") {
+		t.Errorf("c1 got %q; want hello.txt", got)
+	}
+	checkTranscript(t, "interleaved", "c1: "+quoted("GET /hello.txt HTTP/1.0\r\n")+" ... "+quoted("\r\n")+"\nc2: "+quoted("GET / HTTP/1.0\r\n\r\n"), s.log(), "")
+}
+
+// fdOf returns the fd of connection id.
+func (s *testServer) fdOf(id int) int {
+	for fd, c := range s.conns[:s.top] {
+		if c != nil && c.id == id {
+			return fd
+		}
+	}
+	return -1
+}
+
+// A client that hangs up early, or resets the connection, is traced and
+// closed, and the next client is served.
+func TestClientGoesAway(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		leave func(c *net.TCPConn)
+		want  string // in the trace
+	}{
+		{"hang-up", func(c *net.TCPConn) { c.Close() }, "end of file"},
+		{"half-close", func(c *net.TCPConn) { c.CloseWrite() }, "end of file"},
+		{"reset", func(c *net.TCPConn) { c.SetLinger(0); c.Close() }, "ECONNRESET"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, site)
+			before := openFDs(t)
+			c := s.dial(t).(*net.TCPConn)
+			s.turns(t, 1)
+			send(t, c, "GET /hello.txt HT")
+			s.turns(t, 1)
+			tc.leave(c)
+			s.drain(t)
+			if !strings.Contains(s.log(), tc.want) {
+				t.Errorf("trace does not mention %q:\n%s", tc.want, s.log())
+			}
+			if got := s.get(t, "GET /hello.txt HTTP/1.0\r\n\r\n"); !strings.HasPrefix(got, "HTTP/1.0 200 OK\r\n") {
+				t.Errorf("next client got %q; want 200", got)
+			}
+			c.Close()
+			if after := openFDs(t); after != before {
+				t.Errorf("open fds: %d before, %d after; want no change", before, after)
+			}
+		})
+	}
+}
+
+// A client that stops reading a large response makes the server's writes
+// partial; the server keeps the rest and sends it as the socket drains.
+func TestPartialWrites(t *testing.T) {
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<20) // 16 MiB: more than any socket buffer
+	s := newServer(t, fstest.MapFS{"big.bin": {Data: big, ModTime: clock}})
+	c := s.dial(t)
+	s.turns(t, 1)
+	send(t, c, "GET /big.bin HTTP/1.0\r\n\r\n")
+	s.turns(t, 1) // read and parse
+	fd := s.fdOf(1)
+	var got []byte
+	buf := make([]byte, 1<<20)
+	for {
+		// Run a turn only when it will not block: the server's socket has
+		// room. Otherwise its send buffer holds data on its way to the
+		// client, so the client's read returns.
+		if s.open() > 0 && writable(t, fd) {
+			s.turns(t, 1)
+			continue
+		}
+		n, err := c.Read(buf)
+		got = append(got, buf[:n]...)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	i := bytes.Index(got, []byte("\r\n\r\n"))
+	if i < 0 || !bytes.Equal(got[i+4:], big) {
+		t.Fatalf("body: got %d bytes after the head; want the %d bytes of big.bin", len(got)-i-4, len(big))
+	}
+	if !strings.Contains(s.log(), "partial write") {
+		t.Error("trace shows no partial write for a 16 MiB response")
+	}
+}
+
+// writable asks, without waiting, whether fd has room to write.
+func writable(t *testing.T, fd int) bool {
+	t.Helper()
+	p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
+	n, err := unix.Poll(p, 0)
+	if err != nil && err != unix.EINTR {
+		t.Fatal(err)
+	}
+	return n > 0
+}
+
+// Past FD_SETSIZE a connection is answered 503 and closed: FdSet.Set would
+// panic on it. The server keeps serving the others.
+func TestFDSetSizeRefused(t *testing.T) {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	if lim.Max < unix.FD_SETSIZE+16 {
+		t.Fatalf("RLIMIT_NOFILE hard limit %d: this test needs fds above %d", lim.Max, unix.FD_SETSIZE)
+	}
+	s := newServer(t, site)
+	// Fill every fd below FD_SETSIZE so that the next accept gets one above.
+	var filler []int
+	t.Cleanup(func() {
+		for _, fd := range filler {
+			unix.Close(fd)
+		}
+	})
+	for {
+		fd, err := unix.Dup(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		filler = append(filler, fd)
+		if fd >= unix.FD_SETSIZE-1 {
+			break
+		}
+	}
+	c := s.dial(t) // the client's own fd is above 1024 too: fine, it is not in a select
+	s.turns(t, 1)
+	if got := readAll(t, c); !strings.HasPrefix(got, "HTTP/1.0 503 Service Unavailable\r\n") {
+		t.Errorf("connection past FD_SETSIZE got %q; want 503", got)
+	}
+	if !strings.Contains(s.log(), "does not fit in select's fd_set") {
+		t.Errorf("trace does not say why the connection was refused:\n%s", s.log())
+	}
+	// Free some fds: the next client is served normally.
+	for _, fd := range filler[len(filler)-8:] {
+		unix.Close(fd)
+	}
+	filler = filler[:len(filler)-8]
+	if got := s.get(t, "GET /hello.txt HTTP/1.0\r\n\r\n"); !strings.HasPrefix(got, "HTTP/1.0 200 OK\r\n") {
+		t.Errorf("next client got %q; want 200", got)
+	}
+}
+
+// A burst of connections and requests leaves the fd count where it began.
+func TestNoFDLeak(t *testing.T) {
+	s := newServer(t, site)
+	before := openFDs(t)
+	for i := range 50 {
+		req := []string{"GET / HTTP/1.0\r\n\r\n", "GET /nope HTTP/1.0\r\n\r\n", "BREW / HTTP/1.0\r\n\r\n", "GET /\r\n"}[i%4]
+		c := s.dial(t)
+		s.turns(t, 1)
+		send(t, c, req)
+		s.drain(t)
+		readAll(t, c)
+		c.Close()
+	}
+	if after := openFDs(t); after != before {
+		t.Errorf("open fds: %d before, %d after 50 requests; want no change", before, after)
+	}
+}
+
+// openFDs counts this process's open fds.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+func TestParseAddr(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string // want "" means an error
+	}{
+		{"127.0.0.1:8080", "127.0.0.1:8080"},
+		{"localhost:0", "127.0.0.1:0"},
+		{":80", "0.0.0.0:80"},
+		{"[::1]:8080", "[::1]:8080"},
+		{"127.0.0.1", ""},
+		{"127.0.0.1:http", ""},
+		{"127.0.0.1:70000", ""},
+		{"example.com:80", ""},
+	} {
+		sa, err := parseAddr(tc.in)
+		got := ""
+		if err == nil {
+			got = addrString(sa)
+		}
+		if got != tc.want {
+			t.Errorf("parseAddr(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+// The README shows an excerpt of the get transcript. Every line of it must
+// appear in testdata/get.txt, in order ("..." stands for lines left out),
+// so a change to the trace fails here until the README is brought up to
+// date.
+func TestREADMEExcerpt(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(readme), "multiplex/testdata/get.txt")
+	if !ok {
+		t.Fatal("README.md no longer cites multiplex/testdata/get.txt")
+	}
+	_, block, _ := strings.Cut(after, "```\n")
+	block, _, _ = strings.Cut(block, "```")
+	golden, err := os.ReadFile("testdata/get.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(golden), "\n")
+	i := 0
+	for _, want := range strings.Split(strings.TrimSuffix(block, "\n"), "\n") {
+		if want == "..." {
+			continue
+		}
+		for i < len(lines) && lines[i] != want {
+			i++
+		}
+		if i == len(lines) {
+			t.Fatalf("README.md excerpt line %q is not in testdata/get.txt (in order); copy the excerpt again", want)
+		}
+		i++
+	}
+}

@@ -1,0 +1,313 @@
+//go:build linux
+
+package multiplex
+
+import (
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"stepwise/trace"
+)
+
+// sys makes the server's system calls and reports each one to the trace:
+// the call's real name (the one strace shows), its real arguments and its
+// real result or errno. Every system call stepwise makes on purpose goes
+// through a method of sys, so the trace never says a call happened that did
+// not, and never hides one that did.
+//
+// EINTR is not an error: the call is made again, and both attempts appear in
+// the trace. EAGAIN is returned as it is; the caller treats it as "not ready
+// yet" and lets select wait.
+type sys struct {
+	t *trace.Tracer
+	// who names an fd for the comment after select ("3=listener 5=c1").
+	who func(fd int) string
+}
+
+// call describes a finished system call for the trace.
+func call(conn int, name, args string, ret int) trace.Event {
+	return trace.Event{Kind: trace.Syscall, Conn: conn, Name: name, Args: args, Ret: ret, Comment: trace.Label(conn)}
+}
+
+// emit records one finished call, with its errno if it failed. Callers
+// check k.t.On() first, so that with tracing off no argument string is
+// ever built.
+func (k sys) emit(e trace.Event, err error) {
+	if errno, ok := err.(unix.Errno); ok {
+		e.Ret, e.Errno, e.ErrText = -1, unix.ErrnoName(errno), errText(errno)
+	}
+	k.t.Emit(e)
+}
+
+// errText is strerror(3)'s text for errno, as strace prints it.
+func errText(errno unix.Errno) string {
+	s := errno.Error()
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// socket wraps socket(2). The socket is non-blocking (the loop must never
+// sleep anywhere but in select) and close-on-exec.
+func (k sys) socket(family int) (int, error) {
+	for {
+		fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+		if k.t.On() {
+			k.emit(call(0, "socket", familyName(family)+", SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP", fd), err)
+		}
+		if err != unix.EINTR {
+			return fd, sysErr("socket", err)
+		}
+	}
+}
+
+// reuseAddr wraps setsockopt(2) with SO_REUSEADDR, so that a restarted
+// server can bind its port while old connections sit in TIME_WAIT.
+func (k sys) reuseAddr(fd int) error {
+	for {
+		err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+		if k.t.On() {
+			k.emit(call(0, "setsockopt", strconv.Itoa(fd)+", SOL_SOCKET, SO_REUSEADDR, [1], 4", 0), err)
+		}
+		if err != unix.EINTR {
+			return sysErr("setsockopt", err)
+		}
+	}
+}
+
+// bind wraps bind(2): give the socket its address.
+func (k sys) bind(fd int, sa unix.Sockaddr) error {
+	for {
+		err := unix.Bind(fd, sa)
+		if k.t.On() {
+			k.emit(call(0, "bind", strconv.Itoa(fd)+", "+sockaddrString(sa)+", "+strconv.Itoa(sockaddrLen(sa)), 0), err)
+		}
+		if err != unix.EINTR {
+			return sysErr("bind", err)
+		}
+	}
+}
+
+// listen wraps listen(2): from now on the kernel accepts connections on the
+// server's behalf and queues up to backlog of them for accept.
+func (k sys) listen(fd, backlog int) error {
+	for {
+		err := unix.Listen(fd, backlog)
+		if k.t.On() {
+			k.emit(call(0, "listen", strconv.Itoa(fd)+", "+strconv.Itoa(backlog), 0), err)
+		}
+		if err != unix.EINTR {
+			return sysErr("listen", err)
+		}
+	}
+}
+
+// getsockname wraps getsockname(2): the address the socket really has,
+// which tells the port the kernel chose when asked for port 0.
+func (k sys) getsockname(fd int) (unix.Sockaddr, error) {
+	for {
+		sa, err := unix.Getsockname(fd)
+		if k.t.On() {
+			arg := "{}"
+			if err == nil {
+				arg = sockaddrString(sa)
+			}
+			k.emit(call(0, "getsockname", strconv.Itoa(fd)+", "+arg+", ["+strconv.Itoa(unix.SizeofSockaddrAny)+" => "+strconv.Itoa(sockaddrLen(sa))+"]", 0), err)
+		}
+		if err != unix.EINTR {
+			return sa, sysErr("getsockname", err)
+		}
+	}
+}
+
+// accept wraps accept4(2). It returns a non-blocking, close-on-exec fd for
+// the next connection waiting on the listener, or unix.EAGAIN if none is.
+// conn is the label the new connection will get, for the trace.
+func (k sys) accept(fd, conn int) (int, unix.Sockaddr, error) {
+	for {
+		nfd, sa, err := unix.Accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		if k.t.On() {
+			addr, size := "{}", "["+strconv.Itoa(unix.SizeofSockaddrAny)+"]"
+			if err == nil {
+				addr = sockaddrString(sa)
+				size = "[" + strconv.Itoa(unix.SizeofSockaddrAny) + " => " + strconv.Itoa(sockaddrLen(sa)) + "]"
+			} else {
+				conn = 0
+			}
+			k.emit(call(conn, "accept4", strconv.Itoa(fd)+", "+addr+", "+size+", SOCK_CLOEXEC|SOCK_NONBLOCK", nfd), err)
+		}
+		if err != unix.EINTR {
+			return nfd, sa, sysErr("accept4", err)
+		}
+	}
+}
+
+// read wraps read(2). n == 0 with a nil error means the peer closed its
+// side: end of file. conn labels the connection in the trace (0 for none).
+func (k sys) read(fd, conn int, buf []byte) (int, error) {
+	for {
+		n, err := unix.Read(fd, buf)
+		if k.t.On() {
+			data := "0x..." // strace prints the buffer's address when nothing was read
+			if n > 0 {
+				data = k.t.Quote(buf[:n])
+			}
+			k.emit(call(conn, "read", strconv.Itoa(fd)+", "+data+", "+strconv.Itoa(len(buf)), n), err)
+		}
+		if err != unix.EINTR {
+			return n, sysErr("read", err)
+		}
+	}
+}
+
+// write wraps write(2). It may write fewer bytes than asked (a partial
+// write); the caller keeps the rest for the next time select says the fd is
+// writable.
+func (k sys) write(fd, conn int, buf []byte) (int, error) {
+	for {
+		n, err := unix.Write(fd, buf)
+		if k.t.On() {
+			k.emit(call(conn, "write", strconv.Itoa(fd)+", "+k.t.Quote(buf)+", "+strconv.Itoa(len(buf)), n), err)
+		}
+		if err != unix.EINTR {
+			return n, sysErr("write", err)
+		}
+	}
+}
+
+// close wraps close(2). It is never retried, not even after EINTR: on Linux
+// the fd is gone whatever close returns, and a second close could close an
+// fd that another open has just reused.
+func (k sys) close(fd, conn int) error {
+	err := unix.Close(fd)
+	if k.t.On() {
+		k.emit(call(conn, "close", strconv.Itoa(fd), 0), err)
+	}
+	return sysErr("close", err)
+}
+
+// pselect wraps unix.Select, which on linux/amd64 (and arm64) is the
+// pselect6(2) system call: strace shows that name, and so do we. It sleeps
+// until an fd in r is readable or one in w is writable, or until timeout
+// (nil: forever). On return r and w hold only the ready fds. After EINTR the
+// sets are as they were (select(2): "the file descriptor sets are
+// unmodified"), so the call is simply made again.
+func (k sys) pselect(nfd int, r, w *unix.FdSet, timeout *unix.Timeval) (int, error) {
+	for {
+		var args, roles string
+		if k.t.On() {
+			args = strconv.Itoa(nfd) + ", " + fdSetString(r, nfd) + ", " + fdSetString(w, nfd) + ", NULL, " + timevalString(timeout) + ", NULL"
+			roles = k.roles(r, w, nfd)
+			k.t.Flush() // everything before this call is on screen while we sleep
+		}
+		n, err := unix.Select(nfd, r, w, nil, timeout)
+		if k.t.On() {
+			e := call(0, "pselect6", args, n)
+			e.Extra, e.Comment = readyString(n, err, r, w, nfd), roles
+			k.emit(e, err)
+		}
+		if err != unix.EINTR {
+			return n, sysErr("pselect6", err)
+		}
+	}
+}
+
+// roles says what each watched fd is: "3=listener 5=c1 6=c2".
+func (k sys) roles(r, w *unix.FdSet, nfd int) string {
+	var b []byte
+	for fd := 0; fd < nfd; fd++ {
+		if !r.IsSet(fd) && !w.IsSet(fd) {
+			continue
+		}
+		if len(b) > 0 {
+			b = append(b, ' ')
+		}
+		b = strconv.AppendInt(b, int64(fd), 10)
+		b = append(b, '=')
+		b = append(b, k.who(fd)...)
+	}
+	return string(b)
+}
+
+func sysErr(name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return os.NewSyscallError(name, err)
+}
+
+func familyName(family int) string {
+	if family == unix.AF_INET6 {
+		return "AF_INET6"
+	}
+	return "AF_INET"
+}
+
+// sockaddrString prints an address as strace does.
+func sockaddrString(sa unix.Sockaddr) string {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return `{sa_family=AF_INET, sin_port=htons(` + strconv.Itoa(a.Port) + `), sin_addr=inet_addr("` + netip.AddrFrom4(a.Addr).String() + `")}`
+	case *unix.SockaddrInet6:
+		return `{sa_family=AF_INET6, sin6_port=htons(` + strconv.Itoa(a.Port) + `), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "` + netip.AddrFrom16(a.Addr).String() + `", &sin6_addr), sin6_scope_id=0}`
+	}
+	return "{}"
+}
+
+func sockaddrLen(sa unix.Sockaddr) int {
+	switch sa.(type) {
+	case *unix.SockaddrInet4:
+		return unix.SizeofSockaddrInet4
+	case *unix.SockaddrInet6:
+		return unix.SizeofSockaddrInet6
+	}
+	return 0
+}
+
+// fdSetString prints the fds in set below nfd as strace does: "[3 5]".
+func fdSetString(set *unix.FdSet, nfd int) string {
+	if set == nil {
+		return "NULL"
+	}
+	b := []byte{'['}
+	for fd := 0; fd < nfd; fd++ {
+		if set.IsSet(fd) {
+			if len(b) > 1 {
+				b = append(b, ' ')
+			}
+			b = strconv.AppendInt(b, int64(fd), 10)
+		}
+	}
+	return string(append(b, ']'))
+}
+
+// readyString is what strace prints after select's result: "(in [5], out [6])".
+func readyString(n int, err error, r, w *unix.FdSet, nfd int) string {
+	switch {
+	case err != nil:
+		return ""
+	case n == 0:
+		return "(Timeout)"
+	}
+	var parts []string
+	if s := fdSetString(r, nfd); r != nil && s != "[]" {
+		parts = append(parts, "in "+s)
+	}
+	if s := fdSetString(w, nfd); w != nil && s != "[]" {
+		parts = append(parts, "out "+s)
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// timevalString prints select's timeout as pselect6 receives it: a timespec.
+func timevalString(tv *unix.Timeval) string {
+	if tv == nil {
+		return "NULL"
+	}
+	return "{tv_sec=" + strconv.FormatInt(tv.Sec, 10) + ", tv_nsec=" + strconv.FormatInt(tv.Usec*1000, 10) + "}"
+}

@@ -1,0 +1,166 @@
+package trace
+
+import (
+	"strconv"
+
+	"github.com/fatih/color"
+)
+
+// The colours follow strace's own defaults (its src/color.c): system call
+// names yellow, results green, errors red, comments cyan. Only the eight
+// base colours are used, so a terminal theme can adapt them. Red is kept
+// for errors, so no connection is ever drawn in red.
+var (
+	syscallAttr = []color.Attribute{color.FgYellow}
+	retAttr     = []color.Attribute{color.FgGreen}
+	errAttr     = []color.Attribute{color.FgRed, color.Bold}
+	commentAttr = []color.Attribute{color.FgCyan}
+	arrowAttr   = []color.Attribute{color.Bold}
+	connAttrs   = [][]color.Attribute{
+		{color.FgBlue, color.Bold},
+		{color.FgMagenta, color.Bold},
+		{color.FgGreen, color.Bold},
+		{color.FgCyan, color.Bold},
+		{color.FgYellow, color.Bold},
+		{color.FgBlue},
+		{color.FgMagenta},
+	}
+)
+
+// palette holds the colour objects of one Tracer; with colour off each one
+// writes its text unchanged.
+type palette struct {
+	syscall, ret, err, comment, arrow *color.Color
+	conns                             []*color.Color
+}
+
+func newPalette(on bool) palette {
+	mk := func(attrs []color.Attribute) *color.Color {
+		c := color.New(attrs...)
+		if on { // set explicitly: color.New honours NO_COLOR and stdout only
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+		return c
+	}
+	p := palette{
+		syscall: mk(syscallAttr),
+		ret:     mk(retAttr),
+		err:     mk(errAttr),
+		comment: mk(commentAttr),
+		arrow:   mk(arrowAttr),
+	}
+	for _, a := range connAttrs {
+		p.conns = append(p.conns, mk(a))
+	}
+	return p
+}
+
+// conn returns the stable colour of connection n.
+func (p palette) conn(n int) *color.Color {
+	return p.conns[(n-1)%len(p.conns)]
+}
+
+// render appends the text of e to b, without a newline.
+func (t *Tracer) render(b []byte, e Event) []byte {
+	p := t.palette
+	switch e.Kind {
+	case Syscall:
+		b = append(b, p.syscall.Sprint(e.Name)...)
+		b = append(b, '(')
+		b = append(b, e.Args...)
+		b = append(b, ") = "...)
+		if e.Errno != "" {
+			b = append(b, p.err.Sprint("-1 "+e.Errno+" ("+e.ErrText+")")...)
+		} else {
+			b = append(b, p.ret.Sprint(strconv.Itoa(e.Ret))...)
+		}
+		if e.Extra != "" {
+			b = append(b, ' ')
+			b = append(b, p.comment.Sprint(e.Extra)...)
+		}
+	case Recv, Send, Info:
+		b = t.label(b, e.Conn)
+		b = append(b, p.arrow.Sprint(arrow(e.Kind))...)
+		if e.Text != "" {
+			b = append(b, ' ')
+			b = append(b, e.Text...)
+		}
+	case State:
+		b = append(b, "--- "...)
+		b = t.label(b, e.Conn)
+		b = append(b, e.Text...)
+		b = append(b, " ---"...)
+	default:
+		b = append(b, e.Text...)
+	}
+	if e.Comment != "" {
+		b = append(b, ' ')
+		b = append(b, p.comment.Sprint("/* "+e.Comment+" */")...)
+	}
+	return b
+}
+
+// label appends "c1 " in connection 1's colour, or nothing for no connection.
+func (t *Tracer) label(b []byte, conn int) []byte {
+	if conn <= 0 {
+		return b
+	}
+	b = append(b, t.palette.conn(conn).Sprint(Label(conn))...)
+	return append(b, ' ')
+}
+
+// arrow is curl -v's marker: > sent to the server, < sent by it, * a note.
+func arrow(k Kind) string {
+	switch k {
+	case Recv:
+		return ">"
+	case Send:
+		return "<"
+	}
+	return "*"
+}
+
+// Quote returns b as strace shows a byte string, cut after max bytes.
+func Quote(b []byte, max int) string {
+	cut := len(b) > max
+	if cut {
+		b = b[:max]
+	}
+	q := make([]byte, 0, len(b)+8)
+	q = append(q, '"')
+	for i, c := range b {
+		switch c {
+		case '"', '\\':
+			q = append(q, '\\', c)
+		case '\n':
+			q = append(q, `\n`...)
+		case '\r':
+			q = append(q, `\r`...)
+		case '\t':
+			q = append(q, `\t`...)
+		case '\v':
+			q = append(q, `\v`...)
+		case '\f':
+			q = append(q, `\f`...)
+		default:
+			if c >= ' ' && c < 0x7f {
+				q = append(q, c)
+				continue
+			}
+			// Octal, as strace prints it: short unless a digit follows.
+			q = append(q, '\\')
+			if i+1 < len(b) && b[i+1] >= '0' && b[i+1] <= '7' {
+				q = append(q, '0'+c>>6, '0'+c>>3&7, '0'+c&7)
+			} else {
+				q = strconv.AppendUint(q, uint64(c), 8)
+			}
+		}
+	}
+	q = append(q, '"')
+	if cut {
+		q = append(q, "..."...)
+	}
+	return string(q)
+}
