@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -92,7 +93,14 @@ func (s *Server) Addr() string { return s.addr }
 
 // Serve runs the server until select itself fails. Every accept, read,
 // write and close happens here, on one goroutine, one turn at a time.
+//
+// Serve also locks that goroutine to its OS thread. Otherwise the Go
+// scheduler may resume it on another thread after each blocking call, and
+// strace -f would show the loop hopping between threads; locked, it shows
+// what the loop is: one thread.
 func (s *Server) Serve() error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	for {
 		if err := s.turn(); err != nil {
 			return err

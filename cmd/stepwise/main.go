@@ -52,6 +52,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime"
 
 	"stepwise/multiplex"
 	"stepwise/trace"
@@ -61,6 +62,9 @@ import (
 var site embed.FS
 
 func main() {
+	// Keep the server on the main thread from socket(2) on, so that
+	// strace -f shows every network call under the process's own pid.
+	runtime.LockOSThread()
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "stepwise:", err)
 		os.Exit(exitCode(err))

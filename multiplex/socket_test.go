@@ -1,0 +1,76 @@
+//go:build linux
+
+package multiplex
+
+import (
+	"bytes"
+	"runtime"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"stepwise/trace"
+)
+
+// sigevent is struct sigevent from <signal.h> on Linux (64 bytes), with
+// the fields a thread-directed timer needs.
+type sigevent struct {
+	value  uintptr
+	signo  int32
+	notify int32
+	tid    int32
+	_      [44]byte
+}
+
+const sigevThreadID = 4 // SIGEV_THREAD_ID: deliver to one thread
+
+// interruptSoon arms a one-shot POSIX timer that sends SIGALRM to this very
+// thread after d nanoseconds. A signal sent to the process could land on
+// any of the Go runtime's threads and leave the blocked call alone. The Go
+// runtime catches SIGALRM and does nothing with it (os/signal), and select
+// is never restarted after a signal handler (signal(7)), so the call fails
+// with EINTR.
+func interruptSoon(t *testing.T, d int64) {
+	t.Helper()
+	sev := sigevent{signo: int32(unix.SIGALRM), notify: sigevThreadID, tid: int32(unix.Gettid())}
+	var id int32
+	if _, _, e := unix.Syscall(unix.SYS_TIMER_CREATE, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&sev)), uintptr(unsafe.Pointer(&id))); e != 0 {
+		t.Fatalf("timer_create: %v", e)
+	}
+	t.Cleanup(func() { unix.Syscall(unix.SYS_TIMER_DELETE, uintptr(id), 0, 0) })
+	spec := [2]unix.Timespec{{}, unix.NsecToTimespec(d)} // it_interval 0: once; it_value d
+	if _, _, e := unix.Syscall6(unix.SYS_TIMER_SETTIME, uintptr(id), 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0); e != 0 {
+		t.Fatalf("timer_settime: %v", e)
+	}
+}
+
+// EINTR is retried and shown in the trace: select is interrupted by a
+// signal, the trace says so, and the call is made again.
+func TestSelectInterrupted(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var buf bytes.Buffer
+	tr := trace.New(&buf, trace.Options{})
+	k := sys{t: tr, who: func(int) string { return "?" }}
+	// The timer fires 2ms in; select waits up to 200ms. If this thread was
+	// held up for 2ms before select began, the signal came too early: try
+	// again.
+	for attempt := 0; attempt < 10 && !strings.Contains(buf.String(), "EINTR"); attempt++ {
+		interruptSoon(t, 2e6)
+		tv := unix.NsecToTimeval(200e6)
+		var r, w unix.FdSet
+		n, err := k.pselect(0, &r, &w, &tv)
+		if n != 0 || err != nil {
+			t.Fatalf("pselect with no fds = %d, %v; want 0 (timeout), nil", n, err)
+		}
+		tr.Flush()
+	}
+	got := buf.String()
+	want := "pselect6(0, [], [], NULL, {tv_sec=0, tv_nsec=200000000}, NULL) = -1 EINTR (Interrupted system call)\n" +
+		"pselect6(0, [], [], NULL, {tv_sec=0, tv_nsec=200000000}, NULL) = 0 (Timeout)\n"
+	if !strings.Contains(got, want) {
+		t.Errorf("trace of an interrupted select:\n%s\nwant it to contain:\n%s", got, want)
+	}
+}
