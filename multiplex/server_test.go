@@ -339,6 +339,31 @@ func TestClientGoesAway(t *testing.T) {
 	}
 }
 
+// A client that leaves while its response is being written makes the next
+// write fail with EPIPE or ECONNRESET: traced, closed, and the server goes
+// on.
+func TestClientLeavesMidResponse(t *testing.T) {
+	big := bytes.Repeat([]byte("x"), 16<<20)
+	s := newServer(t, fstest.MapFS{"big.bin": {Data: big, ModTime: clock}, "hello.txt": site["hello.txt"]})
+	before := openFDs(t)
+	c := s.dial(t).(*net.TCPConn)
+	s.turns(t, 1)
+	send(t, c, "GET /big.bin HTTP/1.0\r\n\r\n")
+	s.turns(t, 1) // read and parse
+	c.SetLinger(0)
+	c.Close() // reset: the server's next write fails
+	s.drain(t)
+	if log := s.log(); !strings.Contains(log, "= -1 EPIPE") && !strings.Contains(log, "= -1 ECONNRESET") {
+		t.Errorf("trace shows no failed write after the client left:\n%s", log)
+	}
+	if got := s.get(t, "GET /hello.txt HTTP/1.0\r\n\r\n"); !strings.HasPrefix(got, "HTTP/1.0 200 OK\r\n") {
+		t.Errorf("next client got %q; want 200", got)
+	}
+	if after := openFDs(t); after != before {
+		t.Errorf("open fds: %d before, %d after; want no change", before, after)
+	}
+}
+
 // A client that stops reading a large response makes the server's writes
 // partial; the server keeps the rest and sends it as the socket drains.
 func TestPartialWrites(t *testing.T) {

@@ -67,22 +67,23 @@ func (t *Tracer) render(b []byte, e Event) []byte {
 	p := t.palette
 	switch e.Kind {
 	case Syscall:
-		b = append(b, p.syscall.Sprint(e.Name)...)
+		b = t.paint(b, p.syscall, "", e.Name, "")
 		b = append(b, '(')
 		b = append(b, e.Args...)
 		b = append(b, ") = "...)
 		if e.Errno != "" {
-			b = append(b, p.err.Sprint("-1 "+e.Errno+" ("+e.ErrText+")")...)
+			b = t.paint(b, p.err, "-1 "+e.Errno+" (", e.ErrText, ")")
 		} else {
-			b = append(b, p.ret.Sprint(strconv.Itoa(e.Ret))...)
+			var num [20]byte
+			b = t.paint(b, p.ret, "", string(strconv.AppendInt(num[:0], int64(e.Ret), 10)), "")
 		}
 		if e.Extra != "" {
 			b = append(b, ' ')
-			b = append(b, p.comment.Sprint(e.Extra)...)
+			b = t.paint(b, p.comment, "", e.Extra, "")
 		}
 	case Recv, Send, Info:
 		b = t.label(b, e.Conn)
-		b = append(b, p.arrow.Sprint(arrow(e.Kind))...)
+		b = t.paint(b, p.arrow, "", arrow(e.Kind), "")
 		if e.Text != "" {
 			b = append(b, ' ')
 			b = append(b, e.Text...)
@@ -97,9 +98,21 @@ func (t *Tracer) render(b []byte, e Event) []byte {
 	}
 	if e.Comment != "" {
 		b = append(b, ' ')
-		b = append(b, p.comment.Sprint("/* "+e.Comment+" */")...)
+		b = t.paint(b, p.comment, "/* ", e.Comment, " */")
 	}
 	return b
+}
+
+// paint appends pre+s+post to b, in colour c when colour is on. With
+// colour off it only copies bytes: a plain trace costs no allocation per
+// piece.
+func (t *Tracer) paint(b []byte, c *color.Color, pre, s, post string) []byte {
+	if !t.opt.Color {
+		b = append(b, pre...)
+		b = append(b, s...)
+		return append(b, post...)
+	}
+	return append(b, c.Sprint(pre+s+post)...)
 }
 
 // label appends "c1 " in connection 1's colour, or nothing for no connection.
@@ -107,7 +120,7 @@ func (t *Tracer) label(b []byte, conn int) []byte {
 	if conn <= 0 {
 		return b
 	}
-	b = append(b, t.palette.conn(conn).Sprint(Label(conn))...)
+	b = t.paint(b, t.palette.conn(conn), "c", strconv.Itoa(conn), "")
 	return append(b, ' ')
 }
 
@@ -122,8 +135,12 @@ func arrow(k Kind) string {
 	return "*"
 }
 
-// Quote returns b as strace shows a byte string, cut after max bytes.
+// Quote returns b as strace shows a byte string, cut after max bytes. A max
+// below zero counts as zero.
 func Quote(b []byte, max int) string {
+	if max < 0 {
+		max = 0
+	}
 	cut := len(b) > max
 	if cut {
 		b = b[:max]
