@@ -66,15 +66,28 @@ func (r *Root) Open(name string) (fs.File, error) {
 			continue
 		case nil:
 			return &file{k: r.k, fd: fd, name: name}, nil
-		case unix.EXDEV, unix.ELOOP:
-			// The path leaves the root (EXDEV) or loops: never served.
-			err = fs.ErrPermission
+		case unix.EXDEV:
+			err = errOutside // through a symlink or "..": never served
+		case unix.ELOOP:
+			err = errLoop
 		case unix.ENOTDIR:
 			err = fs.ErrNotExist // "/file.txt/more": no such file
 		}
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
 }
+
+// rootError is why a path under a Root is refused. It counts as
+// fs.ErrPermission, so a server answers 403, and says the real reason.
+type rootError string
+
+func (e rootError) Error() string        { return string(e) }
+func (e rootError) Is(target error) bool { return target == fs.ErrPermission }
+
+const (
+	errOutside rootError = "the path leads outside the served directory"
+	errLoop    rootError = "too many levels of symbolic links"
+)
 
 // A file is one open file under a Root.
 type file struct {
