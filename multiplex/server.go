@@ -74,7 +74,6 @@ func Listen(cfg Config) (*Server, error) {
 	}
 	if err != nil {
 		s.k.close(s.fd, 0)
-		s.k.t.Flush()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	s.addr = addrString(sa)

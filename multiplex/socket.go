@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -111,7 +112,7 @@ func (k sys) listen(fd, backlog int) error {
 // which tells the port the kernel chose when asked for port 0.
 func (k sys) getsockname(fd int) (unix.Sockaddr, error) {
 	for {
-		sa, err := unix.Getsockname(fd)
+		sa, err := rawGetsockname(fd)
 		if k.t.On() {
 			arg := "{}"
 			if err == nil {
@@ -130,7 +131,7 @@ func (k sys) getsockname(fd int) (unix.Sockaddr, error) {
 // conn is the label the new connection will get, for the trace.
 func (k sys) accept(fd, conn int) (int, unix.Sockaddr, error) {
 	for {
-		nfd, sa, err := unix.Accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		nfd, sa, err := rawAccept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		if k.t.On() {
 			addr, size := "{}", "["+strconv.Itoa(unix.SizeofSockaddrAny)+"]"
 			if err == nil {
@@ -232,6 +233,50 @@ func (k sys) roles(r, w *unix.FdSet, nfd int) string {
 		b = append(b, k.who(fd)...)
 	}
 	return string(b)
+}
+
+// rawAccept4 and rawGetsockname make their system calls with unix.Syscall6
+// rather than through unix.Accept4 and unix.Getsockname. Those two decode
+// an AF_INET address by first asking getsockopt(SO_PROTOCOL) whether the
+// socket is an L2TP one: a hidden system call on every accepted connection
+// that the trace would not show and strace would. Here the kernel fills a
+// RawSockaddrAny and inetSockaddr decodes it, which takes unsafe, as it
+// does inside x/sys. This is the only place stepwise uses unsafe.
+
+func rawAccept4(fd, flags int) (int, unix.Sockaddr, error) {
+	var rsa unix.RawSockaddrAny
+	size := uint32(unix.SizeofSockaddrAny)
+	nfd, _, e := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd), uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&size)), uintptr(flags), 0, 0)
+	if e != 0 {
+		return -1, nil, e
+	}
+	return int(nfd), inetSockaddr(&rsa), nil
+}
+
+func rawGetsockname(fd int) (unix.Sockaddr, error) {
+	var rsa unix.RawSockaddrAny
+	size := uint32(unix.SizeofSockaddrAny)
+	_, _, e := unix.Syscall(unix.SYS_GETSOCKNAME, uintptr(fd), uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&size)))
+	if e != 0 {
+		return nil, e
+	}
+	return inetSockaddr(&rsa), nil
+}
+
+// inetSockaddr decodes an IPv4 or IPv6 address (the only kinds a TCP
+// listener produces); the port is in network byte order.
+func inetSockaddr(rsa *unix.RawSockaddrAny) unix.Sockaddr {
+	switch rsa.Addr.Family {
+	case unix.AF_INET:
+		pp := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
+		port := (*[2]byte)(unsafe.Pointer(&pp.Port))
+		return &unix.SockaddrInet4{Port: int(port[0])<<8 | int(port[1]), Addr: pp.Addr}
+	case unix.AF_INET6:
+		pp := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
+		port := (*[2]byte)(unsafe.Pointer(&pp.Port))
+		return &unix.SockaddrInet6{Port: int(port[0])<<8 | int(port[1]), ZoneId: pp.Scope_id, Addr: pp.Addr}
+	}
+	return nil
 }
 
 func sysErr(name string, err error) error {

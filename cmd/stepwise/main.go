@@ -112,6 +112,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("-trace %q: want all or none", *traceMode)}
 	}
 
+	defer t.Flush() // whatever happens, the trace so far is written out
+
 	fsys, what, err := openSite(*root, t)
 	if err != nil {
 		return err

@@ -1,0 +1,877 @@
+package main
+
+// Loopback integration tests: the real command, run as a subprocess (this
+// test binary re-executed with STEPWISE_TEST_MAIN=1), driven by real
+// clients: Go's net/http, curl, Python's http.client, raw sockets, and
+// strace watching it from outside.
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv("STEPWISE_TEST_MAIN") == "1" {
+		main() // returns only after -h; errors exit inside main
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// ioTimeout bounds every client operation, so that a server that never
+// answers fails the test instead of hanging it. It is a deadline, not a wait.
+const ioTimeout = 10 * time.Second
+
+// A server is a running stepwise process.
+type server struct {
+	addr    string // "127.0.0.1:PORT"
+	pid     int    // the server's pid (under strace, not cmd's)
+	cmd     *exec.Cmd
+	stderr  *bytes.Buffer
+	stopped bool
+}
+
+// start runs stepwise with -addr 127.0.0.1:0 and args, and returns once it
+// has printed the address it listens on.
+func start(t *testing.T, args ...string) *server {
+	t.Helper()
+	return startCmd(t, os.Args[0], append([]string{"-addr", "127.0.0.1:0"}, args...)...)
+}
+
+// startCmd runs name with args and STEPWISE_TEST_MAIN=1, reads the
+// "stepwise: serving ... on http://ADDR/" line from its stdout, and
+// captures its stderr. The process is killed when the test ends.
+func startCmd(t *testing.T, name string, args ...string) *server {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), "STEPWISE_TEST_MAIN=1")
+	s := &server{cmd: cmd, stderr: new(bytes.Buffer)}
+	cmd.Stderr = s.stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	s.pid = cmd.Process.Pid
+	t.Cleanup(s.stop)
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	_, url, ok := strings.Cut(strings.TrimSpace(line), " on http://")
+	if err != nil || !strings.HasPrefix(line, "stepwise: serving ") || !ok {
+		t.Fatalf("%s %q: first stdout line %q (%v); want \"stepwise: serving ... on http://ADDR/\"; stderr:\n%s", name, args, line, err, s.trace())
+	}
+	s.addr = strings.TrimSuffix(url, "/")
+	return s
+}
+
+// stop kills the server and waits for it; it may be called more than once.
+func (s *server) stop() {
+	if s.stopped {
+		return
+	}
+	s.stopped = true
+	syscall.Kill(s.pid, syscall.SIGKILL)
+	if s.pid == s.cmd.Process.Pid {
+		s.cmd.Wait()
+		return
+	}
+	// Under strace: once the server is dead, strace writes its last lines
+	// and exits by itself.
+	s.cmd.Wait()
+}
+
+// trace stops the server and returns everything it wrote to stderr.
+func (s *server) trace() string {
+	s.stop()
+	return s.stderr.String()
+}
+
+func (s *server) url(path string) string { return "http://" + s.addr + path }
+
+// dial opens a client connection with a deadline.
+func dial(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, ioTimeout)
+	if err != nil {
+		t.Fatalf("dial %s: %v", addr, err)
+	}
+	c.SetDeadline(time.Now().Add(ioTimeout))
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// exchange sends req on a new connection and reads the answer to EOF. The
+// error is the read's, with whatever came before it.
+func exchange(t *testing.T, addr string, req string) (string, error) {
+	t.Helper()
+	c := dial(t, addr)
+	defer c.Close()
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatalf("write %.40q: %v", req, err)
+	}
+	resp, err := io.ReadAll(c)
+	return string(resp), err
+}
+
+// statusLine returns the first line of resp, without its CRLF.
+func statusLine(resp string) string {
+	line, _, _ := strings.Cut(resp, "\r\n")
+	return line
+}
+
+func readFile(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func client() *http.Client {
+	return &http.Client{
+		Timeout:   ioTimeout,
+		Transport: &http.Transport{DisableKeepAlives: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+// do sends req and returns the response with its body read.
+func do(t *testing.T, c *http.Client, method, url, ctype, body string) (*http.Response, []byte) {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading body: %v", method, url, err)
+	}
+	checkCommon(t, method+" "+url, resp)
+	return resp, b
+}
+
+// checkCommon checks what every response carries: HTTP/1.0, Date, Server.
+func checkCommon(t *testing.T, what string, resp *http.Response) {
+	t.Helper()
+	if resp.Proto != "HTTP/1.0" {
+		t.Errorf("%s: proto %q; want HTTP/1.0", what, resp.Proto)
+	}
+	if d := resp.Header.Get("Date"); d == "" {
+		t.Errorf("%s: no Date header", what)
+	} else if _, err := time.Parse(http.TimeFormat, d); err != nil {
+		t.Errorf("%s: Date %q: %v", what, d, err)
+	}
+	if sv := resp.Header.Get("Server"); sv != "stepwise" {
+		t.Errorf("%s: Server %q; want stepwise", what, sv)
+	}
+}
+
+// mediaType returns the media type of a Content-Type, parameters dropped.
+func mediaType(ctype string) string {
+	mt, _, err := mime.ParseMediaType(ctype)
+	if err != nil {
+		return "invalid: " + ctype
+	}
+	return mt
+}
+
+func checkStatus(t *testing.T, what string, resp *http.Response, want int) {
+	t.Helper()
+	if resp.StatusCode != want {
+		t.Errorf("%s: status %d; want %d", what, resp.StatusCode, want)
+	}
+}
+
+func checkType(t *testing.T, what string, resp *http.Response, want string) {
+	t.Helper()
+	if got := mediaType(resp.Header.Get("Content-Type")); got != want {
+		t.Errorf("%s: Content-Type %q; want %s", what, resp.Header.Get("Content-Type"), want)
+	}
+}
+
+func checkLength(t *testing.T, what string, resp *http.Response, body []byte) {
+	t.Helper()
+	if cl := resp.Header.Get("Content-Length"); cl != strconv.Itoa(len(body)) {
+		t.Errorf("%s: Content-Length %q; body has %d bytes", what, cl, len(body))
+	}
+}
+
+// 1. The demo site, with Go's own HTTP client.
+func TestDemoSite(t *testing.T) {
+	s := start(t)
+	c := client()
+
+	resp, index := do(t, c, "GET", s.url("/"), "", "")
+	checkStatus(t, "GET /", resp, 200)
+	checkType(t, "GET /", resp, "text/html")
+	checkLength(t, "GET /", resp, index)
+	for _, want := range []string{`href="/style.css"`, `src="/fdset.png"`, `<form method="post" action="/echo"`} {
+		if !bytes.Contains(index, []byte(want)) {
+			t.Errorf("GET /: body has no %s:\n%s", want, index)
+		}
+	}
+
+	resp, css := do(t, c, "GET", s.url("/style.css"), "", "")
+	checkStatus(t, "GET /style.css", resp, 200)
+	checkType(t, "GET /style.css", resp, "text/css")
+	checkLength(t, "GET /style.css", resp, css)
+
+	resp, png := do(t, c, "GET", s.url("/fdset.png"), "", "")
+	checkStatus(t, "GET /fdset.png", resp, 200)
+	checkType(t, "GET /fdset.png", resp, "image/png")
+	if want := readFile(t, "site/fdset.png"); !bytes.Equal(png, want) {
+		t.Errorf("GET /fdset.png: %d bytes differing from site/fdset.png (%d bytes)", len(png), len(want))
+	}
+
+	resp, hello := do(t, c, "GET", s.url("/hello.txt"), "", "")
+	checkStatus(t, "GET /hello.txt", resp, 200)
+	checkType(t, "GET /hello.txt", resp, "text/plain")
+	if want := readFile(t, "site/hello.txt"); !bytes.Equal(hello, want) {
+		t.Errorf("GET /hello.txt: body %q; want %q", hello, want)
+	}
+
+	// HEAD, on a raw socket so that a body sent by mistake is seen.
+	get := resp
+	raw, err := exchange(t, s.addr, "HEAD /hello.txt HTTP/1.0\r\n\r\n")
+	if err != nil {
+		t.Fatalf("HEAD /hello.txt: %v", err)
+	}
+	head, rest, ok := strings.Cut(raw, "\r\n\r\n")
+	if !ok || rest != "" {
+		t.Errorf("HEAD /hello.txt: want headers and no body; got %q", raw)
+	}
+	hresp, err := http.ReadResponse(bufio.NewReader(strings.NewReader(head+"\r\n\r\n")), &http.Request{Method: "HEAD"})
+	if err != nil {
+		t.Fatalf("HEAD /hello.txt: %v in %q", err, raw)
+	}
+	checkStatus(t, "HEAD /hello.txt", hresp, 200)
+	checkCommon(t, "HEAD /hello.txt", hresp)
+	for name := range get.Header {
+		if name != "Date" && hresp.Header.Get(name) != get.Header.Get(name) {
+			t.Errorf("HEAD /hello.txt: %s %q; GET had %q", name, hresp.Header.Get(name), get.Header.Get(name))
+		}
+	}
+	if len(hresp.Header) != len(get.Header) {
+		t.Errorf("HEAD /hello.txt: headers %v; GET had %v", hresp.Header, get.Header)
+	}
+	resp, body := do(t, c, "HEAD", s.url("/"), "", "")
+	checkStatus(t, "HEAD /", resp, 200)
+	if cl := resp.Header.Get("Content-Length"); cl != strconv.Itoa(len(index)) || len(body) != 0 {
+		t.Errorf("HEAD /: Content-Length %q and %d body bytes; want %d and none", cl, len(body), len(index))
+	}
+
+	const msg = "message=hello, server\r\n"
+	resp, echo := do(t, c, "POST", s.url("/echo"), "text/plain", msg)
+	checkStatus(t, "POST /echo", resp, 200)
+	if ct := resp.Header.Get("Content-Type"); ct != "text/plain" {
+		t.Errorf("POST /echo: Content-Type %q; want text/plain, as sent", ct)
+	}
+	if string(echo) != msg {
+		t.Errorf("POST /echo: body %q; want %q", echo, msg)
+	}
+	checkLength(t, "POST /echo", resp, echo)
+
+	resp, page := do(t, c, "GET", s.url("/nope"), "", "")
+	checkStatus(t, "GET /nope", resp, 404)
+	checkType(t, "GET /nope", resp, "text/html")
+	checkLength(t, "GET /nope", resp, page)
+	if !bytes.Contains(page, []byte("<html")) || !bytes.Contains(page, []byte("404")) {
+		t.Errorf("GET /nope: body %q; want an HTML page saying 404", page)
+	}
+}
+
+// lookPath fails the test if a tool the integration tests use is missing.
+func lookPath(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%v: the integration tests need %s (apt-get install %s)", err, name, name)
+	}
+	return p
+}
+
+// runTool runs a client to completion and returns its stdout and stderr.
+func runTool(t *testing.T, name string, args ...string) (string, string) {
+	t.Helper()
+	lookPath(t, name)
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s %q: %v (apt-get install %s if it is missing); stderr:\n%s", name, args, err, name, stderr.String())
+	}
+	return stdout.String(), stderr.String()
+}
+
+// 2. curl, as the README tells people to use it.
+func TestCurl(t *testing.T) {
+	s := start(t)
+	out, errs := runTool(t, "curl", "-sS", "-v", "--max-time", "10", s.url("/hello.txt"))
+	if want := string(readFile(t, "site/hello.txt")); out != want {
+		t.Errorf("curl %s: stdout %q; want %q", s.url("/hello.txt"), out, want)
+	}
+	if !strings.Contains(errs, "< HTTP/1.0 200 OK") {
+		t.Errorf("curl -v %s: stderr has no \"< HTTP/1.0 200 OK\":\n%s", s.url("/hello.txt"), errs)
+	}
+
+	const js = `{"hello":"server"}`
+	out, errs = runTool(t, "curl", "-sS", "-v", "--max-time", "10", "-d", js, "-H", "Content-Type: application/json", s.url("/echo"))
+	if out != js {
+		t.Errorf("curl -d %s %s: stdout %q; want %q", js, s.url("/echo"), out, js)
+	}
+	if !strings.Contains(errs, "< Content-Type: application/json") {
+		t.Errorf("curl -d %s %s: stderr has no \"< Content-Type: application/json\":\n%s", js, s.url("/echo"), errs)
+	}
+}
+
+// 3. Python's http.client.
+func TestPython(t *testing.T) {
+	s := start(t)
+	const script = `
+import http.client, sys
+host, port = sys.argv[1], int(sys.argv[2])
+c = http.client.HTTPConnection(host, port, timeout=10)
+c.request("GET", "/")
+r = c.getresponse(); b = r.read()
+print(r.status, r.version, len(b), r.getheader("Content-Length"))
+c.close()
+c = http.client.HTTPConnection(host, port, timeout=10)
+c.request("POST", "/echo", body=b"ping from python", headers={"Content-Type": "text/plain"})
+r = c.getresponse(); b = r.read()
+print(r.status, r.version, len(b), b.decode())
+c.close()
+`
+	host, port, _ := strings.Cut(s.addr, ":")
+	out, _ := runTool(t, "python3", "-c", script, host, port)
+	n := len(readFile(t, "site/index.html"))
+	want := fmt.Sprintf("200 10 %d %d\n200 10 16 ping from python\n", n, n)
+	if out != want {
+		t.Errorf("python3 http.client: printed %q; want %q (status, version 10 = HTTP/1.0, body length)", out, want)
+	}
+}
+
+// 4. HTTP/0.9: a Simple-Request gets the body alone.
+func TestHTTP09(t *testing.T) {
+	s := start(t)
+	want := string(readFile(t, "site/hello.txt"))
+	for _, req := range []string{"GET /hello.txt\r\n", "GET /hello.txt\n"} {
+		got, err := exchange(t, s.addr, req)
+		if err != nil {
+			t.Errorf("%q: read: %v", req, err)
+		}
+		if got != want {
+			t.Errorf("%q: got %q; want the file alone, %q", req, got, want)
+		}
+	}
+}
+
+// 5. Bad and hostile input: each gets its status, and the server lives on.
+func TestHostileInput(t *testing.T) {
+	s := start(t)
+	var manyHeaders strings.Builder
+	manyHeaders.WriteString("GET / HTTP/1.0\r\n")
+	for i := range 200 {
+		fmt.Fprintf(&manyHeaders, "X-Header-%d: %d\r\n", i, i)
+	}
+	manyHeaders.WriteString("\r\n")
+	tests := []struct {
+		name, req, want string
+	}{
+		{"unknown method", "BREW /pot HTTP/1.0\r\n\r\n", "HTTP/1.0 501 "},
+		{"HTTP/2.0", "GET / HTTP/2.0\r\n\r\n", "HTTP/1.0 505 "},
+		{"HEAD without version", "HEAD /\r\n\r\n", "HTTP/1.0 400 "},
+		{"dot-dot", "GET /../../etc/passwd HTTP/1.0\r\n\r\n", "HTTP/1.0 400 "},
+		{"escaped dot-dot", "GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.0\r\n\r\n", "HTTP/1.0 400 "},
+		{"NUL in request line", "GET /\x00 HTTP/1.0\r\n\r\n", "HTTP/1.0 400 "},
+		{"20 KiB request line", "GET /" + strings.Repeat("a", 20<<10) + " HTTP/1.0\r\n\r\n", "HTTP/1.0 414 "},
+		{"200 headers", manyHeaders.String(), "HTTP/1.0 431 "},
+		{"POST without Content-Length", "POST /echo HTTP/1.0\r\n\r\nhello", "HTTP/1.0 400 "},
+		{"Content-Length -1", "POST /echo HTTP/1.0\r\nContent-Length: -1\r\n\r\n", "HTTP/1.0 400 "},
+		{"two Content-Lengths", "POST /echo HTTP/1.0\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", "HTTP/1.0 400 "},
+		{"Content-Length over 1 MiB", "POST /echo HTTP/1.0\r\nContent-Length: 2000000\r\n\r\n", "HTTP/1.0 413 "},
+		{"chunked on HTTP/1.0", "POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", "HTTP/1.0 400 "},
+		{"TLS ClientHello", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", "HTTP/1.0 400 "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := exchange(t, s.addr, tt.req)
+			line := statusLine(resp)
+			switch {
+			case err != nil && errors.Is(err, syscall.ECONNRESET) && strings.HasPrefix(line, "HTTP/1.0 "):
+				t.Logf("%.40q: connection reset after %q (the server closed with unread input: issue #4's polite close)", tt.req, line)
+			case err != nil:
+				t.Errorf("%.40q: read: %v after %q", tt.req, err, resp)
+			}
+			if !strings.HasPrefix(line, tt.want) {
+				t.Errorf("%.40q: status line %q; want %q...", tt.req, line, tt.want)
+			}
+			if strings.Contains(resp, "root:") {
+				t.Errorf("%.40q: response shows /etc/passwd:\n%s", tt.req, resp)
+			}
+		})
+	}
+	resp, err := exchange(t, s.addr, "GET /hello.txt HTTP/1.0\r\n\r\n")
+	if line := statusLine(resp); err != nil || line != "HTTP/1.0 200 OK" {
+		t.Errorf("GET /hello.txt after the bad requests: status line %q (%v); want HTTP/1.0 200 OK", line, err)
+	}
+}
+
+// fdCount returns how many fds process pid has open.
+func fdCount(t *testing.T, pid int) int {
+	t.Helper()
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(fds)
+}
+
+// 6. Fifty clients at once, twenty times over, and no fd leaked.
+func TestManyClients(t *testing.T) {
+	s := start(t)
+	before := fdCount(t, s.pid)
+	want := string(readFile(t, "site/hello.txt"))
+	const clients, rounds = 50, 20
+	for round := range rounds {
+		conns := make([]net.Conn, clients)
+		for i := range conns {
+			conns[i] = dial(t, s.addr)
+		}
+		for i, c := range conns {
+			if _, err := fmt.Fprintf(c, "GET /hello.txt?round=%d&client=%d HTTP/1.0\r\n\r\n", round, i); err != nil {
+				t.Fatalf("round %d, client %d: write: %v", round, i, err)
+			}
+		}
+		for i, c := range conns {
+			b, err := io.ReadAll(c)
+			c.Close()
+			if err != nil {
+				t.Fatalf("round %d, client %d: read: %v after %q", round, i, err, b)
+			}
+			head, body, _ := strings.Cut(string(b), "\r\n\r\n")
+			if line := statusLine(head); line != "HTTP/1.0 200 OK" || body != want {
+				t.Fatalf("round %d, client %d: status line %q, body %q; want HTTP/1.0 200 OK and %q", round, i, line, body, want)
+			}
+		}
+	}
+	// Every client read EOF, so the server has closed every connection.
+	t.Logf("server fds: %d before, %d after", before, fdCount(t, s.pid))
+	if after := fdCount(t, s.pid); after != before {
+		t.Errorf("server has %d fds open after %d requests; %d before", after, clients*rounds, before)
+	}
+}
+
+// 7. -root DIR: types, dates, conditional GET, redirects, symlinks.
+func TestRoot(t *testing.T) {
+	root, outside := t.TempDir(), t.TempDir()
+	write := func(name, data string) string {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	notes := write("notes.txt", "some notes\n")
+	mtime := time.Date(2024, 5, 6, 7, 8, 9, 654321000, time.UTC)
+	if err := os.Chtimes(notes, mtime, mtime); err != nil {
+		t.Fatal(err)
+	}
+	write("data.json", `{"a":1}`)
+	write("sub/index.html", "<p>sub</p>\n")
+	secret := filepath.Join(outside, "secret.txt")
+	if err := os.WriteFile(secret, []byte("TOP SECRET outside the root\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(secret, filepath.Join(root, "escape.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("..", filepath.Base(outside), "secret.txt"), filepath.Join(root, "escape2.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("notes.txt", filepath.Join(root, "link.txt")); err != nil {
+		t.Fatal(err)
+	}
+
+	s := start(t, "-root", root)
+	c := client()
+
+	resp, body := do(t, c, "GET", s.url("/notes.txt"), "", "")
+	checkStatus(t, "GET /notes.txt", resp, 200)
+	checkType(t, "GET /notes.txt", resp, "text/plain")
+	if string(body) != "some notes\n" {
+		t.Errorf("GET /notes.txt: body %q; want %q", body, "some notes\n")
+	}
+	lastMod := mtime.Truncate(time.Second).Format(http.TimeFormat)
+	if lm := resp.Header.Get("Last-Modified"); lm != lastMod {
+		t.Errorf("GET /notes.txt: Last-Modified %q; want %q (the file's mtime)", lm, lastMod)
+	}
+
+	resp, _ = do(t, c, "GET", s.url("/data.json"), "", "")
+	checkStatus(t, "GET /data.json", resp, 200)
+	checkType(t, "GET /data.json", resp, "application/json")
+
+	raw, err := exchange(t, s.addr, "GET /notes.txt HTTP/1.0\r\nIf-Modified-Since: "+lastMod+"\r\n\r\n")
+	if err != nil {
+		t.Errorf("GET /notes.txt If-Modified-Since: read: %v", err)
+	}
+	head, rest, _ := strings.Cut(raw, "\r\n\r\n")
+	if line := statusLine(head); line != "HTTP/1.0 304 Not Modified" || rest != "" {
+		t.Errorf("GET /notes.txt If-Modified-Since %s: status line %q, body %q; want 304 and no body", lastMod, line, rest)
+	}
+
+	resp, _ = do(t, c, "GET", s.url("/sub"), "", "")
+	checkStatus(t, "GET /sub", resp, 301)
+	if loc := resp.Header.Get("Location"); !strings.HasSuffix(loc, "/sub/") {
+		t.Errorf("GET /sub: Location %q; want it to end in /sub/", loc)
+	}
+	resp, body = do(t, c, "GET", s.url("/sub/"), "", "")
+	checkStatus(t, "GET /sub/", resp, 200)
+	checkType(t, "GET /sub/", resp, "text/html")
+	if string(body) != "<p>sub</p>\n" {
+		t.Errorf("GET /sub/: body %q; want sub/index.html", body)
+	}
+
+	for _, p := range []string{"/escape.txt", "/escape2.txt"} {
+		resp, body = do(t, c, "GET", s.url(p), "", "")
+		if resp.StatusCode != 403 && resp.StatusCode != 404 {
+			t.Errorf("GET %s (symlink out of the root): status %d; want 403 or 404", p, resp.StatusCode)
+		}
+		if bytes.Contains(body, []byte("TOP SECRET")) {
+			t.Errorf("GET %s (symlink out of the root): served the outside file: %q", p, body)
+		}
+	}
+	resp, body = do(t, c, "GET", s.url("/link.txt"), "", "")
+	checkStatus(t, "GET /link.txt (symlink inside the root)", resp, 200)
+	if string(body) != "some notes\n" {
+		t.Errorf("GET /link.txt: body %q; want the target's, %q", body, "some notes\n")
+	}
+	if tr := s.trace(); strings.Contains(tr, "TOP SECRET") {
+		t.Errorf("the trace shows the outside file's content:\n%s", tr)
+	}
+}
+
+// 8. Flags and exit statuses.
+func TestTraceNone(t *testing.T) {
+	s := start(t, "-trace", "none")
+	if resp, err := exchange(t, s.addr, "GET / HTTP/1.0\r\n\r\n"); err != nil || statusLine(resp) != "HTTP/1.0 200 OK" {
+		t.Fatalf("GET /: status line %q (%v); want HTTP/1.0 200 OK", statusLine(resp), err)
+	}
+	if tr := s.trace(); tr != "" {
+		t.Errorf("-trace none: stderr %q; want nothing", tr)
+	}
+}
+
+func TestTraceDefault(t *testing.T) {
+	s := start(t)
+	for _, req := range []string{"GET / HTTP/1.0\r\n\r\n", "GET /hello.txt HTTP/1.0\r\n\r\n"} {
+		// The second request proves that the server went back to select,
+		// which flushes the trace, after the first.
+		if resp, err := exchange(t, s.addr, req); err != nil || statusLine(resp) != "HTTP/1.0 200 OK" {
+			t.Fatalf("%q: status line %q (%v); want HTTP/1.0 200 OK", req, statusLine(resp), err)
+		}
+	}
+	tr := s.trace()
+	for _, want := range []string{"\naccept4(", "\npselect6(", "\nread(", "\nwrite(", "\nclose(", "\nc1 > GET / HTTP/1.0\n", "\nc1 < HTTP/1.0 200 OK\n"} {
+		if !strings.Contains(tr, want) {
+			t.Errorf("default trace has no line starting %q:\n%s", strings.TrimPrefix(want, "\n"), tr)
+		}
+	}
+}
+
+// mustFail runs stepwise with args, expecting it to exit without serving,
+// and returns its exit status and stderr.
+func mustFail(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "STEPWISE_TEST_MAIN=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	if line != "" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("stepwise %q: printed %q and served; want an error exit", args, line)
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("stepwise %q: %v; want an error exit", args, err)
+	}
+	return ee.ExitCode(), stderr.String()
+}
+
+func TestBadFlag(t *testing.T) {
+	code, stderr := mustFail(t, "-bogus")
+	if code != 2 {
+		t.Errorf("stepwise -bogus: exit status %d; want 2; stderr:\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "bogus") {
+		t.Errorf("stepwise -bogus: stderr does not name the flag:\n%s", stderr)
+	}
+}
+
+func TestAddrInUse(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	addr := l.Addr().String()
+	code, stderr := mustFail(t, "-addr", addr, "-trace", "none")
+	if code != 1 {
+		t.Errorf("stepwise -addr %s (in use): exit status %d; want 1", addr, code)
+	}
+	if strings.Count(stderr, "\n") != 1 || !strings.HasSuffix(stderr, "\n") || !strings.Contains(stderr, addr) {
+		t.Errorf("stepwise -addr %s (in use): stderr %q; want one line naming the address", addr, stderr)
+	}
+}
+
+func TestRootMissing(t *testing.T) {
+	code, stderr := mustFail(t, "-addr", "127.0.0.1:0", "-trace", "none", "-root", "/nonexistent")
+	if code != 1 {
+		t.Errorf("stepwise -root /nonexistent: exit status %d; want 1", code)
+	}
+	if strings.Count(stderr, "\n") != 1 || !strings.HasSuffix(stderr, "\n") || !strings.Contains(stderr, "/nonexistent") {
+		t.Errorf("stepwise -root /nonexistent: stderr %q; want one line naming the directory", stderr)
+	}
+}
+
+// A straceCall is one finished system call in strace -f output.
+type straceCall struct {
+	pid  int
+	name string
+	fd   int // first argument, -1 if it is not a number
+	ret  int // -1 if it failed or is unknown
+	line string
+}
+
+// parseStrace reads strace -f -o output: "PID name(args) = ret", with calls
+// that other threads interrupted split into "name(args <unfinished ...>"
+// and "<... name resumed>rest) = ret". Signals and exits are skipped.
+func parseStrace(t *testing.T, out string) []straceCall {
+	t.Helper()
+	var calls []straceCall
+	pending := map[int]straceCall{}
+	for line := range strings.Lines(out) {
+		line = strings.TrimSpace(line)
+		pidStr, rest, _ := strings.Cut(line, " ")
+		pid, err := strconv.Atoi(pidStr)
+		if err != nil {
+			t.Fatalf("strace line without a pid: %q", line)
+		}
+		rest = strings.TrimSpace(rest)
+		var c straceCall
+		switch {
+		case strings.HasPrefix(rest, "---"), strings.HasPrefix(rest, "+++"):
+			continue
+		case strings.HasPrefix(rest, "<... "):
+			var ok bool
+			if c, ok = pending[pid]; !ok {
+				t.Fatalf("strace: resumed call that never started: %q", line)
+			}
+			delete(pending, pid)
+			c.line += " " + rest
+		default:
+			name, args, ok := strings.Cut(rest, "(")
+			if !ok {
+				t.Fatalf("strace: cannot parse %q", line)
+			}
+			c = straceCall{pid: pid, name: name, fd: -1, ret: -1, line: line}
+			end := strings.IndexAny(args, ",) ")
+			if end < 0 {
+				end = len(args)
+			}
+			if fd, err := strconv.Atoi(args[:end]); err == nil {
+				c.fd = fd
+			}
+			if strings.HasSuffix(rest, "<unfinished ...>") {
+				pending[pid] = c
+				continue
+			}
+		}
+		if i := strings.LastIndex(rest, ") = "); i >= 0 {
+			r, _, _ := strings.Cut(rest[i+len(") = "):], " ")
+			if n, err := strconv.Atoi(r); err == nil {
+				c.ret = n
+			}
+		}
+		calls = append(calls, c)
+	}
+	return calls
+}
+
+// startStrace runs stepwise under strace -f, writing the calls in filter
+// to a file, and returns the server and the file's name.
+func startStrace(t *testing.T, filter string, args ...string) (*server, string) {
+	t.Helper()
+	lookPath(t, "strace")
+	out := filepath.Join(t.TempDir(), "strace.out")
+	sargs := append([]string{"-f", "-qq", "-o", out, "-e", "trace=" + filter, "--", os.Args[0], "-addr", "127.0.0.1:0"}, args...)
+	s := startCmd(t, "strace", sargs...)
+	// The server is strace's child; it has printed its address, so it exists.
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", s.pid, s.pid))
+	f := strings.Fields(string(b))
+	if err != nil || len(f) != 1 {
+		t.Fatalf("strace (pid %d): children %q (%v); want the server's pid", s.pid, b, err)
+	}
+	if s.pid, err = strconv.Atoi(f[0]); err != nil {
+		t.Fatal(err)
+	}
+	return s, out
+}
+
+// straceClients makes the requests the strace tests watch: two interleaved
+// clients and an HTTP/0.9 one.
+func straceClients(t *testing.T, s *server) {
+	t.Helper()
+	a, b := dial(t, s.addr), dial(t, s.addr)
+	if _, err := io.WriteString(a, "GET /hello.txt HTTP/1.0\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(b, "GET /style.css HTTP/1.0\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	// b is answered while a's request is still unfinished.
+	if resp, err := io.ReadAll(b); err != nil || statusLine(string(resp)) != "HTTP/1.0 200 OK" {
+		t.Fatalf("client b, while a is half-sent: status line %q (%v); want HTTP/1.0 200 OK", statusLine(string(resp)), err)
+	}
+	if _, err := io.WriteString(a, "\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := io.ReadAll(a); err != nil || statusLine(string(resp)) != "HTTP/1.0 200 OK" {
+		t.Fatalf("client a: status line %q (%v); want HTTP/1.0 200 OK", statusLine(string(resp)), err)
+	}
+	want := string(readFile(t, "site/hello.txt"))
+	if resp, err := exchange(t, s.addr, "GET /hello.txt\r\n"); err != nil || resp != want {
+		t.Fatalf("HTTP/0.9 GET /hello.txt: %q (%v); want %q", resp, err, want)
+	}
+}
+
+// 9. strace's view: select and no epoll, every network call on one thread.
+func TestStraceOneThreadNoEpoll(t *testing.T) {
+	s, out := startStrace(t, "%network,pselect6,select,epoll_create,epoll_create1,epoll_ctl,epoll_wait,epoll_pwait,read,write,close", "-trace", "none")
+	straceClients(t, s)
+	s.stop()
+	calls := parseStrace(t, string(readFile(t, out)))
+
+	sockets := map[int]bool{}
+	threads := map[int]string{} // pid -> first network call it made
+	accepts, selects := 0, 0
+	for _, c := range calls {
+		network := false
+		switch c.name {
+		case "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait":
+			t.Errorf("strace shows epoll: %s", c.line)
+		case "socket":
+			if c.ret >= 0 {
+				sockets[c.ret] = true
+			}
+		case "accept4":
+			network = true
+			accepts++
+			if c.ret >= 0 {
+				sockets[c.ret] = true
+			}
+		case "pselect6", "select":
+			network = true
+			selects++
+		case "read", "write":
+			network = sockets[c.fd]
+		case "close":
+			network = sockets[c.fd]
+			delete(sockets, c.fd)
+		}
+		if _, seen := threads[c.pid]; network && !seen {
+			threads[c.pid] = c.line
+		}
+	}
+	t.Logf("strace: %d calls, %d accept4, %d select, network calls on %d thread(s)", len(calls), accepts, selects, len(threads))
+	if selects == 0 {
+		t.Errorf("strace shows no pselect6 or select call")
+	}
+	if accepts < 3 {
+		t.Errorf("strace shows %d accept4 calls; want at least 3, one per client", accepts)
+	}
+	if len(threads) != 1 {
+		t.Errorf("network calls made on %d threads; want 1:", len(threads))
+		for pid, line := range threads {
+			t.Errorf("  thread %d first made: %s", pid, line)
+		}
+	}
+}
+
+// The trace must never hide a system call that strace shows (design.md,
+// The trace): every kind of network call strace sees is in the trace too.
+func TestStraceAgreesWithTrace(t *testing.T) {
+	s, out := startStrace(t, "%network", "-color", "never")
+	straceClients(t, s)
+	// One more request: the server answers it only after going back to
+	// select, which flushes the trace of the clients before.
+	if resp, err := exchange(t, s.addr, "GET / HTTP/1.0\r\n\r\n"); err != nil || statusLine(resp) != "HTTP/1.0 200 OK" {
+		t.Fatalf("GET /: status line %q (%v); want HTTP/1.0 200 OK", statusLine(resp), err)
+	}
+	tr := s.trace()
+	traced := map[string]bool{}
+	for line := range strings.Lines(tr) {
+		if name, _, ok := strings.Cut(line, "("); ok && !strings.ContainsAny(name, " ") {
+			traced[name] = true
+		}
+	}
+	for _, c := range parseStrace(t, string(readFile(t, out))) {
+		if !traced[c.name] {
+			t.Errorf("strace shows %s, and the server's trace has no %s call:\n  %s", c.name, c.name, c.line)
+			traced[c.name] = true // one report per name
+		}
+	}
+}
+
+// A failed start still shows, with the trace on, the call that failed.
+func TestRootMissingTraced(t *testing.T) {
+	code, stderr := mustFail(t, "-addr", "127.0.0.1:0", "-root", "/nonexistent")
+	if code != 1 {
+		t.Errorf("stepwise -root /nonexistent: exit status %d; want 1", code)
+	}
+	if !strings.Contains(stderr, `openat(AT_FDCWD, "/nonexistent"`) || !strings.Contains(stderr, "ENOENT") {
+		t.Errorf("stepwise -root /nonexistent (trace on): stderr %q; want the failed openat line, ENOENT and all, before the error", stderr)
+	}
+}
