@@ -14,10 +14,10 @@ const octetStream = "application/octet-stream"
 // RFC 1945, 3.6.1 would otherwise have the client assume ISO-8859-1.
 func contentType(name string) string {
 	ext := path.Ext(name)
-	if len(ext) > 8 {
+	var lower [8]byte // the longest extension below, "markdown"
+	if len(ext) > len(lower)+1 {
 		return octetStream
 	}
-	var lower [8]byte
 	for i := 1; i < len(ext); i++ {
 		c := ext[i]
 		if 'A' <= c && c <= 'Z' {

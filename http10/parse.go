@@ -60,9 +60,9 @@ func scanLine(buf []byte, start, stop int, section string) (int, *ProtocolError)
 			if buf[i+1] == '\n' {
 				return i + 1, nil
 			}
-			return 0, &ProtocolError{StatusBadRequest, "carriage return not followed by line feed", i, "2.2"}
+			return 0, &ProtocolError{Status: StatusBadRequest, Msg: "carriage return not followed by line feed", Offset: i, Section: "2.2"}
 		default:
-			return 0, &ProtocolError{StatusBadRequest, "control byte " + quoteByte(c) + " in request head", i, section}
+			return 0, &ProtocolError{Status: StatusBadRequest, Msg: "control byte " + quoteByte(c) + " in request head", Offset: i, Section: section}
 		}
 	}
 	return lineEnd(end, stop), nil
@@ -100,9 +100,9 @@ func scanHead(buf []byte, lim Limits) (h head, err *ProtocolError) {
 			return h, nil
 		case tooLong:
 			if lineFirst {
-				return h, &ProtocolError{StatusURITooLong, "request line is longer than " + strconv.Itoa(lim.RequestLine) + " bytes", stop, ""}
+				return h, &ProtocolError{Status: StatusURITooLong, Msg: "request line is longer than " + strconv.Itoa(lim.RequestLine) + " bytes", Offset: stop}
 			}
-			return h, &ProtocolError{StatusRequestHeaderFieldsTooLarge, "request head is longer than " + strconv.Itoa(lim.Head) + " bytes", stop, ""}
+			return h, &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Msg: "request head is longer than " + strconv.Itoa(lim.Head) + " bytes", Offset: stop}
 		}
 		if trimCR(buf, s, lf) > s {
 			break
@@ -123,7 +123,7 @@ func scanHead(buf []byte, lim Limits) (h head, err *ProtocolError) {
 	// Header fields, up to the empty line (RFC 1945, 4.1 and 4.2).
 	for start := lf + 1; ; start = lf + 1 {
 		if start < len(buf) && start < lim.Head && h.fields == lim.Headers && isTokenByte(buf[start]) {
-			return h, &ProtocolError{StatusRequestHeaderFieldsTooLarge, "more than " + strconv.Itoa(lim.Headers) + " header fields", start, ""}
+			return h, &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Msg: "more than " + strconv.Itoa(lim.Headers) + " header fields", Offset: start}
 		}
 		lf, err = scanLine(buf, start, lim.Head, "4.2")
 		if err != nil {
@@ -133,7 +133,7 @@ func scanHead(buf []byte, lim Limits) (h head, err *ProtocolError) {
 		case needMore:
 			return h, nil
 		case tooLong:
-			return h, &ProtocolError{StatusRequestHeaderFieldsTooLarge, "request head is longer than " + strconv.Itoa(lim.Head) + " bytes", lim.Head, ""}
+			return h, &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Msg: "request head is longer than " + strconv.Itoa(lim.Head) + " bytes", Offset: lim.Head}
 		}
 		end := trimCR(buf, start, lf)
 		if end == start {
@@ -143,7 +143,7 @@ func scanHead(buf []byte, lim Limits) (h head, err *ProtocolError) {
 		if isLWS(buf[start]) {
 			// A continuation line (RFC 1945, 2.2: LWS = [CRLF] 1*(SP|HT)).
 			if h.fields == 0 {
-				return h, &ProtocolError{StatusBadRequest, "continuation line before any header field", start, "4.2"}
+				return h, &ProtocolError{Status: StatusBadRequest, Msg: "continuation line before any header field", Offset: start, Section: "4.2"}
 			}
 			continue
 		}
@@ -170,17 +170,17 @@ func checkFieldName(buf []byte, start, end int) *ProtocolError {
 		switch {
 		case c == ':':
 			if i == start {
-				return &ProtocolError{StatusBadRequest, "header field has an empty name", i, "4.2"}
+				return &ProtocolError{Status: StatusBadRequest, Msg: "header field has an empty name", Offset: i, Section: "4.2"}
 			}
 			return nil
 		case isLWS(c):
 			// RFC 9112, 5.1: no white space between name and colon.
-			return &ProtocolError{StatusBadRequest, "white space in header field name", i, "4.2"}
+			return &ProtocolError{Status: StatusBadRequest, Msg: "white space in header field name", Offset: i, Section: "4.2"}
 		case !isTokenByte(c):
-			return &ProtocolError{StatusBadRequest, "header field name has byte " + quoteByte(c), i, "4.2"}
+			return &ProtocolError{Status: StatusBadRequest, Msg: "header field name has byte " + quoteByte(c), Offset: i, Section: "4.2"}
 		}
 	}
-	return &ProtocolError{StatusBadRequest, "header line has no colon", start, "4.2"}
+	return &ProtocolError{Status: StatusBadRequest, Msg: "header line has no colon", Offset: start, Section: "4.2"}
 }
 
 // checkRequestLine checks the request line buf[start:end] (terminator
@@ -193,29 +193,29 @@ func checkRequestLine(buf []byte, start, end int) (simple bool, err *ProtocolErr
 	nf, extra := splitLine(buf, start, end, &f)
 	switch {
 	case isLWS(buf[start]):
-		return false, &ProtocolError{StatusBadRequest, "request line starts with white space", start, "5.1"}
+		return false, &ProtocolError{Status: StatusBadRequest, Msg: "request line starts with white space", Offset: start, Section: "5.1"}
 	case nf == 1:
-		return false, &ProtocolError{StatusBadRequest, "request line has no request-uri", end, "5.1"}
+		return false, &ProtocolError{Status: StatusBadRequest, Msg: "request line has no request-uri", Offset: end, Section: "5.1"}
 	case extra >= 0:
-		return false, &ProtocolError{StatusBadRequest, "request line has more than three fields", extra, "5.1"}
+		return false, &ProtocolError{Status: StatusBadRequest, Msg: "request line has more than three fields", Offset: extra, Section: "5.1"}
 	}
 	method := buf[f[0].start:f[0].end]
 	for i, c := range method {
 		if !isTokenByte(c) {
-			return false, &ProtocolError{StatusBadRequest, "method has byte " + quoteByte(c), f[0].start + i, "5.1.1"}
+			return false, &ProtocolError{Status: StatusBadRequest, Msg: "method has byte " + quoteByte(c), Offset: f[0].start + i, Section: "5.1.1"}
 		}
 	}
 	if nf == 2 {
 		// RFC 1945, 4.1: Simple-Request = "GET" SP Request-URI CRLF.
 		if string(method) != "GET" {
-			return false, &ProtocolError{StatusBadRequest, "request line has no http version (only GET may omit it)", end, "4.1"}
+			return false, &ProtocolError{Status: StatusBadRequest, Msg: "request line has no http version (only GET may omit it)", Offset: end, Section: "4.1"}
 		}
 	} else {
 		if _, _, err := parseVersion(buf, f[2]); err != nil {
 			return false, err
 		}
 		if methodName(method) == "" {
-			return false, &ProtocolError{StatusNotImplemented, "method " + quoteCut(method) + " is not implemented", f[0].start, "5.1.1"}
+			return false, &ProtocolError{Status: StatusNotImplemented, Msg: "method " + quoteCut(method) + " is not implemented", Offset: f[0].start, Section: "5.1.1"}
 		}
 	}
 	start, end, err = pathSpan(buf, f[1])
@@ -273,13 +273,13 @@ func parseVersion(buf []byte, f span) (major, minor int, err *ProtocolError) {
 		ok = ok && i == len(v)
 	}
 	if !ok {
-		return 0, 0, &ProtocolError{StatusBadRequest, "malformed http version " + quoteCut(v), f.start, "3.1"}
+		return 0, 0, &ProtocolError{Status: StatusBadRequest, Msg: "malformed http version " + quoteCut(v), Offset: f.start, Section: "3.1"}
 	}
 	if major < 0 || minor < 0 {
-		return 0, 0, &ProtocolError{StatusBadRequest, "http version number is too long", f.start, "3.1"}
+		return 0, 0, &ProtocolError{Status: StatusBadRequest, Msg: "http version number is too long", Offset: f.start, Section: "3.1"}
 	}
 	if major >= 2 {
-		return 0, 0, &ProtocolError{StatusHTTPVersionNotSupported, "http version " + quoteCut(v) + " is not supported; this server speaks HTTP/1.0", f.start, "3.1"}
+		return 0, 0, &ProtocolError{Status: StatusHTTPVersionNotSupported, Msg: "http version " + quoteCut(v) + " is not supported; this server speaks HTTP/1.0", Offset: f.start, Section: "3.1"}
 	}
 	return major, minor, nil
 }
@@ -322,7 +322,7 @@ func methodName(m []byte) string {
 // build makes the Request from the complete head h, checking what needs the
 // whole head: the body framing. It returns (nil, 0, nil) if the body has not
 // all arrived.
-func build(buf []byte, h head, lim Limits) (*Request, int, error) {
+func build(buf []byte, h head, lim Limits) (*Request, int, *ProtocolError) {
 	// One copy of the head; every string of the Request is a slice of it.
 	hs := string(buf[:h.end])
 	r := &Request{Line: hs[h.line:h.lineEnd]}
@@ -351,6 +351,22 @@ func build(buf []byte, h head, lim Limits) (*Request, int, error) {
 		r.Body = buf[h.end:n:n]
 	}
 	return r, n, nil
+}
+
+// requestForm returns the method of the request line that scanHead found
+// in h (if it got that far; "" if the server does not implement it) and
+// whether the line is a Simple-Request, for the answer to a refused request.
+func requestForm(buf []byte, h head) (method string, simple bool) {
+	if h.lineEnd <= h.line {
+		return "", false
+	}
+	var f [3]span
+	nf, extra := splitLine(buf, h.line, h.lineEnd, &f)
+	if nf == 0 {
+		return "", false
+	}
+	method = methodName(buf[f[0].start:f[0].end])
+	return method, nf == 2 && extra < 0 && method == "GET"
 }
 
 // fields returns the header fields of the complete head h, whose text is hs,
@@ -396,9 +412,9 @@ func bodyLength(r *Request, buf []byte, h head, lim Limits) (int64, *ProtocolErr
 	if hasField(r.Header, "Transfer-Encoding") {
 		off := fieldOffset(buf, h, "Transfer-Encoding")
 		if r.Major == 0 || r.Major == 1 && r.Minor == 0 {
-			return 0, &ProtocolError{StatusBadRequest, "transfer-encoding in an http/1.0 request", off, ""}
+			return 0, &ProtocolError{Status: StatusBadRequest, Msg: "transfer-encoding in an http/1.0 request", Offset: off}
 		}
-		return 0, &ProtocolError{StatusNotImplemented, "transfer-encoding is not supported; send content-length", off, ""}
+		return 0, &ProtocolError{Status: StatusNotImplemented, Msg: "transfer-encoding is not supported; send content-length", Offset: off}
 	}
 	if !hasField(r.Header, "Content-Length") {
 		if r.Method == "POST" {
@@ -407,18 +423,22 @@ func bodyLength(r *Request, buf []byte, h head, lim Limits) (int64, *ProtocolErr
 			if buf[blank-1] == '\r' {
 				blank--
 			}
-			return 0, &ProtocolError{StatusBadRequest, "post request has no content-length", blank, "8.3"}
+			return 0, &ProtocolError{Status: StatusBadRequest, Msg: "post request has no content-length", Offset: blank, Section: "8.3"}
 		}
 		return 0, nil
 	}
 	digits, msg := contentLength(r.Get("Content-Length"))
 	if msg != "" {
-		return 0, &ProtocolError{StatusBadRequest, msg, fieldOffset(buf, h, "Content-Length"), "10.4"}
+		return 0, &ProtocolError{Status: StatusBadRequest, Msg: msg, Offset: fieldOffset(buf, h, "Content-Length"), Section: "10.4"}
 	}
-	limit := strconv.FormatInt(lim.Body, 10)
 	n, perr := strconv.ParseInt(digits, 10, 64)
-	if len(digits) > len(limit) || perr != nil || n > lim.Body {
-		return 0, &ProtocolError{StatusContentTooLarge, "content-length " + quoteCut([]byte(digits)) + " is more than " + limit + " bytes", fieldOffset(buf, h, "Content-Length"), ""}
+	switch {
+	case perr != nil:
+		// digits are decimal with no sign, so only the range can fail: a
+		// length no integer holds is malformed, not merely too large.
+		return 0, &ProtocolError{Status: StatusBadRequest, Msg: "content-length " + quoteCut([]byte(digits)) + " overflows a 64-bit integer", Offset: fieldOffset(buf, h, "Content-Length"), Section: "10.4"}
+	case n > lim.Body:
+		return 0, &ProtocolError{Status: StatusContentTooLarge, Msg: "content-length " + quoteCut([]byte(digits)) + " is more than " + strconv.FormatInt(lim.Body, 10) + " bytes", Offset: fieldOffset(buf, h, "Content-Length")}
 	}
 	return n, nil
 }
@@ -506,13 +526,13 @@ func pathSpan(buf []byte, f span) (start, end int, err *ProtocolError) {
 	}
 	const scheme = "http://"
 	if end-start < len(scheme) || !strings.EqualFold(string(buf[start:start+len(scheme)]), scheme) {
-		return 0, 0, &ProtocolError{StatusBadRequest, "request-uri is neither an absolute path nor an http:// uri", f.start, "5.1.2"}
+		return 0, 0, &ProtocolError{Status: StatusBadRequest, Msg: "request-uri is neither an absolute path nor an http:// uri", Offset: f.start, Section: "5.1.2"}
 	}
 	host := start + len(scheme)
 	slash := bytes.IndexByte(buf[host:end], '/')
 	switch {
 	case slash == 0 || host == end:
-		return 0, 0, &ProtocolError{StatusBadRequest, "request-uri has no host", host, "3.2.2"}
+		return 0, 0, &ProtocolError{Status: StatusBadRequest, Msg: "request-uri has no host", Offset: host, Section: "3.2.2"}
 	case slash < 0:
 		return end, end, nil // RFC 1945, 5.1.2: an empty path is "/"
 	}
@@ -577,16 +597,16 @@ func walkPath(buf []byte, start, end int, out *[]byte) *ProtocolError {
 			i++
 			if c == '%' {
 				if i+1 >= end || !isHex(buf[i]) || !isHex(buf[i+1]) {
-					return &ProtocolError{StatusBadRequest, "bad percent-escape in request-uri", src, "3.2.1"}
+					return &ProtocolError{Status: StatusBadRequest, Msg: "bad percent-escape in request-uri", Offset: src, Section: "3.2.1"}
 				}
 				c = unhex(buf[i])<<4 | unhex(buf[i+1])
 				i += 2
 			}
 			switch {
 			case c < ' ' || c == 0x7f:
-				return &ProtocolError{StatusBadRequest, "request-uri decodes to control byte " + quoteByte(c), src, "12.5"}
+				return &ProtocolError{Status: StatusBadRequest, Msg: "request-uri decodes to control byte " + quoteByte(c), Offset: src, Section: "12.5"}
 			case c == '\\':
-				return &ProtocolError{StatusBadRequest, "request-uri has a backslash", src, "12.5"}
+				return &ProtocolError{Status: StatusBadRequest, Msg: "request-uri has a backslash", Offset: src, Section: "12.5"}
 			case c != '/':
 				segLen++
 				if c == '.' {
@@ -610,7 +630,7 @@ func walkPath(buf []byte, start, end int, out *[]byte) *ProtocolError {
 			}
 		case segLen == 2 && dots == 2:
 			if depth == 0 {
-				return &ProtocolError{StatusBadRequest, "path escapes the document root", segSrc, "12.5"}
+				return &ProtocolError{Status: StatusBadRequest, Msg: "path escapes the document root", Offset: segSrc, Section: "12.5"}
 			}
 			depth--
 			if out != nil {

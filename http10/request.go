@@ -88,6 +88,12 @@ type ProtocolError struct {
 	Msg     string // lowercase, no full stop: "content-length is not a number"
 	Offset  int    // index in buf of the offending byte (for a caret in the trace)
 	Section string // the RFC 1945 section that the input breaks, e.g. "5.1" ("" if none)
+
+	// What the request line asked for, if ParseRequest read that far, so
+	// that Refuse answers in that form: a HEAD gets no body (RFC 1945, 8.2),
+	// an HTTP/0.9 Simple-Request gets the body alone (5).
+	Method string // "GET", "HEAD" or "POST"; "" if unknown or not implemented
+	Simple bool   // the request line is a Simple-Request: "GET" SP Request-URI
 }
 
 // Error returns "http10: " followed by e.Msg.
@@ -112,11 +118,14 @@ func (e *ProtocolError) Error() string { return "http10: " + e.Msg }
 func ParseRequest(buf []byte, lim Limits) (req *Request, n int, err error) {
 	lim = lim.WithDefaults()
 	h, perr := scanHead(buf, lim)
-	if perr != nil {
-		return nil, 0, perr
+	if perr == nil {
+		if h.end == 0 {
+			return nil, 0, nil
+		}
+		if req, n, perr = build(buf, h, lim); perr == nil {
+			return req, n, nil
+		}
 	}
-	if h.end == 0 {
-		return nil, 0, nil
-	}
-	return build(buf, h, lim)
+	perr.Method, perr.Simple = requestForm(buf, h)
+	return nil, 0, perr
 }

@@ -217,8 +217,11 @@ var badRequests = []badCase{
 	{"length empty list element", "POST /echo HTTP/1.0\r\nContent-Length: 5,\r\n\r\n", Limits{}, 400},
 	{"lengths differ", "POST /echo HTTP/1.0\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello", Limits{}, 400},
 	{"length differs on get", "GET / HTTP/1.0\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", Limits{}, 400},
-	{"length overflows", "POST /echo HTTP/1.0\r\nContent-Length: 99999999999999999999999\r\n\r\n", Limits{}, 413},
-	{"length just over int64", "POST /echo HTTP/1.0\r\nContent-Length: 9223372036854775808\r\n\r\n", Limits{Body: 1<<63 - 1}, 413},
+	// Issue 2: an overflowing length is malformed (400); one that fits but passes the limit is 413.
+	{"length overflows", "POST /echo HTTP/1.0\r\nContent-Length: 99999999999999999999999\r\n\r\n", Limits{}, 400},
+	{"length just over int64", "POST /echo HTTP/1.0\r\nContent-Length: 9223372036854775808\r\n\r\n", Limits{Body: 1<<63 - 1}, 400},
+	{"length overflows with leading zeros", "POST /echo HTTP/1.0\r\nContent-Length: 0009223372036854775808\r\n\r\n", Limits{}, 400},
+	{"length is int64 max", "POST /echo HTTP/1.0\r\nContent-Length: 9223372036854775807\r\n\r\n", Limits{}, 413},
 	{"length over limit", "POST /echo HTTP/1.0\r\nContent-Length: 5\r\n\r\n", Limits{Body: 4}, 413},
 	{"length over default limit", "POST /echo HTTP/1.0\r\nContent-Length: 1048577\r\n\r\n", Limits{}, 413},
 	{"get length over limit", "GET / HTTP/1.0\r\nContent-Length: 5\r\n\r\n", Limits{Body: 4}, 413},
@@ -457,6 +460,26 @@ func TestStatusText(t *testing.T) {
 	for _, tc := range tests {
 		if got := StatusText(tc.code); got != tc.want {
 			t.Errorf("StatusText(%d) = %q; want %q", tc.code, got, tc.want)
+		}
+	}
+}
+
+func TestHeadComplete(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"", false},
+		{"GET / HTTP/1.0\r\n", false},
+		{"GET / HTTP/1.0\r\nHost: x\r\n", false},
+		{"GET / HTTP/1.0\r\n\r\n", true},
+		{"GET / HTTP/1.0\n\n", true},
+		{"POST /echo HTTP/1.0\r\nContent-Length: 10\r\n\r\nabc", true}, // the body is not complete; the head is
+		{"GET /\r\n", true},
+		{"GET / HTTP/1.0 x\r\n\r\n", false}, // refused
+	} {
+		if got := HeadComplete([]byte(tc.in), Limits{}); got != tc.want {
+			t.Errorf("HeadComplete(%q) = %v; want %v", tc.in, got, tc.want)
 		}
 	}
 }

@@ -332,6 +332,48 @@ func TestRefuse(t *testing.T) {
 	}
 }
 
+// TestRefuseKeepsRequestForm checks that a refused request is answered in
+// the form its request line asked for: a HEAD gets headers and no body
+// (RFC 1945, 8.2), an HTTP/0.9 Simple-Request gets the body alone (5),
+// even when the server cannot tell Refuse so itself (simple false).
+func TestRefuseKeepsRequestForm(t *testing.T) {
+	tests := []struct {
+		in             string
+		status         int
+		simple, noBody bool
+	}{
+		{"HEAD /../x HTTP/1.0\r\n\r\n", 400, false, true},
+		{"HEAD /%zz HTTP/1.0\r\n\r\n", 400, false, true},
+		{"HEAD / HTTP/2.0\r\n\r\n", 505, false, true},
+		{"HEAD / HTTP/1.0\r\nA b\r\n\r\n", 400, false, true},
+		{"HEAD / HTTP/1.0\r\nContent-Length: x\r\n\r\n", 400, false, true},
+		{"HEAD / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 501, false, true},
+		{"HEAD / HTTP/1.0\r\nContent-Length: 5\r\n\r\n", 413, false, true},
+		{"GET /../x\r\n", 400, true, false},
+		{"GET  /a/%zz \n", 400, true, false},
+		{"GET /../x HTTP/1.0\r\n\r\n", 400, false, false},
+		{"POST / HTTP/1.0\r\n\r\n", 400, false, false},
+		{"PUT / HTTP/1.0\r\n\r\n", 501, false, false},
+		{"HEAD / x\r\n\r\n", 400, false, true},
+	}
+	for _, tc := range tests {
+		_, _, err := ParseRequest([]byte(tc.in), Limits{Body: 4})
+		r := Refuse(err, false, testNow)
+		out := string(r.Append(nil))
+		if r.Status != tc.status || r.Simple != tc.simple || r.NoBody != tc.noBody {
+			t.Errorf("Refuse(ParseRequest(%q)) = %d, Simple %v, NoBody %v; want %d, %v, %v", tc.in, r.Status, r.Simple, r.NoBody, tc.status, tc.simple, tc.noBody)
+			continue
+		}
+		switch {
+		case tc.simple && out != string(r.Body):
+			t.Errorf("Refuse(ParseRequest(%q)) sends %q; want the page alone", tc.in, out)
+		case tc.noBody && !strings.HasSuffix(out, "\r\n\r\n"):
+			t.Errorf("Refuse(ParseRequest(%q)) sends %q; want no body after the head", tc.in, out)
+		}
+		checkCommon(t, tc.in, r)
+	}
+}
+
 func TestContentType(t *testing.T) {
 	tests := []struct{ name, want string }{
 		{"a.html", "text/html; charset=utf-8"}, {"a.HTM", "text/html; charset=utf-8"}, {"a.css", "text/css; charset=utf-8"},
@@ -342,7 +384,7 @@ func TestContentType(t *testing.T) {
 		{"a.pdf", "application/pdf"}, {"a.wasm", "application/wasm"}, {"a.woff", "font/woff"}, {"a.woff2", "font/woff2"},
 		{"a.mp4", "video/mp4"}, {"a", "application/octet-stream"}, {"a.", "application/octet-stream"},
 		{"a.exe", "application/octet-stream"}, {"a.verylongextension", "application/octet-stream"}, {".html", "text/html; charset=utf-8"},
-		{"dir.d/file", "application/octet-stream"},
+		{"dir.d/file", "application/octet-stream"}, {"a.markdown", "text/markdown; charset=utf-8"}, {"a.MarkDown", "text/markdown; charset=utf-8"},
 	}
 	for _, tc := range tests {
 		if got := contentType(tc.name); got != tc.want {
