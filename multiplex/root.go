@@ -58,7 +58,7 @@ func (r *Root) Open(name string) (fs.File, error) {
 	for {
 		fd, err := unix.Openat2(r.fd, name, &how)
 		if r.k.t.On() {
-			args := strconv.Itoa(r.fd) + ", " + r.k.t.Quote([]byte(name)) + ", {flags=O_RDONLY|O_NONBLOCK|O_CLOEXEC, resolve=RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS}, " + strconv.Itoa(unix.SizeofOpenHow)
+			args := strconv.Itoa(r.fd) + ", " + r.k.t.Quote([]byte(name)) + ", {flags=O_RDONLY|O_NONBLOCK|O_CLOEXEC, resolve=RESOLVE_NO_MAGICLINKS|RESOLVE_BENEATH}, " + strconv.Itoa(unix.SizeofOpenHow)
 			r.k.emit(call(0, "openat2", args, fd), err)
 		}
 		switch err {

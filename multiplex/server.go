@@ -24,13 +24,49 @@ const (
 	acceptPause = 100 * time.Millisecond // how long to stop accepting when out of fds
 )
 
-// Config says what a Server serves, where, and who watches.
+// Config says what a Server serves, where, how long it waits, and who
+// watches. Zero durations and limits take the defaults below.
 type Config struct {
 	Addr   string           // "host:port"; port 0 lets the kernel choose
 	FS     fs.FS            // the files to serve
 	Trace  *trace.Tracer    // nil: no trace
 	Limits http10.Limits    // zero fields: http10's defaults
-	Now    func() time.Time // the clock for Date headers; nil: time.Now
+	Now    func() time.Time // the server's clock: Date headers and every deadline; nil: time.Now
+
+	HeadTimeout     time.Duration // from accept to the end of the request head (default 10s)
+	BodyTimeout     time.Duration // from the end of the head to the end of the body (default 30s)
+	WriteTimeout    time.Duration // for the whole response to be taken by the client (default 30s)
+	LingerTimeout   time.Duration // for the client to finish sending after an early answer (default 2s)
+	ShutdownTimeout time.Duration // after SIGINT or SIGTERM, for responses in flight (default 5s)
+}
+
+// The defaults. The head deadline is short and counted from accept, so a
+// client trickling one header line every few seconds (slowloris) still
+// times out.
+const (
+	DefaultHeadTimeout     = 10 * time.Second
+	DefaultBodyTimeout     = 30 * time.Second
+	DefaultWriteTimeout    = 30 * time.Second
+	DefaultLingerTimeout   = 2 * time.Second
+	DefaultShutdownTimeout = 5 * time.Second
+)
+
+func (cfg Config) withDefaults() Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&cfg.HeadTimeout, DefaultHeadTimeout)
+	def(&cfg.BodyTimeout, DefaultBodyTimeout)
+	def(&cfg.WriteTimeout, DefaultWriteTimeout)
+	def(&cfg.LingerTimeout, DefaultLingerTimeout)
+	def(&cfg.ShutdownTimeout, DefaultShutdownTimeout)
+	cfg.Limits = cfg.Limits.WithDefaults()
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return cfg
 }
 
 // A Server is one listening socket and the connections accepted from it,
@@ -38,22 +74,26 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	k        sys
-	fd       int    // the listening socket
+	fd       int    // the listening socket; -1 once closed for shutdown
 	addr     string // its real address, "127.0.0.1:8080"
 	conns    [unix.FD_SETSIZE]*conn
 	top      int       // one past the highest fd in conns
 	lastID   int       // the id of the last connection accepted
 	acceptAt time.Time // after running out of fds: do not accept before this
+	sig      signals   // the self-pipe that brings SIGINT and SIGTERM into the loop
 	buf      [readBufSize]byte
 }
 
-// Listen creates the listening socket: socket, setsockopt, bind, listen.
+// Listen creates the listening socket (socket, setsockopt, bind, listen)
+// and the pipe that signals will arrive on.
 func Listen(cfg Config) (*Server, error) {
 	sa, err := parseAddr(cfg.Addr)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, fd: -1}
+	s := &Server{cfg: cfg.withDefaults(), fd: -1}
+	s.sig.r = -1
+	s.sig.w.Store(-1)
 	s.k = sys{t: cfg.Trace, who: s.who}
 	family := unix.AF_INET
 	if _, ok := sa.(*unix.SockaddrInet6); ok {
@@ -72,26 +112,25 @@ func Listen(cfg Config) (*Server, error) {
 	if err == nil {
 		sa, err = s.k.getsockname(s.fd)
 	}
+	if err == nil {
+		var w int
+		s.sig.r, w, err = s.k.pipe()
+		s.sig.w.Store(int32(w))
+	}
 	if err != nil {
 		s.k.close(s.fd, 0)
-		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return nil, listenError(cfg.Addr, err)
 	}
 	s.addr = addrString(sa)
 	return s, nil
 }
 
-func (s *Server) now() time.Time {
-	if s.cfg.Now != nil {
-		return s.cfg.Now()
-	}
-	return time.Now()
-}
-
 // Addr returns the address the server listens on, with the real port.
 func (s *Server) Addr() string { return s.addr }
 
-// Serve runs the server until select itself fails. Every accept, read,
-// write and close happens here, on one goroutine, one turn at a time.
+// Serve runs the server until it is stopped by a signal (see Interrupt) or
+// select itself fails. Every accept, read, write and close happens here,
+// on one goroutine, one turn at a time.
 //
 // Serve also locks that goroutine to its OS thread. Otherwise the Go
 // scheduler may resume it on another thread after each blocking call, and
@@ -100,45 +139,55 @@ func (s *Server) Addr() string { return s.addr }
 func (s *Server) Serve() error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	for {
+	for !s.stopped() {
 		if err := s.turn(); err != nil {
 			return err
 		}
 	}
+	return s.sig.err
 }
 
 // turn is one trip around the loop: ask select which fds are ready, then
 // serve them.
 func (s *Server) turn() error {
+	// 0. Clients whose time is up: answer 408 or close (expire).
+	now := s.cfg.Now()
+	s.expire(now)
 	// 1. Rebuild the sets: select overwrote last turn's (select_tut(2)).
 	var readable, writable unix.FdSet
-	maxfd := -1
-	if s.accepting() {
+	readable.Set(s.sig.r)
+	maxfd, wake := s.sig.r, s.wakeAt()
+	if s.accepting(now) {
 		readable.Set(s.fd)
-		maxfd = s.fd
+		maxfd = max(maxfd, s.fd)
 	}
 	for fd, c := range s.conns[:s.top] { // indexed by fd: lowest first
 		switch {
 		case c == nil:
 			continue
-		case c.state == stateReading:
-			readable.Set(fd)
 		case c.state == stateWriting:
 			writable.Set(fd)
+		default: // reading a request, or draining after an early answer
+			readable.Set(fd)
 		}
-		maxfd = max(maxfd, fd)
+		maxfd, wake = max(maxfd, fd), earliest(wake, c.deadline)
 	}
-	// 2. Sleep until the kernel says at least one fd is ready.
-	if _, err := s.k.pselect(maxfd+1, &readable, &writable, s.timeout()); err != nil {
+	// 2. Sleep until an fd is ready or the nearest deadline comes.
+	if _, err := s.k.pselect(maxfd+1, &readable, &writable, timeval(wake, now)); err != nil {
 		return err
 	}
 	// 3. Serve each ready fd once, lowest number first.
-	if readable.IsSet(s.fd) {
+	if readable.IsSet(s.sig.r) {
+		s.signaled()
+	}
+	if s.fd >= 0 && readable.IsSet(s.fd) {
 		s.accept()
 	}
 	for fd := 0; fd <= maxfd; fd++ {
 		switch c := s.conns[fd]; {
 		case c == nil:
+		case readable.IsSet(fd) && c.state == stateDraining:
+			s.drain(c)
 		case readable.IsSet(fd):
 			s.read(c)
 		case writable.IsSet(fd):
@@ -157,7 +206,7 @@ func (s *Server) accept() {
 	case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE), errors.Is(err, unix.ENOBUFS), errors.Is(err, unix.ENOMEM):
 		// The listener would stay readable and select would return at once,
 		// forever: stop watching it for a moment instead.
-		s.acceptAt = time.Now().Add(acceptPause)
+		s.acceptAt = s.cfg.Now().Add(acceptPause)
 		s.note(0, "out of file descriptors: not accepting for %v, or until a connection closes", acceptPause)
 		return
 	case err != nil:
@@ -171,6 +220,7 @@ func (s *Server) accept() {
 	}
 	s.conns[fd] = c
 	s.top = max(s.top, fd+1)
+	c.deadline = s.cfg.Now().Add(s.cfg.HeadTimeout)
 	if s.k.t.On() {
 		s.k.t.Emit(trace.Event{Kind: trace.State, Conn: c.id, Text: "new connection from " + c.peer + " -> " + stateReading.String()})
 	}
@@ -179,12 +229,16 @@ func (s *Server) accept() {
 // refuse answers a connection whose fd is too big for select's fd_set
 // (FdSet.Set would panic, and nfds > FD_SETSIZE overruns it) with a 503,
 // in one write that a fresh socket's buffer always takes, and closes it.
+// What the client may already have sent is read once before the close, so
+// that the close does not reset the connection under the answer.
 func (s *Server) refuse(c *conn) {
 	msg := fmt.Sprintf("server full: fd %d does not fit in select's fd_set (FD_SETSIZE %d)", c.fd, unix.FD_SETSIZE)
 	s.note(c.id, "%s", msg)
-	resp := http10.Refuse(&http10.ProtocolError{Status: http10.StatusServiceUnavailable, Msg: msg}, false, s.now())
+	resp := http10.Refuse(&http10.ProtocolError{Status: http10.StatusServiceUnavailable, Msg: msg}, false, s.cfg.Now())
 	s.narrateResponse(c, resp)
 	s.k.write(c.fd, c.id, resp.Append(nil))
+	s.k.shutdown(c.fd, c.id)
+	s.k.read(c.fd, c.id, s.buf[:])
 	s.k.close(c.fd, c.id)
 }
 
@@ -197,12 +251,23 @@ func (s *Server) read(c *conn) {
 	case err != nil:
 		s.close(c) // ECONNRESET and friends: traced by read
 		return
-	case n == 0:
-		s.note(c.id, "end of file: the client closed its side before the request was complete")
+	case n == 0 && len(c.in) == 0:
+		s.note(c.id, "end of file: the client closed without sending anything")
 		s.close(c)
+		return
+	case n == 0:
+		// It can still read: tell it what went wrong (RFC 1945 7.2.2: a
+		// close cannot end a request).
+		msg := "the client closed its side before the request was complete"
+		s.note(c.id, "end of file: %s; answering 400", msg)
+		s.respond(c, http10.Refuse(&http10.ProtocolError{Status: http10.StatusBadRequest, Msg: msg}, false, s.cfg.Now()))
 		return
 	}
 	c.in = append(c.in, s.buf[:n]...)
+	if !worthParsing(s.buf[:n], len(c.in), c.headDone, s.cfg.Limits) {
+		s.note(c.id, "request incomplete after %d bytes: no line ended, waiting for more", len(c.in))
+		return
+	}
 	s.parse(c)
 }
 
@@ -215,18 +280,30 @@ func (s *Server) parse(c *conn) {
 	switch {
 	case err != nil:
 		s.narrateRefusal(c, err)
-		resp = http10.Refuse(err, false, s.now())
+		resp = http10.Refuse(err, false, s.cfg.Now())
+		c.linger = true // the client may still be sending what we refused
 	case req == nil:
 		s.note(c.id, "request incomplete after %d bytes: waiting for more", len(c.in))
+		if !c.headDone && http10.HeadComplete(c.in, s.cfg.Limits) {
+			c.headDone = true
+			c.deadline = s.cfg.Now().Add(s.cfg.BodyTimeout)
+		}
 		return
 	default:
 		s.narrateRequest(c, req, len(c.in)-n)
-		resp = http10.Respond(s.cfg.FS, req, s.now())
+		resp = http10.Respond(s.cfg.FS, req, s.cfg.Now())
 		s.note(c.id, "%s", resp.Note)
+		c.linger = n < len(c.in) // more bytes than the request: a reset could cut our answer
 	}
+	s.respond(c, resp)
+}
+
+// respond queues a response and starts writing it.
+func (s *Server) respond(c *conn, resp *http10.Response) {
 	s.narrateResponse(c, resp)
 	c.out = resp.Append(nil)
 	c.in = nil
+	c.deadline = s.cfg.Now().Add(s.cfg.WriteTimeout)
 	s.setState(c, stateWriting)
 }
 
@@ -241,11 +318,68 @@ func (s *Server) write(c *conn) {
 		return
 	}
 	c.out = c.out[n:]
-	if len(c.out) > 0 {
+	switch {
+	case len(c.out) > 0:
 		s.note(c.id, "partial write: %d bytes sent, %d left for when the socket drains", n, len(c.out))
+	case c.linger:
+		s.linger(c)
+	default:
+		s.close(c) // HTTP/1.0: the server closes after each response
+	}
+}
+
+// linger is a polite close (RFC 1945 9.4): after answering a request it
+// did not read to the end, the server shuts its sending side and reads
+// what the client still sends, until the client closes. Closing at once
+// with unread bytes would make the kernel reset the connection, and a
+// reset can destroy the answer before the client reads it.
+func (s *Server) linger(c *conn) {
+	if err := s.k.shutdown(c.fd, c.id); err != nil {
+		s.close(c)
 		return
 	}
-	s.close(c) // HTTP/1.0: the server closes after each response
+	s.note(c.id, "lingering close: answer sent and our side shut; reading what the client still sends, for up to %v (RFC 1945 §9.4)", s.cfg.LingerTimeout)
+	c.deadline = s.cfg.Now().Add(s.cfg.LingerTimeout)
+	s.setState(c, stateDraining)
+}
+
+// drain reads and throws away what a client sends after its answer.
+func (s *Server) drain(c *conn) {
+	n, err := s.k.read(c.fd, c.id, s.buf[:])
+	switch {
+	case errors.Is(err, unix.EAGAIN):
+	case err != nil, n == 0:
+		s.close(c) // the client has closed too (or reset): done
+	}
+	// Anything else read is thrown away; LingerTimeout bounds how long.
+}
+
+// expire deals with the clients whose deadline has passed.
+func (s *Server) expire(now time.Time) {
+	for _, c := range s.conns[:s.top] {
+		if c == nil || now.Before(c.deadline) {
+			continue
+		}
+		switch {
+		case c.state == stateReading && len(c.in) > 0:
+			what := "request head"
+			if c.headDone {
+				what = "request body"
+			}
+			msg := fmt.Sprintf("the %s did not arrive in time", what)
+			s.note(c.id, "timeout: %s; answering 408", msg)
+			c.linger = true
+			s.respond(c, http10.Refuse(&http10.ProtocolError{Status: http10.StatusRequestTimeout, Msg: msg}, false, s.cfg.Now()))
+		case c.state == stateReading:
+			s.note(c.id, "timeout: connected %v ago and sent nothing; closing", s.cfg.HeadTimeout)
+			s.close(c)
+		case c.state == stateWriting:
+			s.note(c.id, "timeout: the client has not taken the response in %v (%d bytes left); closing", s.cfg.WriteTimeout, len(c.out))
+			s.close(c)
+		default:
+			s.close(c) // draining: the client had its chance to read the answer
+		}
+	}
 }
 
 // close closes a connection and forgets it.
@@ -259,34 +393,65 @@ func (s *Server) close(c *conn) {
 	s.acceptAt = time.Time{} // an fd is free: accepting may work again
 }
 
-// Close closes the listener and every open connection.
+// Close closes the listener, the signal pipe and every open connection.
 func (s *Server) Close() error {
 	for _, c := range s.conns[:s.top] {
 		if c != nil {
 			s.close(c)
 		}
 	}
-	err := s.k.close(s.fd, 0)
-	s.k.t.Flush()
-	return err
+	s.closeListener()
+	if w := int(s.sig.w.Swap(-1)); w >= 0 { // Interrupt writes no more
+		s.k.close(s.sig.r, 0)
+		s.k.close(w, 0)
+	}
+	return s.k.t.Flush()
+}
+
+func (s *Server) closeListener() {
+	if s.fd >= 0 {
+		s.k.close(s.fd, 0)
+		s.fd = -1
+	}
 }
 
 // accepting reports whether the listener belongs in this turn's read set.
-func (s *Server) accepting() bool {
-	if !s.acceptAt.IsZero() && time.Now().Before(s.acceptAt) {
+func (s *Server) accepting(now time.Time) bool {
+	if s.fd < 0 {
+		return false
+	}
+	if now.Before(s.acceptAt) {
 		return false
 	}
 	s.acceptAt = time.Time{}
 	return true
 }
 
-// timeout is how long select may sleep: until accepting resumes, or
-// forever.
-func (s *Server) timeout() *unix.Timeval {
-	if s.acceptAt.IsZero() {
+// wakeAt is when select must return even if no fd is ready, apart from
+// the connections' deadlines: when accepting resumes, or when a shutdown
+// runs out of time. Zero: never.
+func (s *Server) wakeAt() time.Time {
+	return earliest(s.acceptAt, s.sig.stopAt)
+}
+
+// earliest returns the earlier of two times, a zero time meaning never.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || !b.IsZero() && b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// timeval is select's timeout for sleeping until wake: nil, forever, if
+// wake is zero.
+func timeval(wake, now time.Time) *unix.Timeval {
+	if wake.IsZero() {
 		return nil
 	}
-	tv := unix.NsecToTimeval(max(time.Until(s.acceptAt), 0).Nanoseconds())
+	// Round up to the millisecond: waking a little late is fine, but a
+	// timeout rounded down to zero would spin the loop until the deadline.
+	d := (max(wake.Sub(now), 0) + time.Millisecond - 1).Truncate(time.Millisecond)
+	tv := unix.NsecToTimeval(d.Nanoseconds())
 	return &tv
 }
 
@@ -299,13 +464,32 @@ func (s *Server) setState(c *conn, st state) {
 
 // who names an fd for the trace: "listener", "c1", ...
 func (s *Server) who(fd int) string {
-	if fd == s.fd {
+	switch {
+	case fd == s.fd:
 		return "listener"
-	}
-	if fd >= 0 && fd < len(s.conns) && s.conns[fd] != nil {
+	case fd == s.sig.r:
+		return "signals"
+	case fd >= 0 && fd < len(s.conns) && s.conns[fd] != nil:
 		return trace.Label(s.conns[fd].id)
 	}
 	return "?"
+}
+
+// listenError says why the server could not start, and what to do.
+func listenError(addr string, err error) error {
+	var hint string
+	switch {
+	case errors.Is(err, unix.EADDRINUSE):
+		hint = "another process is listening on that port; pick another one, or port 0 to let the kernel choose"
+	case errors.Is(err, unix.EACCES):
+		hint = "ports below 1024 need root or CAP_NET_BIND_SERVICE; use a port from 1024 up"
+	case errors.Is(err, unix.EADDRNOTAVAIL):
+		hint = "that address is not one of this machine's"
+	}
+	if hint != "" {
+		return fmt.Errorf("listen on %s: %w (%s)", addr, err, hint)
+	}
+	return fmt.Errorf("listen on %s: %w", addr, err)
 }
 
 // parseAddr turns "host:port" into a socket address. An empty host means

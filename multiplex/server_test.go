@@ -79,17 +79,6 @@ func (s *testServer) turns(t *testing.T, n int) {
 	}
 }
 
-// open counts the connections the server holds.
-func (s *testServer) open() int {
-	n := 0
-	for _, c := range s.conns[:s.top] {
-		if c != nil {
-			n++
-		}
-	}
-	return n
-}
-
 // drain runs turns until the server holds no connection.
 func (s *testServer) drain(t *testing.T) {
 	t.Helper()
@@ -115,14 +104,34 @@ func readAll(t *testing.T, c net.Conn) string {
 }
 
 // get sends one request on a new connection and returns the response.
+// Like a real client it reads to end of file and then closes, which is
+// what a lingering close waits for.
 func (s *testServer) get(t *testing.T, req string) string {
 	t.Helper()
 	c := s.dial(t)
 	s.turns(t, 1) // accept
 	send(t, c, req)
+	s.answered(t)
+	resp := readAll(t, c)
+	c.Close()
 	s.drain(t)
-	defer c.Close()
-	return readAll(t, c)
+	return resp
+}
+
+// answered runs turns until the server has sent every answer: each
+// connection is closed, or draining after a lingering close.
+func (s *testServer) answered(t *testing.T) {
+	t.Helper()
+	for {
+		waiting := false
+		for _, c := range s.conns[:s.top] {
+			waiting = waiting || c != nil && c.state != stateDraining
+		}
+		if !waiting {
+			return
+		}
+		s.turns(t, 1)
+	}
 }
 
 // normalise replaces what changes from run to run (fd numbers, ports) in
@@ -132,9 +141,11 @@ func (s *testServer) get(t *testing.T, req string) string {
 // the test process has open, such as its clients' sockets).
 func normalise(trace string) string {
 	fds := map[string]string{}
-	for _, m := range regexp.MustCompile(`(?m)^(?:socket|accept4)\(.*\) = (\d+)`).FindAllStringSubmatch(trace, -1) {
-		if _, ok := fds[m[1]]; !ok {
-			fds[m[1]] = strconv.Itoa(3 + len(fds))
+	for _, m := range regexp.MustCompile(`(?m)^(?:(?:socket|accept4)\(.*\) = (\d+)|pipe2\(\[(\d+), (\d+)\])`).FindAllStringSubmatch(trace, -1) {
+		for _, n := range m[1:] {
+			if _, ok := fds[n]; n != "" && !ok {
+				fds[n] = strconv.Itoa(3 + len(fds))
+			}
 		}
 	}
 	fd := func(s string) string {
@@ -149,6 +160,9 @@ func normalise(trace string) string {
 	trace = regexp.MustCompile(`(?m)^(\w+\()(\d+)`).ReplaceAllStringFunc(trace, func(s string) string {
 		i := strings.IndexByte(s, '(')
 		return s[:i+1] + fd(s[i+1:])
+	})
+	trace = regexp.MustCompile(`(?m)^pipe2\(\[\d+, \d+\]`).ReplaceAllStringFunc(trace, func(s string) string {
+		return regexp.MustCompile(`\d+`).ReplaceAllStringFunc(s, fd)
 	})
 	trace = regexp.MustCompile(`(?m)^((?:socket|accept4)\(.*\) = )(\d+)`).ReplaceAllStringFunc(trace, func(s string) string {
 		i := strings.LastIndexByte(s, ' ')
@@ -313,7 +327,7 @@ func TestClientGoesAway(t *testing.T) {
 		want  string // in the trace
 	}{
 		{"hang-up", func(c *net.TCPConn) { c.Close() }, "end of file"},
-		{"half-close", func(c *net.TCPConn) { c.CloseWrite() }, "end of file"},
+		{"half-close", func(c *net.TCPConn) { c.CloseWrite() }, "answering 400"},
 		{"reset", func(c *net.TCPConn) { c.SetLinger(0); c.Close() }, "ECONNRESET"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -324,6 +338,14 @@ func TestClientGoesAway(t *testing.T) {
 			send(t, c, "GET /hello.txt HT")
 			s.turns(t, 1)
 			tc.leave(c)
+			s.answered(t)
+			if tc.name == "half-close" {
+				// It closed only its sending side: it can read why.
+				if got := readAll(t, c); !strings.HasPrefix(got, "HTTP/1.0 400 Bad Request\r\n") {
+					t.Errorf("half-closed client got %q; want 400", got)
+				}
+			}
+			c.Close()
 			s.drain(t)
 			if !strings.Contains(s.log(), tc.want) {
 				t.Errorf("trace does not mention %q:\n%s", tc.want, s.log())
@@ -465,12 +487,7 @@ func TestNoFDLeak(t *testing.T) {
 	before := openFDs(t)
 	for i := range 50 {
 		req := []string{"GET / HTTP/1.0\r\n\r\n", "GET /nope HTTP/1.0\r\n\r\n", "BREW / HTTP/1.0\r\n\r\n", "GET /\r\n"}[i%4]
-		c := s.dial(t)
-		s.turns(t, 1)
-		send(t, c, req)
-		s.drain(t)
-		readAll(t, c)
-		c.Close()
+		s.get(t, req)
 	}
 	if after := openFDs(t); after != before {
 		t.Errorf("open fds: %d before, %d after 50 requests; want no change", before, after)
@@ -514,23 +531,55 @@ func TestParseAddr(t *testing.T) {
 // The README shows an excerpt of the get transcript. Every line of it must
 // appear in testdata/get.txt, in order ("..." stands for lines left out),
 // so a change to the trace fails here until the README is brought up to
-// date.
+// date; -update rewrites the excerpt too.
 func TestREADMEExcerpt(t *testing.T) {
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, after, ok := strings.Cut(string(readme), "multiplex/testdata/get.txt")
+	before, after, ok := strings.Cut(string(readme), "multiplex/testdata/get.txt")
 	if !ok {
 		t.Fatal("README.md no longer cites multiplex/testdata/get.txt")
 	}
-	_, block, _ := strings.Cut(after, "```\n")
-	block, _, _ = strings.Cut(block, "```")
+	intro, rest, _ := strings.Cut(after, "```\n")
+	block, tail, _ := strings.Cut(rest, "```")
 	golden, err := os.ReadFile("testdata/get.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(string(golden), "\n")
+	if *update {
+		// From the first select to the status line, then from the state
+		// change to writing to the end of the trace.
+		var ex []string
+		in, skipped := false, false
+		for _, l := range lines {
+			switch {
+			case l == "-- response --":
+				in = false
+			case strings.HasPrefix(l, "pselect6("):
+				in = true
+			}
+			if !in {
+				continue
+			}
+			if skipped && !strings.HasPrefix(l, "--- c1 reading request") && len(ex) > 0 && ex[len(ex)-1] == "..." {
+				continue
+			}
+			if strings.HasPrefix(l, "c1 < ") && !strings.HasPrefix(l, "c1 < HTTP/") {
+				if !skipped {
+					ex, skipped = append(ex, "..."), true
+				}
+				continue
+			}
+			ex = append(ex, l)
+		}
+		out := before + "multiplex/testdata/get.txt" + intro + "```\n" + strings.Join(ex, "\n") + "\n```" + tail
+		if err := os.WriteFile("../README.md", []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
 	i := 0
 	for _, want := range strings.Split(strings.TrimSuffix(block, "\n"), "\n") {
 		if want == "..." {
@@ -540,7 +589,7 @@ func TestREADMEExcerpt(t *testing.T) {
 			i++
 		}
 		if i == len(lines) {
-			t.Fatalf("README.md excerpt line %q is not in testdata/get.txt (in order); copy the excerpt again", want)
+			t.Fatalf("README.md excerpt line %q is not in testdata/get.txt (in order); run go test ./multiplex -update", want)
 		}
 		i++
 	}

@@ -154,9 +154,9 @@ func (k sys) read(fd, conn int, buf []byte) (int, error) {
 	for {
 		n, err := unix.Read(fd, buf)
 		if k.t.On() {
-			data := "0x..." // strace prints the buffer's address when nothing was read
-			if n > 0 {
-				data = k.t.Quote(buf[:n])
+			data := k.t.Quote(buf[:max(n, 0)])
+			if err != nil {
+				data = "0x..." // strace prints the buffer's address when the call fails
 			}
 			k.emit(call(conn, "read", strconv.Itoa(fd)+", "+data+", "+strconv.Itoa(len(buf)), n), err)
 		}
@@ -177,6 +177,35 @@ func (k sys) write(fd, conn int, buf []byte) (int, error) {
 		}
 		if err != unix.EINTR {
 			return n, sysErr("write", err)
+		}
+	}
+}
+
+// shutdown wraps shutdown(2) with SHUT_WR: the server will send nothing
+// more, and the client reads end of file after the answer, while the
+// server can still read what the client sends.
+func (k sys) shutdown(fd, conn int) error {
+	for {
+		err := unix.Shutdown(fd, unix.SHUT_WR)
+		if k.t.On() {
+			k.emit(call(conn, "shutdown", strconv.Itoa(fd)+", SHUT_WR", 0), err)
+		}
+		if err != unix.EINTR {
+			return sysErr("shutdown", err)
+		}
+	}
+}
+
+// pipe wraps pipe2(2): a pipe whose ends are both non-blocking.
+func (k sys) pipe() (r, w int, err error) {
+	var p [2]int
+	for {
+		err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC)
+		if k.t.On() {
+			k.emit(call(0, "pipe2", "["+strconv.Itoa(p[0])+", "+strconv.Itoa(p[1])+"], O_NONBLOCK|O_CLOEXEC", 0), err)
+		}
+		if err != unix.EINTR {
+			return p[0], p[1], sysErr("pipe2", err)
 		}
 	}
 }

@@ -24,6 +24,21 @@
 //	-s N
 //		show at most N bytes of each byte string in the trace (default 32)
 //
+// Limits and deadlines (see docs/reliability.md):
+//
+//	-head-timeout 10s      from accept to the end of the request head; then 408
+//	-body-timeout 30s      from the end of the head to the end of the body; then 408
+//	-write-timeout 30s     for a client to take its whole response; then close
+//	-linger-timeout 2s     after an early answer, for the client to stop sending
+//	-shutdown-timeout 5s   after SIGINT or SIGTERM, for responses in flight
+//	-max-request-line 8192 longest request line in bytes; then 414
+//	-max-head 16384        largest request head in bytes; then 431
+//	-max-headers 100       most header fields in a request; then 431
+//	-max-body 1048576      largest request body in bytes; then 413
+//
+// SIGINT or SIGTERM stops accepting, lets responses in flight finish, and
+// exits 0; a second one stops at once, with exit status 1.
+//
 // Example session. In one terminal:
 //
 //	$ go run ./cmd/stepwise
@@ -40,8 +55,8 @@
 //	c1 > GET /hello.txt HTTP/1.0
 //	c1 < HTTP/1.0 200 OK
 //
-// Exit status: 1 if the server cannot start (an address in use, say), 2
-// for a bad flag.
+// Exit status: 0 after a graceful stop, 1 if the server cannot start (an
+// address in use, say) or was stopped by a second signal, 2 for a bad flag.
 package main
 
 import (
@@ -52,8 +67,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/signal"
 	"runtime"
 
+	"stepwise/http10"
 	"stepwise/multiplex"
 	"stepwise/trace"
 )
@@ -89,6 +106,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 	traceMode := flags.String("trace", "all", "what to trace: `all` or none")
 	colorMode := flags.String("color", "auto", "colour the trace: `auto`, always or never")
 	strSize := flags.Int("s", 32, "show at most `N` bytes of each byte string in the trace")
+	var cfg multiplex.Config
+	flags.DurationVar(&cfg.HeadTimeout, "head-timeout", multiplex.DefaultHeadTimeout, "time from accept to the end of the request head; then 408")
+	flags.DurationVar(&cfg.BodyTimeout, "body-timeout", multiplex.DefaultBodyTimeout, "time from the end of the head to the end of the body; then 408")
+	flags.DurationVar(&cfg.WriteTimeout, "write-timeout", multiplex.DefaultWriteTimeout, "time for a client to take its whole response; then close")
+	flags.DurationVar(&cfg.LingerTimeout, "linger-timeout", multiplex.DefaultLingerTimeout, "after an early answer, time for the client to stop sending")
+	flags.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", multiplex.DefaultShutdownTimeout, "after SIGINT or SIGTERM, time for responses in flight")
+	flags.IntVar(&cfg.Limits.RequestLine, "max-request-line", http10.DefaultRequestLineBytes, "longest request line in `bytes`; then 414")
+	flags.IntVar(&cfg.Limits.Head, "max-head", http10.DefaultHeadBytes, "largest request head in `bytes`; then 431")
+	flags.IntVar(&cfg.Limits.Headers, "max-headers", http10.DefaultHeaderFields, "most header fields in a request; then 431")
+	flags.Int64Var(&cfg.Limits.Body, "max-body", http10.DefaultBodyBytes, "largest request body in `bytes`; then 413")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -118,12 +145,30 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, err := multiplex.Listen(multiplex.Config{Addr: *addr, FS: fsys, Trace: t})
+	cfg.Addr, cfg.FS, cfg.Trace = *addr, fsys, t
+	srv, err := multiplex.Listen(cfg)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "stepwise: serving %s on http://%s/\n", what, srv.Addr())
-	return srv.Serve()
+
+	// A Go program receives signals on a channel, and only an fd can wake
+	// select: this goroutine, the only one besides the loop, carries each
+	// SIGINT or SIGTERM into the server's signal pipe.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, multiplex.Signals()...)
+	go func() {
+		for sig := range sigs {
+			srv.Interrupt(sig)
+		}
+	}()
+	err = srv.Serve()
+	signal.Stop(sigs)
+	close(sigs)
+	if err == nil {
+		fmt.Fprintln(stdout, "stepwise: stopped")
+	}
+	return err
 }
 
 // openSite returns the files to serve and how to describe them.

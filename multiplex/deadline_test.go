@@ -1,0 +1,283 @@
+//go:build linux
+
+package multiplex
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"stepwise/trace"
+)
+
+// newServerAt is newServer with a clock the test moves by hand: a deadline
+// passes when the test says so, not after a wait.
+func newServerAt(t *testing.T, fsys fstest.MapFS, now *time.Time) *testServer {
+	t.Helper()
+	var buf bytes.Buffer
+	s, err := Listen(Config{Addr: "127.0.0.1:0", FS: fsys, Trace: trace.New(&buf, trace.Options{}), Now: func() time.Time { return *now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return &testServer{s, &buf}
+}
+
+// The head deadline counts from accept: a client that keeps sending a
+// header line every few seconds still runs out of time, and gets 408.
+func TestSlowlorisGets408(t *testing.T) {
+	now := clock
+	s := newServerAt(t, site, &now)
+	c := s.dial(t)
+	s.turns(t, 1) // accept
+	send(t, c, "GET /hello.txt HTTP/1.0\r\n")
+	s.turns(t, 1)
+	for i := range 3 {
+		now = now.Add(3 * time.Second) // 3s, 6s, 9s after accept: still in time
+		send(t, c, "X-Slow: "+strings.Repeat("x", i+1)+"\r\n")
+		s.turns(t, 1)
+		if s.conns[s.fdOf(1)] == nil || s.conns[s.fdOf(1)].state != stateReading {
+			t.Fatalf("%v after accept, with bytes still arriving, the connection is no longer reading", now.Sub(clock))
+		}
+	}
+	now = now.Add(1500 * time.Millisecond) // 10.5s: past the 10s head deadline
+	s.expire(now)
+	s.answered(t)
+	if got := readAll(t, c); !strings.HasPrefix(got, "HTTP/1.0 408 Request Timeout\r\n") {
+		t.Errorf("slowloris client got %q; want 408", got)
+	}
+	if !strings.Contains(s.log(), "timeout: the request head did not arrive in time") {
+		t.Errorf("trace does not say why:\n%s", s.log())
+	}
+}
+
+// A client that connects and says nothing is closed without an answer.
+func TestIdleClientClosed(t *testing.T) {
+	now := clock
+	s := newServerAt(t, site, &now)
+	c := s.dial(t)
+	s.turns(t, 1)
+	now = now.Add(DefaultHeadTimeout)
+	s.expire(now)
+	if s.open() != 0 {
+		t.Fatal("idle connection still open after its deadline")
+	}
+	if got := readAll(t, c); got != "" {
+		t.Errorf("idle client got %q; want nothing, just end of file", got)
+	}
+}
+
+// The body has its own deadline, counted from the end of the head.
+func TestBodyTimeout(t *testing.T) {
+	now := clock
+	s := newServerAt(t, site, &now)
+	c := s.dial(t)
+	s.turns(t, 1)
+	now = now.Add(9 * time.Second) // the head arrives just in time
+	send(t, c, "POST /echo HTTP/1.0\r\nContent-Length: 10\r\n\r\nabc")
+	s.turns(t, 1)
+	now = now.Add(20 * time.Second) // 29s after accept: the body deadline is 30s after the head
+	s.expire(now)
+	if s.open() != 1 {
+		t.Fatal("connection closed before the body deadline")
+	}
+	now = now.Add(11 * time.Second)
+	s.expire(now)
+	s.answered(t)
+	if got := readAll(t, c); !strings.HasPrefix(got, "HTTP/1.0 408 Request Timeout\r\n") || !strings.Contains(got, "request body") {
+		t.Errorf("client with a late body got %q; want 408 about the body", got)
+	}
+}
+
+// A client that stops reading its response is given up on.
+func TestSlowReaderClosed(t *testing.T) {
+	now := clock
+	big := bytes.Repeat([]byte("z"), 16<<20)
+	s := newServerAt(t, fstest.MapFS{"big": {Data: big, ModTime: clock}}, &now)
+	c := s.dial(t)
+	s.turns(t, 1)
+	send(t, c, "GET /big HTTP/1.0\r\n\r\n")
+	s.turns(t, 2) // read; the first write fills the socket buffers
+	now = now.Add(DefaultWriteTimeout)
+	s.expire(now)
+	if s.open() != 0 {
+		t.Fatal("slow reader still connected after the write deadline")
+	}
+	if !strings.Contains(s.log(), "has not taken the response") {
+		t.Errorf("trace does not say why:\n%s", s.log())
+	}
+	c.Close()
+}
+
+// After an early answer the server lingers, but not forever.
+func TestLingerEnds(t *testing.T) {
+	now := clock
+	s := newServerAt(t, site, &now)
+	c := s.dial(t)
+	s.turns(t, 1)
+	send(t, c, "BREW / HTTP/1.0\r\n\r\n")
+	s.answered(t)
+	if got := readAll(t, c); !strings.HasPrefix(got, "HTTP/1.0 501 ") {
+		t.Errorf("got %q; want 501", got)
+	}
+	// The client neither sends nor closes.
+	now = now.Add(DefaultLingerTimeout)
+	s.expire(now)
+	if s.open() != 0 {
+		t.Fatal("still lingering after the linger deadline")
+	}
+}
+
+// An answer sent before the request was read to its end reaches the
+// client: the server shuts its side and reads on instead of closing, which
+// would reset the connection (RFC 1945 9.4).
+func TestLingeringCloseKeepsTheAnswer(t *testing.T) {
+	s := newServer(t, site)
+	c := s.dial(t)
+	s.turns(t, 1)
+	// A body far over the limit: 413 is decided from the head alone.
+	send(t, c, "POST /echo HTTP/1.0\r\nContent-Length: 100000000\r\n\r\n")
+	send(t, c, strings.Repeat("b", 200<<10)) // the client keeps sending
+	s.answered(t)
+	got := readAll(t, c) // would fail with ECONNRESET after a plain close
+	if !strings.HasPrefix(got, "HTTP/1.0 413 ") {
+		t.Errorf("got %q; want 413", got)
+	}
+	c.Close()
+	s.drain(t)
+	if !strings.Contains(s.log(), "shutdown(") {
+		t.Errorf("trace shows no shutdown:\n%s", s.log())
+	}
+}
+
+// select sleeps until the nearest deadline, not forever and not less.
+func TestSelectTimeoutIsNearestDeadline(t *testing.T) {
+	now := clock
+	s := newServerAt(t, site, &now)
+	s.dial(t)
+	s.turns(t, 1) // accept: deadline now+10s
+	now = now.Add(2500 * time.Millisecond)
+	c2 := s.dial(t)
+	s.turns(t, 1) // accept c2: deadline now+10s, c1's is 7.5s away
+	send(t, c2, "G")
+	s.turns(t, 1)
+	if want := "{tv_sec=7, tv_nsec=500000000}"; !strings.Contains(lastLine(s.log(), "pselect6("), want) {
+		t.Errorf("last select: %s\nwant timeout %s, c1's deadline", lastLine(s.log(), "pselect6("), want)
+	}
+}
+
+func lastLine(log, prefix string) string {
+	var last string
+	for _, l := range strings.Split(log, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			last = l
+		}
+	}
+	return last
+}
+
+// Out of fds: accept fails with EMFILE, the server stops watching the
+// listener for a moment instead of spinning, and accepts again once an fd
+// is free.
+func TestEMFILE(t *testing.T) {
+	now := clock
+	s := newServerAt(t, site, &now)
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	c1 := s.dial(t)
+	s.turns(t, 1) // accept c1
+	c2 := s.dial(t)
+	// Now allow no fd beyond those open: c2's accept fails.
+	// accept takes the lowest free fd: set the limit right there.
+	free, err := unix.Dup(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(free)
+	low := lim
+	low.Cur = uint64(free)
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &low); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Setrlimit(unix.RLIMIT_NOFILE, &lim) })
+	s.turns(t, 1)
+	if !strings.Contains(s.log(), "EMFILE") || !strings.Contains(s.log(), "out of file descriptors") {
+		t.Fatalf("trace shows no EMFILE:\n%s", s.log())
+	}
+	// The next select leaves the listener out and has a timeout.
+	send(t, c1, "GET /hello.txt HTTP/1.0\r\n\r\n")
+	s.turns(t, 1)
+	line := lastLine(s.log(), "pselect6(")
+	if strings.Contains(line, "=listener") || !strings.Contains(line, "tv_nsec=100000000") {
+		t.Errorf("select after EMFILE: %s\nwant the listener left out and a 100ms timeout", line)
+	}
+	// c1 is answered and closed: an fd is free, and c2 is accepted.
+	s.answered(t)
+	readAll(t, c1)
+	unix.Setrlimit(unix.RLIMIT_NOFILE, &lim)
+	send(t, c2, "GET /hello.txt HTTP/1.0\r\n\r\n")
+	s.turns(t, 1) // accept c2
+	s.answered(t)
+	if got := readAll(t, c2); !strings.HasPrefix(got, "HTTP/1.0 200 OK") {
+		t.Errorf("client accepted after EMFILE got %q; want 200", got)
+	}
+}
+
+// SIGINT: the listener closes, the response in flight finishes, Serve
+// stops. A second one stops at once.
+func TestShutdown(t *testing.T) {
+	s := newServer(t, site)
+	c1 := s.dial(t)
+	s.turns(t, 1)
+	idle := s.dial(t)
+	s.turns(t, 1)
+	send(t, c1, "GET /hello.txt HTTP/1.0\r\n") // in flight: half a request
+	s.turns(t, 1)
+	s.Interrupt(os.Interrupt)
+	s.turns(t, 1)
+	if s.fd != -1 {
+		t.Fatal("listener still open after SIGINT")
+	}
+	if got := readAll(t, idle); got != "" {
+		t.Errorf("idle client got %q; want it closed with nothing", got)
+	}
+	if s.stopped() {
+		t.Fatal("stopped with a request in flight")
+	}
+	send(t, c1, "\r\n")
+	s.answered(t)
+	if got := readAll(t, c1); !strings.HasPrefix(got, "HTTP/1.0 200 OK") {
+		t.Errorf("request in flight got %q; want 200", got)
+	}
+	s.drain(t)
+	if !s.stopped() || s.sig.err != nil {
+		t.Errorf("after the last response: stopped %v, err %v; want true, nil", s.stopped(), s.sig.err)
+	}
+	if log := s.log(); !strings.Contains(log, "--- SIGINT {si_signo=SIGINT} ---") || !strings.Contains(log, "shutting down") {
+		t.Errorf("trace does not show the signal:\n%s", log)
+	}
+
+	s2 := newServer(t, site)
+	c := s2.dial(t)
+	s2.turns(t, 1)
+	send(t, c, "GET /hello.txt HTTP/1.0\r\n")
+	s2.turns(t, 1)
+	s2.Interrupt(os.Interrupt)
+	s2.Interrupt(os.Interrupt)
+	s2.turns(t, 1)
+	if !s2.stopped() || !errors.Is(s2.sig.err, ErrForced) {
+		t.Errorf("after two signals: stopped %v, err %v; want true, ErrForced", s2.stopped(), s2.sig.err)
+	}
+	if b, _ := io.ReadAll(c); len(b) != 0 {
+		t.Errorf("client of a forced stop got %q; want nothing", b)
+	}
+}

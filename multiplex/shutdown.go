@@ -1,0 +1,106 @@
+//go:build linux
+
+package multiplex
+
+import (
+	"errors"
+	"os"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"stepwise/trace"
+)
+
+// Signals are the ones that ask a server to stop, for signal.Notify.
+func Signals() []os.Signal { return []os.Signal{unix.SIGINT, unix.SIGTERM} }
+
+// signals is the self-pipe (D. J. Bernstein's trick): a signal handler
+// writes the signal's number into the pipe, and the pipe's read end sits
+// in select's read set, so a signal wakes the loop like any client does.
+type signals struct {
+	r      int          // the pipe's read end
+	w      atomic.Int32 // its write end, used by Interrupt from another goroutine; -1 once closed
+	count  int          // how many have arrived
+	stopAt time.Time    // after the first: when responses in flight run out of time
+	err    error        // what Serve returns; nil for a graceful stop
+}
+
+// ErrForced is what Serve returns after a second signal: it stopped
+// without waiting for the responses in flight.
+var ErrForced = errors.New("second interrupt: stopped without waiting for responses in flight")
+
+// Interrupt brings a signal into the loop. It may be called from any
+// goroutine (the one that receives from signal.Notify): it only writes one
+// byte into the signal pipe, and the loop does the rest on its own
+// goroutine. The first signal stops accepting and gives the responses in
+// flight ShutdownTimeout to finish; the second stops at once.
+//
+// That write is not in the trace, which belongs to the loop's goroutine;
+// the loop says, when it reads the byte, that it was written.
+func (s *Server) Interrupt(sig os.Signal) {
+	if n, ok := sig.(syscall.Signal); ok {
+		if w := int(s.sig.w.Load()); w >= 0 {
+			unix.Write(w, []byte{byte(n)})
+		}
+	}
+}
+
+// signaled reads the signals waiting in the pipe and acts on them.
+func (s *Server) signaled() {
+	n, err := s.k.read(s.sig.r, 0, s.buf[:16])
+	if err != nil || n == 0 {
+		return
+	}
+	for _, b := range s.buf[:n] {
+		s.sig.count++
+		name := unix.SignalName(syscall.Signal(b))
+		if s.k.t.On() {
+			s.k.t.Emit(trace.Event{Kind: trace.State, Text: name + " {si_signo=" + name + "}"})
+			s.note(0, "%s arrived: the goroutine that receives signals wrote its number into the pipe, and select woke up to read it", name)
+		}
+		if s.sig.count > 1 {
+			s.note(0, "second %s: stopping now, closing %d connections", name, s.open())
+			s.sig.err = ErrForced
+			return
+		}
+		s.closeListener()
+		s.sig.stopAt = s.cfg.Now().Add(s.cfg.ShutdownTimeout)
+		for _, c := range s.conns[:s.top] {
+			if c != nil && c.state == stateReading && len(c.in) == 0 {
+				s.close(c) // connected but silent: nothing in flight
+			}
+		}
+		s.note(0, "shutting down: no longer accepting; %d connections have up to %v to finish (a second %s stops at once)", s.open(), s.cfg.ShutdownTimeout, name)
+	}
+}
+
+// stopped reports whether Serve should return: after a signal, once no
+// connection is left or the shutdown deadline has passed, or after a
+// second signal. Then it closes what is still open.
+func (s *Server) stopped() bool {
+	switch {
+	case s.sig.count == 0:
+		return false
+	case s.sig.err != nil:
+	case s.open() > 0 && s.cfg.Now().Before(s.sig.stopAt):
+		return false
+	case s.open() > 0:
+		s.note(0, "shutdown deadline: closing %d connections still open", s.open())
+	}
+	s.Close()
+	return true
+}
+
+// open counts the connections the server holds.
+func (s *Server) open() int {
+	n := 0
+	for _, c := range s.conns[:s.top] {
+		if c != nil {
+			n++
+		}
+	}
+	return n
+}
