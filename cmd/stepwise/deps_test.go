@@ -28,6 +28,7 @@ var rules = []rule{
 	{dir: "trace", allow: []string{"github.com/fatih/color"}, forbid: []string{"net", "syscall", "unsafe"}, noGo: true},
 	{dir: "multiplex", allow: []string{"golang.org/x/sys/unix", "stepwise/http10", "stepwise/trace"}, forbid: []string{"net/http"}, noGo: true},
 	{dir: "cmd/stepwise", allow: []string{"stepwise/multiplex", "stepwise/trace", "stepwise/http10"}, forbid: []string{"net", "syscall", "unsafe"}},
+	{dir: "cmd/bench", forbid: []string{"unsafe"}}, // a client and harness: net, net/http, os/exec; it builds stepwise, imports none of it
 	{dir: "cmd/stepwise-client", forbid: []string{"net/http", "syscall", "unsafe"}, noGo: true, pure: true},
 }
 

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"math"
+	"os"
+	"strings"
+	"testing"
+)
+
+// bench re-executes itself as "bench fileserver". Under go test, itself is
+// the test binary: with BENCH_TEST_MAIN=1 it runs main instead of tests.
+func TestMain(m *testing.M) {
+	if os.Getenv("BENCH_TEST_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func TestParseAB(t *testing.T) {
+	report := `Document Length:        1024 bytes
+
+Concurrency Level:      10
+Time taken for tests:   1.641 seconds
+Complete requests:      20000
+Failed requests:        3
+   (Connect: 0, Receive: 0, Length: 3, Exceptions: 0)
+Non-2xx responses:      2
+Requests per second:    12187.33 [#/sec] (mean)
+Time per request:       0.821 [ms] (mean)
+`
+	got, err := parseAB(report)
+	want := abResult{complete: 20000, failed: 3, non2xx: 2, rps: 12187.33}
+	if err != nil || got != want {
+		t.Errorf("parseAB(...) = %+v, %v; want %+v, nil", got, err, want)
+	}
+	if _, err := parseAB("apr_socket_connect(): Connection refused (111)\n"); err == nil {
+		t.Errorf("parseAB(connection refused) = nil error; want one")
+	}
+}
+
+func TestVerdict(t *testing.T) {
+	nan := math.NaN()
+	tests := []struct {
+		name         string
+		sw, nginx    []float64
+		check        check
+		target, want string
+	}{
+		{"faster", []float64{12, 10, 11}, []float64{10, 10, 10}, check{vs: colNginx, limit: 1}, ">=1.0x nginx", "PASS"},
+		{"slower", []float64{9, 12, 9}, []float64{10, 10, 10}, check{vs: colNginx, limit: 1}, ">=1.0x nginx", "MISS"},
+		{"lower is better", []float64{0.2}, []float64{0.1}, check{vs: colNginx, limit: 1, atMost: true}, "<=1.0x nginx", "MISS"},
+		{"no nginx", []float64{12}, []float64{nan}, check{vs: colNginx, limit: 1}, ">=1.0x nginx", "n/a"},
+		{"absolute", []float64{7.5}, []float64{nan}, check{limit: 8, atMost: true}, "<=8", "PASS"},
+	}
+	for _, tt := range tests {
+		r := newRow("x", "%.1f", "", len(tt.sw), tt.check)
+		copy(r.vals[colStepwise], tt.sw)
+		copy(r.vals[colNginx], tt.nginx)
+		if target, got := r.verdict(); target != tt.target || got != tt.want {
+			t.Errorf("%s: verdict() = %q, %q; want %q, %q", tt.name, target, got, tt.target, tt.want)
+		}
+	}
+}
+
+// checkTable passes the table of a real -smoke run (testdata, captured on
+// a machine with nginx and strace) and fails each way it can break.
+func TestCheckTable(t *testing.T) {
+	b, err := os.ReadFile("testdata/smoke-table.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := string(b)
+	if err := checkTable(good, smokeRows, true, true); err != nil {
+		t.Fatalf("checkTable(real smoke table) = %v; want nil", err)
+	}
+	for _, tc := range []struct {
+		name      string
+		table     string
+		haveNginx bool
+	}{
+		{"no header", strings.Replace(good, "figure ", "figures ", 1), true},
+		{"a row missing", strings.Replace(good, "100 KiB c=10 (req/s)", "200 KiB c=10 (req/s)", 1), true},
+		{"stepwise not a number", strings.Replace(good, "1 KiB c=10 (req/s)                  22237", "1 KiB c=10 (req/s)                  -", 1), true},
+		{"no verdict", strings.Replace(good, "<=32 MiB                           PASS", "<=32 MiB                           ", 1), true},
+		{"nginx figures without nginx", good, false},
+	} {
+		if err := checkTable(tc.table, smokeRows, tc.haveNginx, true); err == nil {
+			t.Errorf("checkTable(%s) = nil; want an error", tc.name)
+		}
+	}
+}

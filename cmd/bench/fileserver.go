@@ -1,0 +1,35 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+)
+
+// fileserver is "bench fileserver": the net/http file server a user would
+// write instead of stepwise, in a process of its own so that /proc counts
+// its CPU time and memory apart from bench's.
+func fileserver(args []string, stdout, stderr io.Writer) error {
+	flags := flag.NewFlagSet("bench fileserver", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	addr := flags.String("addr", "127.0.0.1:0", "`host:port` to listen on; port 0 lets the kernel choose")
+	root := flags.String("root", "", "`directory` to serve")
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError{err}
+	}
+	if *root == "" || flags.NArg() > 0 {
+		return usageError{errors.New("usage: bench fileserver [-addr host:port] -root DIR")}
+	}
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "fileserver: serving %s on http://%s/\n", *root, l.Addr())
+	return http.Serve(l, http.FileServer(http.Dir(*root)))
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"os"
+)
+
+// A workload is one ab run made against each server in turn.
+type workload struct {
+	row  *row   // where the figure goes
+	path string // the file asked for
+	c    int    // ab -c
+	p99  bool   // the figure is the 99th percentile in ms, not requests/s
+	cpu  bool   // also measure CPU time per request, into results.cpu
+}
+
+// measure makes every measurement: each workload against each server in
+// turn, then stepwise with idle connections and with its trace on, all
+// cfg.runs times; then, once, syscalls per request and peak RSS.
+func (b *bench) measure(ctx context.Context) error {
+	n := b.cfg.requests
+	workloads := []workload{
+		{row: b.res.small10, path: smallFile, c: 10, cpu: true},
+		{row: b.res.small100, path: smallFile, c: 100},
+		{row: b.res.large10, path: largeFile, c: 10},
+		{row: b.res.p99, path: smallFile, c: 1, p99: true},
+	}
+	fewestOpen := b.cfg.idle
+	for run := range b.cfg.runs {
+		b.progress("run %d of %d, %d requests per ab run", run+1, b.cfg.runs, n)
+		for _, w := range workloads {
+			for _, s := range b.compared() {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				var before int64
+				var err error
+				if w.cpu {
+					if before, err = cpuTicks(s.pids); err != nil {
+						return err
+					}
+				}
+				r, err := b.ab(ctx, s, w.path, n, w.c, w.p99)
+				if err != nil {
+					return err
+				}
+				v := r.rps
+				if w.p99 {
+					v = r.p99
+				}
+				w.row.set(s.name, run, v)
+				b.progress("  %-28s %-10s %s", w.row.label, s.name, w.row.show(v))
+				if w.cpu {
+					after, err := cpuTicks(s.pids)
+					if err != nil {
+						return err
+					}
+					us := float64(after-before) / b.clkTck * 1e6 / float64(r.complete)
+					b.res.cpu.set(s.name, run, us)
+					b.progress("  %-28s %-10s %s", b.res.cpu.label, s.name, b.res.cpu.show(us))
+				}
+			}
+		}
+
+		// stepwise with idle connections: select's cost grows with the
+		// number of fds it watches, ready or not.
+		conns, err := hold(b.stepwise.addr, b.cfg.idle)
+		if err != nil {
+			return err
+		}
+		r, err := b.ab(ctx, b.stepwise, smallFile, n, 10, false)
+		open := stillOpen(conns)
+		closeAll(conns)
+		if err != nil {
+			return err
+		}
+		fewestOpen = min(fewestOpen, open)
+		b.res.idle.set(b.stepwise.name, run, r.rps)
+		b.progress("  %-28s %-10s %s (%d of %d still open)", b.res.idle.label, b.stepwise.name, b.res.idle.show(r.rps), open, b.cfg.idle)
+
+		// stepwise writing its whole trace to a file.
+		if r, err = b.ab(ctx, b.traced, smallFile, n, 10, false); err != nil {
+			return err
+		}
+		b.res.traced.set(b.stepwise.name, run, r.rps)
+		b.progress("  %-28s %-10s %s", b.res.traced.label, b.stepwise.name, b.res.traced.show(r.rps))
+	}
+	b.note("idle connections still open after ab: %d of %d (the fewest over the runs)", fewestOpen, b.cfg.idle)
+	if fi, err := os.Stat(b.traced.log); err == nil {
+		b.note("the trace: %d bytes per request written to the file", fi.Size()/int64(b.cfg.runs*n))
+	}
+
+	if b.tools.strace != "" {
+		straced := max(n/10, 100)
+		b.progress("strace -c -f, %d requests", straced)
+		for _, s := range b.compared() {
+			calls, err := b.syscalls(ctx, s, straced)
+			if err != nil {
+				if ctx.Err() != nil {
+					return err
+				}
+				b.note("syscalls of %s not counted: %v", s.name, err)
+				continue
+			}
+			b.res.syscalls.set(s.name, 0, calls)
+			b.progress("  %-28s %-10s %s", b.res.syscalls.label, s.name, b.res.syscalls.show(calls))
+		}
+	}
+
+	b.progress("peak RSS with %d connections open", b.cfg.held)
+	for _, s := range b.compared() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := resetPeakRSS(s.pids); err != nil {
+			b.note("%s: peak RSS not reset (%v): the figure is the peak since it started", s.name, err)
+		}
+		conns, err := hold(s.addr, b.cfg.held)
+		if err != nil {
+			return err
+		}
+		kib, err := peakRSS(s.pids)
+		open := stillOpen(conns)
+		closeAll(conns)
+		if err != nil {
+			return err
+		}
+		mib := float64(kib) / 1024
+		b.res.rss.set(s.name, 0, mib)
+		b.progress("  %-28s %-10s %s (%d of %d still open)", b.res.rss.label, s.name, b.res.rss.show(mib), open, b.cfg.held)
+		if open < b.cfg.held {
+			b.note("%s closed %d of the %d connections held for its peak RSS", s.name, b.cfg.held-open, b.cfg.held)
+		}
+	}
+	return nil
+}
