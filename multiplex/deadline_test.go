@@ -281,3 +281,32 @@ func TestShutdown(t *testing.T) {
 		t.Errorf("client of a forced stop got %q; want nothing", b)
 	}
 }
+
+// A listener whose fd would not fit in select's fd_set is refused at once,
+// with a reason, rather than panicking in the first turn.
+func TestListenPastFDSetSize(t *testing.T) {
+	var filler []int
+	t.Cleanup(func() {
+		for _, fd := range filler {
+			unix.Close(fd)
+		}
+	})
+	for {
+		fd, err := unix.Dup(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		filler = append(filler, fd)
+		if fd >= unix.FD_SETSIZE {
+			break
+		}
+	}
+	before := openFDs(t)
+	_, err := Listen(Config{Addr: "127.0.0.1:0", FS: site})
+	if err == nil || !strings.Contains(err.Error(), "does not fit in select's fd_set") {
+		t.Errorf("Listen with fds past FD_SETSIZE: %v; want an error about the fd_set", err)
+	}
+	if after := openFDs(t); after != before {
+		t.Errorf("open fds: %d before Listen, %d after its failure; want no change", before, after)
+	}
+}

@@ -117,6 +117,12 @@ func Listen(cfg Config) (*Server, error) {
 		s.sig.r, w, err = s.k.pipe()
 		s.sig.w.Store(int32(w))
 	}
+	if err == nil && max(s.fd, s.sig.r) >= unix.FD_SETSIZE {
+		// Both go in every select; FdSet.Set would panic on them.
+		err = fmt.Errorf("fd %d does not fit in select's fd_set (FD_SETSIZE %d): too many files open before the server started", max(s.fd, s.sig.r), unix.FD_SETSIZE)
+		s.k.close(s.sig.r, 0)
+		s.k.close(int(s.sig.w.Swap(-1)), 0)
+	}
 	if err != nil {
 		s.k.close(s.fd, 0)
 		return nil, listenError(cfg.Addr, err)
