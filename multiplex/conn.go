@@ -55,6 +55,9 @@ type conn struct {
 	linger   bool      // close politely: the client may still be sending
 	in       []byte    // bytes received and not yet answered
 	out      []byte    // the response bytes not yet written
+	line     string    // the request line answered, for the access log
+	status   int       // the status answered; 0 before an answer
+	size     int       // the body bytes answered
 }
 
 // worthParsing reports whether the bytes just read (fresh, now the last of

@@ -5,6 +5,7 @@ package multiplex
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/netip"
 	"runtime"
@@ -32,6 +33,10 @@ type Config struct {
 	Trace  *trace.Tracer    // nil: no trace
 	Limits http10.Limits    // zero fields: http10's defaults
 	Now    func() time.Time // the server's clock: Date headers and every deadline; nil: time.Now
+
+	// AccessLog, if not nil, gets one line per answered request in Common
+	// Log Format, when its connection closes. It is not the trace.
+	AccessLog io.Writer
 
 	HeadTimeout     time.Duration // from accept to the end of the request head (default 10s)
 	BodyTimeout     time.Duration // from the end of the head to the end of the body (default 30s)
@@ -307,6 +312,12 @@ func (s *Server) parse(c *conn) {
 // respond queues a response and starts writing it.
 func (s *Server) respond(c *conn, resp *http10.Response) {
 	s.narrateResponse(c, resp)
+	if s.cfg.AccessLog != nil {
+		c.line, c.status, c.size = requestLine(c.in), resp.Status, len(resp.Body)
+		if resp.NoBody {
+			c.size = 0
+		}
+	}
 	c.out = resp.Append(nil)
 	c.in = nil
 	c.deadline = s.cfg.Now().Add(s.cfg.WriteTimeout)
@@ -390,6 +401,9 @@ func (s *Server) expire(now time.Time) {
 
 // close closes a connection and forgets it.
 func (s *Server) close(c *conn) {
+	if s.cfg.AccessLog != nil && c.status != 0 {
+		s.cfg.AccessLog.Write(accessLine(c, s.cfg.Now()))
+	}
 	s.k.close(c.fd, c.id)
 	s.conns[c.fd] = nil
 	for s.top > 0 && s.conns[s.top-1] == nil {

@@ -29,6 +29,13 @@ type sys struct {
 	who func(fd int) string
 }
 
+// SyscallNames are the system calls the server makes on purpose, by the
+// names strace and the trace give them: what -trace may choose from.
+func SyscallNames() []string {
+	return []string{"socket", "setsockopt", "bind", "listen", "getsockname", "pipe2", "pselect6",
+		"accept4", "read", "write", "shutdown", "close", "openat", "openat2", "fstat"}
+}
+
 // call describes a finished system call for the trace.
 func call(conn int, name, args string, ret int) trace.Event {
 	return trace.Event{Kind: trace.Syscall, Conn: conn, Name: name, Args: args, Ret: ret, Comment: trace.Label(conn)}

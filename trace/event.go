@@ -38,6 +38,7 @@ func (k Kind) String() string {
 // An Event is one step the server took. Events are emitted in the order
 // they happen.
 type Event struct {
+	Seq  int // set by the Tracer: 1 for the first event emitted, 2 for the next, ...
 	Kind Kind
 	Conn int // 1 for the first accepted connection (c1), 2 for the next, ...; 0 for none
 

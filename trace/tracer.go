@@ -2,7 +2,10 @@ package trace
 
 import (
 	"bufio"
+	"encoding/json"
 	"io"
+	"strconv"
+	"time"
 )
 
 // Options configure a Tracer.
@@ -14,6 +17,37 @@ type Options struct {
 	// StrSize is how many bytes of a byte string Quote shows before it
 	// cuts the string with "...", like strace -s. Zero means 32.
 	StrSize int
+	// Filter chooses the events written; the zero Filter writes all.
+	Filter Filter
+	// Stamp says how each text line is timestamped.
+	Stamp Stamp
+	// JSON, if not nil, receives every event written, as one JSON object
+	// per line (see JSONEvent).
+	JSON io.Writer
+	// Now is the clock for timestamps; nil means time.Now.
+	Now func() time.Time
+}
+
+// Stamp is the timestamp at the start of each text line.
+type Stamp uint8
+
+const (
+	StampNone Stamp = iota // no timestamp
+	StampRel               // seconds since the tracer started: "+0.000123"
+	StampWall              // the time of day: "14:05:06.123456"
+)
+
+// ParseStamp reads "none", "rel" or "wall".
+func ParseStamp(s string) (Stamp, bool) {
+	switch s {
+	case "none":
+		return StampNone, true
+	case "rel":
+		return StampRel, true
+	case "wall":
+		return StampWall, true
+	}
+	return StampNone, false
 }
 
 // A Tracer writes events as lines of text. It buffers its output: the
@@ -21,9 +55,12 @@ type Options struct {
 // person can see happening. A nil *Tracer is off.
 type Tracer struct {
 	w       *bufio.Writer
+	json    *bufio.Writer // nil: no JSON
 	opt     Options
 	palette palette
-	line    []byte // reused for each line
+	line    []byte    // reused for each line
+	seq     int       // events emitted so far
+	start   time.Time // for StampRel and JSON's "t"
 }
 
 // New returns a Tracer writing to w.
@@ -31,25 +68,61 @@ func New(w io.Writer, opt Options) *Tracer {
 	if opt.StrSize <= 0 {
 		opt.StrSize = 32
 	}
-	return &Tracer{
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	t := &Tracer{
 		w:       bufio.NewWriterSize(w, 32<<10),
 		opt:     opt,
 		palette: newPalette(opt.Color),
+		start:   opt.Now(),
 	}
+	if opt.JSON != nil {
+		t.json = bufio.NewWriterSize(opt.JSON, 32<<10)
+	}
+	return t
 }
 
 // On reports whether t records events. Callers check it before building an
 // event, so that a server with tracing off does no work for the trace.
 func (t *Tracer) On() bool { return t != nil }
 
-// Emit writes e as one line.
+// Emit numbers e and writes it as one line, if the filter wants it.
 func (t *Tracer) Emit(e Event) {
 	if t == nil {
 		return
 	}
-	t.line = t.render(t.line[:0], e)
+	t.seq++
+	e.Seq = t.seq
+	if !t.opt.Filter.Match(e) {
+		return
+	}
+	var now time.Time
+	if t.opt.Stamp != StampNone || t.json != nil {
+		now = t.opt.Now()
+	}
+	t.line = t.stamp(t.line[:0], now)
+	t.line = t.render(t.line, e)
 	t.line = append(t.line, '\n')
 	t.w.Write(t.line)
+	if t.json != nil {
+		t.line = appendJSON(t.line[:0], e, now.Sub(t.start))
+		t.json.Write(t.line)
+	}
+}
+
+// stamp appends the line's timestamp, if any.
+func (t *Tracer) stamp(b []byte, now time.Time) []byte {
+	switch t.opt.Stamp {
+	case StampRel:
+		b = append(b, '+')
+		b = strconv.AppendFloat(b, now.Sub(t.start).Seconds(), 'f', 6, 64)
+		return append(b, ' ')
+	case StampWall:
+		b = now.AppendFormat(b, "15:04:05.000000")
+		return append(b, ' ')
+	}
+	return b
 }
 
 // Flush writes out any buffered lines.
@@ -57,7 +130,41 @@ func (t *Tracer) Flush() error {
 	if t == nil {
 		return nil
 	}
-	return t.w.Flush()
+	err := t.w.Flush()
+	if t.json != nil {
+		if jerr := t.json.Flush(); err == nil {
+			err = jerr
+		}
+	}
+	return err
+}
+
+// JSONEvent is one line of the JSON form of the trace (-json): the same
+// fields as Event, with stable lower-case keys; empty fields are left out.
+type JSONEvent struct {
+	Seq     int     `json:"seq"`            // 1 for the first event emitted, counting those filtered out
+	T       float64 `json:"t"`              // seconds since the tracer started
+	Kind    string  `json:"kind"`           // syscall, recv, send, info or state
+	Conn    int     `json:"conn,omitempty"` // 1 for c1, ...
+	Name    string  `json:"name,omitempty"` // the system call's name
+	Args    string  `json:"args,omitempty"` // its arguments as strace prints them
+	Ret     *int    `json:"ret,omitempty"`  // its return value (syscalls only)
+	Errno   string  `json:"errno,omitempty"`
+	ErrText string  `json:"err,omitempty"`
+	Extra   string  `json:"extra,omitempty"`
+	Text    string  `json:"text,omitempty"` // the line of a recv, send, info or state event
+	Comment string  `json:"comment,omitempty"`
+}
+
+func appendJSON(b []byte, e Event, since time.Duration) []byte {
+	j := JSONEvent{Seq: e.Seq, T: since.Seconds(), Kind: e.Kind.String(), Conn: e.Conn, Name: e.Name, Args: e.Args,
+		Errno: e.Errno, ErrText: e.ErrText, Extra: e.Extra, Text: e.Text, Comment: e.Comment}
+	if e.Kind == Syscall {
+		j.Ret = &e.Ret
+	}
+	out, _ := json.Marshal(j) // a struct of strings and numbers always marshals
+	b = append(b, out...)
+	return append(b, '\n')
 }
 
 // Quote returns b as strace shows a byte string: in double quotes, with

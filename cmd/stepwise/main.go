@@ -16,11 +16,27 @@
 //		kernel choose; the real address is printed either way.
 //	-root DIR
 //		directory to serve (default: the built-in demo site)
-//	-trace all|none
-//		what to trace (default all); none serves silently
+//	-trace LIST
+//		what to trace (default all): a comma-separated list of all, none,
+//		sys (system calls), http (what was received, sent and decided),
+//		state (connections changing state), or system call names
+//		(accept,read; accept and select stand for accept4 and pselect6).
+//		none serves silently and costs nothing.
+//	-o FILE
+//		write the trace to FILE instead of standard error
+//	-json FILE
+//		also write the trace's events to FILE, one JSON object per line
+//		(fields: seq, t, kind, conn, name, args, ret, errno, err, extra,
+//		text, comment; see trace.JSONEvent)
+//	-ts none|rel|wall
+//		timestamp each trace line: nothing (default), seconds since the
+//		start (+0.000123), or the time of day (14:05:06.123456)
 //	-color auto|always|never
-//		colour the trace (default auto: only on a terminal, never when
-//		NO_COLOR is set)
+//		colour the trace (default auto: never when NO_COLOR is set, always
+//		when FORCE_COLOR or CLICOLOR_FORCE is, none for TERM=dumb, and
+//		otherwise only when the trace goes to a terminal)
+//	-access-log
+//		print one Common Log Format line per request on standard output
 //	-s N
 //		show at most N bytes of each byte string in the trace (default 32)
 //
@@ -103,7 +119,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	flags.SetOutput(stderr)
 	addr := flags.String("addr", "127.0.0.1:8080", "`host:port` to listen on; port 0 lets the kernel choose")
 	root := flags.String("root", "", "`directory` to serve (default: the built-in demo site)")
-	traceMode := flags.String("trace", "all", "what to trace: `all` or none")
+	traceSpec := flags.String("trace", "all", "what to trace: `list` of all, none, sys, http, state or syscall names (accept,read,...)")
+	traceFile := flags.String("o", "", "write the trace to `file` instead of standard error")
+	jsonFile := flags.String("json", "", "also write the trace's events to `file` as JSON lines")
+	stampMode := flags.String("ts", "none", "timestamp each trace line: `none`, rel (since start) or wall")
+	accessLog := flags.Bool("access-log", false, "print a Common Log Format line per request on standard output")
 	colorMode := flags.String("color", "auto", "colour the trace: `auto`, always or never")
 	strSize := flags.Int("s", 32, "show at most `N` bytes of each byte string in the trace")
 	var cfg multiplex.Config
@@ -126,26 +146,20 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("unexpected argument %q (serve a directory with -root DIR)", flags.Arg(0))}
 	}
 
-	var t *trace.Tracer
-	switch *traceMode {
-	case "all":
-		useColor, err := wantColor(*colorMode, os.Stderr)
-		if err != nil {
-			return usageError{err}
-		}
-		t = trace.New(stderr, trace.Options{Color: useColor, StrSize: *strSize})
-	case "none":
-	default:
-		return usageError{fmt.Errorf("-trace %q: want all or none", *traceMode)}
+	t, closeTrace, err := openTrace(*traceSpec, *traceFile, *jsonFile, *stampMode, *colorMode, *strSize, stderr)
+	if err != nil {
+		return err
 	}
-
-	defer t.Flush() // whatever happens, the trace so far is written out
+	defer closeTrace()
 
 	fsys, what, err := openSite(*root, t)
 	if err != nil {
 		return err
 	}
 	cfg.Addr, cfg.FS, cfg.Trace = *addr, fsys, t
+	if *accessLog {
+		cfg.AccessLog = stdout
+	}
 	srv, err := multiplex.Listen(cfg)
 	if err != nil {
 		return err
@@ -184,21 +198,84 @@ func openSite(root string, t *trace.Tracer) (fs.FS, string, error) {
 	return dir, root, nil
 }
 
-// wantColor decides whether the trace written to f is coloured: never
-// when NO_COLOR is set (no-color.org) unless asked for always, and in auto
-// mode only when f is a terminal.
-func wantColor(mode string, f *os.File) (bool, error) {
+// openTrace builds the tracer the flags ask for, and a function that
+// flushes it and closes its files: whatever happens, the trace so far is
+// written out. -trace none gives a nil tracer, which costs nothing.
+func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stderr io.Writer) (*trace.Tracer, func(), error) {
+	none := func() {}
+	filter, err := trace.ParseFilter(spec, multiplex.SyscallNames())
+	if err != nil {
+		return nil, none, usageError{fmt.Errorf("-trace: %w", err)}
+	}
+	ts, ok := trace.ParseStamp(stamp)
+	if !ok {
+		return nil, none, usageError{fmt.Errorf("-ts %q: want none, rel or wall", stamp)}
+	}
+	if filter.None() {
+		return nil, none, nil
+	}
+	opt := trace.Options{StrSize: strSize, Filter: filter, Stamp: ts}
+	w, terminal := stderr, isTerminal(os.Stderr)
+	var files []*multiplex.Output
+	if file != "" {
+		out, err := multiplex.Create(file)
+		if err != nil {
+			return nil, none, err
+		}
+		files = append(files, out)
+		w, terminal = out, false
+	}
+	if jsonFile != "" {
+		out, err := multiplex.Create(jsonFile)
+		if err != nil {
+			return nil, none, err
+		}
+		files = append(files, out)
+		opt.JSON = out
+	}
+	if opt.Color, err = wantColor(colorMode, terminal, os.Getenv); err != nil {
+		return nil, none, usageError{err}
+	}
+	t := trace.New(w, opt)
+	return t, func() {
+		t.Flush()
+		for _, f := range files {
+			f.Close()
+		}
+	}, nil
+}
+
+// wantColor decides whether the trace is coloured. An explicit -color
+// always or never decides. In auto mode, the environment decides in this
+// order: NO_COLOR set and not empty means no colour (no-color.org);
+// FORCE_COLOR or CLICOLOR_FORCE set, not empty and not "0" means colour
+// (force-color.org, bixense.com/clicolors); TERM=dumb means none; and
+// otherwise colour only if the trace goes to a terminal.
+func wantColor(mode string, terminal bool, getenv func(string) string) (bool, error) {
 	switch mode {
 	case "always":
 		return true, nil
 	case "never":
 		return false, nil
 	case "auto":
-		if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
-			return false, nil
-		}
-		fi, err := f.Stat()
-		return err == nil && fi.Mode()&os.ModeCharDevice != 0, nil
+	default:
+		return false, fmt.Errorf("-color %q: want auto, always or never", mode)
 	}
-	return false, fmt.Errorf("-color %q: want auto, always or never", mode)
+	forced := func(name string) bool { v := getenv(name); return v != "" && v != "0" }
+	switch {
+	case getenv("NO_COLOR") != "":
+		return false, nil
+	case forced("FORCE_COLOR"), forced("CLICOLOR_FORCE"):
+		return true, nil
+	case getenv("TERM") == "dumb":
+		return false, nil
+	}
+	return terminal, nil
+}
+
+// isTerminal reports whether f is a terminal (a character device, which
+// is what a terminal looks like to stat).
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"stepwise/trace"
+)
+
+func TestWantColor(t *testing.T) {
+	for _, tc := range []struct {
+		mode     string
+		env      map[string]string
+		terminal bool
+		want     bool
+	}{
+		{"always", map[string]string{"NO_COLOR": "1"}, false, true}, // the flag decides
+		{"never", map[string]string{"FORCE_COLOR": "1"}, true, false},
+		{"auto", nil, true, true},
+		{"auto", nil, false, false},
+		{"auto", map[string]string{"NO_COLOR": "1"}, true, false},
+		{"auto", map[string]string{"NO_COLOR": ""}, true, true}, // empty NO_COLOR does not count
+		{"auto", map[string]string{"NO_COLOR": "1", "FORCE_COLOR": "1"}, true, false},
+		{"auto", map[string]string{"FORCE_COLOR": "1"}, false, true},
+		{"auto", map[string]string{"FORCE_COLOR": "0"}, false, false},
+		{"auto", map[string]string{"CLICOLOR_FORCE": "1"}, false, true},
+		{"auto", map[string]string{"TERM": "dumb"}, true, false},
+		{"auto", map[string]string{"TERM": "dumb", "FORCE_COLOR": "1"}, false, true},
+	} {
+		got, err := wantColor(tc.mode, tc.terminal, func(k string) string { return tc.env[k] })
+		if err != nil || got != tc.want {
+			t.Errorf("wantColor(%q, terminal %v, env %v) = %v, %v; want %v", tc.mode, tc.terminal, tc.env, got, err, tc.want)
+		}
+	}
+	if _, err := wantColor("sometimes", true, os.Getenv); err == nil {
+		t.Error(`wantColor("sometimes") = nil error; want one`)
+	}
+}
+
+// -o writes the trace to a file and -json the same events as JSON lines;
+// -trace chooses which.
+func TestTraceFiles(t *testing.T) {
+	dir := t.TempDir()
+	text, js := filepath.Join(dir, "trace.txt"), filepath.Join(dir, "trace.jsonl")
+	t.Setenv("FORCE_COLOR", "") // auto: a file is no terminal, so no colour
+	t.Setenv("CLICOLOR_FORCE", "")
+	s := start(t, "-o", text, "-json", js, "-trace", "accept,read,http")
+	if _, err := exchange(t, s.addr, "GET /hello.txt HTTP/1.0\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	// One more request: the server flushes its trace before each select,
+	// so the first request's lines are out once it answers the second.
+	if _, err := exchange(t, s.addr, "GET / HTTP/1.0\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if stderr := s.trace(); stderr != "" {
+		t.Errorf("stderr with -o: %q; want nothing", stderr)
+	}
+	b, err := os.ReadFile(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(b)
+	if strings.Contains(got, "\x1b[") {
+		t.Errorf("-color auto put colour in a file:\n%q", got)
+	}
+	for _, want := range []string{"accept4(", "read(", "c1 > GET /hello.txt HTTP/1.0", "c1 < HTTP/1.0 200 OK"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("trace file has no %q:\n%s", want, got)
+		}
+	}
+	for _, unwanted := range []string{"pselect6(", "write(", "close(", "--- c1"} {
+		if strings.Contains(got, unwanted) {
+			t.Errorf("-trace accept,read,http, yet the trace has %q", unwanted)
+		}
+	}
+	b, err = os.ReadFile(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if textLines := strings.Count(strings.TrimSpace(got), "\n") + 1; len(lines) != textLines {
+		t.Errorf("JSON has %d events, the text %d lines; want the same events", len(lines), textLines)
+	}
+	for _, l := range lines {
+		var e trace.JSONEvent
+		if err := json.Unmarshal([]byte(l), &e); err != nil || e.Seq == 0 || e.Kind == "" {
+			t.Errorf("JSON line %q: %+v, %v", l, e, err)
+		}
+	}
+}
+
+// Bad trace flags are usage errors: status 2 and a one-line reason.
+func TestTraceFlagErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"-trace", "reed"},
+		{"-trace", "none,sys"},
+		{"-ts", "abs"},
+		{"-color", "sometimes"},
+	} {
+		code, stderr := mustFail(t, args...)
+		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("stepwise %q: status %d, stderr %q; want 2 and one line", args, code, stderr)
+		}
+	}
+}

@@ -1,0 +1,40 @@
+//go:build linux
+
+package multiplex
+
+import (
+	"bytes"
+	"regexp"
+	"testing"
+	"time"
+)
+
+func TestAccessLog(t *testing.T) {
+	var log bytes.Buffer
+	s, err := Listen(Config{Addr: "127.0.0.1:0", FS: site, AccessLog: &log, Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{s, &bytes.Buffer{}}
+	t.Cleanup(func() { s.Close() })
+	for _, req := range []string{
+		"GET /hello.txt HTTP/1.0\r\n\r\n",
+		"HEAD /hello.txt HTTP/1.0\r\n\r\n",
+		"GET /missing HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /hello.txt\r\n",
+		"GET /\"quoted\" \x01 HTTP/1.0\r\n\r\n", // a hostile line cannot forge the log
+	} {
+		ts.get(t, req)
+	}
+	// The sizes of the error pages are http10's business: shown as N.
+	got := regexp.MustCompile(`(?m) (404|400) [1-9]\d*$`).ReplaceAllString(log.String(), " $1 N")
+	want := `127.0.0.1 - - [21/Nov/2026:12:00:00 +0000] "GET /hello.txt HTTP/1.0" 200 6
+127.0.0.1 - - [21/Nov/2026:12:00:00 +0000] "HEAD /hello.txt HTTP/1.0" 200 -
+127.0.0.1 - - [21/Nov/2026:12:00:00 +0000] "GET /missing HTTP/1.1" 404 N
+127.0.0.1 - - [21/Nov/2026:12:00:00 +0000] "GET /hello.txt" 200 6
+127.0.0.1 - - [21/Nov/2026:12:00:00 +0000] "GET /\x22quoted\x22 \x01 HTTP/1.0" 400 N
+`
+	if got != want {
+		t.Errorf("access log:\n%s\nwant:\n%s", got, want)
+	}
+}

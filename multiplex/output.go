@@ -1,0 +1,51 @@
+//go:build linux
+
+package multiplex
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// An Output is a file the trace or a log is written to, with plain
+// write(2) calls. os.Create would do, but it registers every file with the
+// Go runtime's epoll poller, and a select server should show no epoll.
+// Its writes are not in the trace: they are the trace.
+type Output struct {
+	fd   int
+	name string
+}
+
+// Create creates (or truncates) the file name for writing.
+func Create(name string) (*Output, error) {
+	for {
+		fd, err := unix.Open(name, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o644)
+		switch err {
+		case unix.EINTR:
+			continue
+		case nil:
+			return &Output{fd: fd, name: name}, nil
+		}
+		return nil, &os.PathError{Op: "create", Path: name, Err: err}
+	}
+}
+
+// Write writes all of b, retrying after EINTR and short writes.
+func (o *Output) Write(b []byte) (int, error) {
+	done := 0
+	for done < len(b) {
+		n, err := unix.Write(o.fd, b[done:])
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return done, &os.PathError{Op: "write", Path: o.name, Err: err}
+		}
+		done += n
+	}
+	return done, nil
+}
+
+// Close closes the file.
+func (o *Output) Close() error { return unix.Close(o.fd) }

@@ -1,0 +1,87 @@
+package trace
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// A Filter chooses which events a Tracer writes. The zero Filter writes
+// every event.
+type Filter struct {
+	none  bool
+	kinds []Kind   // groups chosen; with names, nil means "only those names"
+	names []string // system call names chosen
+	spec  string
+}
+
+// Groups of events a filter can name.
+var groups = map[string][]Kind{
+	"sys":   {Syscall},
+	"http":  {Recv, Send, Info},
+	"state": {State},
+}
+
+// aliases are the names a textbook uses for calls that Linux and Go make
+// under another name: "-trace accept" means accept4.
+var aliases = map[string][]string{
+	"accept": {"accept4"},
+	"select": {"pselect6"},
+	"open":   {"openat", "openat2"},
+	"pipe":   {"pipe2"},
+	"stat":   {"fstat"},
+}
+
+// ParseFilter reads a filter from a comma-separated list: "all", "none",
+// the groups "sys" (system calls), "http" (what was received, sent and
+// decided) and "state" (connections changing state), or system call names
+// ("accept4,read"; "accept" and "select" stand for accept4 and pselect6).
+// If known is not nil, a name must be in it.
+func ParseFilter(spec string, known []string) (Filter, error) {
+	f := Filter{spec: spec}
+	for _, word := range strings.Split(spec, ",") {
+		word = strings.TrimSpace(word)
+		switch {
+		case word == "all":
+			return Filter{spec: spec}, nil
+		case word == "none":
+			f.none = true
+		case groups[word] != nil:
+			f.kinds = append(f.kinds, groups[word]...)
+		case aliases[word] != nil:
+			f.names = append(f.names, aliases[word]...)
+		case known == nil && word != "" || slices.Contains(known, word):
+			f.names = append(f.names, word)
+		default:
+			return Filter{}, fmt.Errorf("%q is not all, none, sys, http, state or a system call the server makes (%s)", word, strings.Join(known, ", "))
+		}
+	}
+	if f.none && (f.kinds != nil || f.names != nil) {
+		return Filter{}, fmt.Errorf("%q: none cannot be combined with anything else", spec)
+	}
+	return f, nil
+}
+
+// None reports whether f writes nothing at all.
+func (f Filter) None() bool { return f.none }
+
+// Match reports whether f writes e.
+func (f Filter) Match(e Event) bool {
+	switch {
+	case f.none:
+		return false
+	case f.kinds == nil && f.names == nil:
+		return true
+	case slices.Contains(f.kinds, e.Kind):
+		return true
+	}
+	return e.Kind == Syscall && slices.Contains(f.names, e.Name)
+}
+
+// String returns the list the filter was read from.
+func (f Filter) String() string {
+	if f.spec == "" {
+		return "all"
+	}
+	return f.spec
+}
