@@ -31,16 +31,19 @@ func Create(name string) (*Output, error) {
 	}
 }
 
-// Write writes all of b, retrying after EINTR and short writes.
-func (o *Output) Write(b []byte) (int, error) {
+// Write writes all of b.
+func (o *Output) Write(b []byte) (int, error) { return writeAll(o.fd, o.name, b) }
+
+// writeAll writes all of b to fd, retrying after EINTR and short writes.
+func writeAll(fd int, name string, b []byte) (int, error) {
 	done := 0
 	for done < len(b) {
-		n, err := unix.Write(o.fd, b[done:])
+		n, err := unix.Write(fd, b[done:])
 		switch {
 		case err == unix.EINTR:
 			continue
 		case err != nil:
-			return done, &os.PathError{Op: "write", Path: o.name, Err: err}
+			return done, &os.PathError{Op: "write", Path: name, Err: err}
 		}
 		done += n
 	}

@@ -32,10 +32,12 @@ type Root struct {
 // OpenRoot opens dir for serving.
 func OpenRoot(dir string, t *trace.Tracer) (*Root, error) {
 	k := sys{t: t}
+	args := "AT_FDCWD, " + t.Quote([]byte(dir)) + ", O_RDONLY|O_CLOEXEC|O_DIRECTORY"
+	k.before(0, "openat", args)
 	for {
 		fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 		if t.On() {
-			k.emit(call(0, "openat", "AT_FDCWD, "+t.Quote([]byte(dir))+", O_RDONLY|O_CLOEXEC|O_DIRECTORY", fd), err)
+			k.emit(call(0, "openat", args, fd), err)
 		}
 		if err != unix.EINTR {
 			if err != nil {
@@ -55,10 +57,14 @@ func (r *Root) Open(name string) (fs.File, error) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
 	how := unix.OpenHow{Flags: unix.O_RDONLY | unix.O_NONBLOCK | unix.O_CLOEXEC, Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS}
+	var args string
+	if r.k.t.On() {
+		args = strconv.Itoa(r.fd) + ", " + r.k.t.Quote([]byte(name)) + ", {flags=O_RDONLY|O_NONBLOCK|O_CLOEXEC, resolve=RESOLVE_NO_MAGICLINKS|RESOLVE_BENEATH}, " + strconv.Itoa(unix.SizeofOpenHow)
+		r.k.before(0, "openat2", args)
+	}
 	for {
 		fd, err := unix.Openat2(r.fd, name, &how)
 		if r.k.t.On() {
-			args := strconv.Itoa(r.fd) + ", " + r.k.t.Quote([]byte(name)) + ", {flags=O_RDONLY|O_NONBLOCK|O_CLOEXEC, resolve=RESOLVE_NO_MAGICLINKS|RESOLVE_BENEATH}, " + strconv.Itoa(unix.SizeofOpenHow)
 			r.k.emit(call(0, "openat2", args, fd), err)
 		}
 		switch err {
@@ -98,6 +104,9 @@ type file struct {
 
 func (f *file) Stat() (fs.FileInfo, error) {
 	var st unix.Stat_t
+	if f.k.t.Stepping() {
+		f.k.before(0, "fstat", strconv.Itoa(f.fd)+", ...")
+	}
 	for {
 		err := unix.Fstat(f.fd, &st)
 		if f.k.t.On() {

@@ -233,7 +233,7 @@ func (s *Server) accept() {
 	s.top = max(s.top, fd+1)
 	c.deadline = s.cfg.Now().Add(s.cfg.HeadTimeout)
 	if s.k.t.On() {
-		s.k.t.Emit(trace.Event{Kind: trace.State, Conn: c.id, Text: "new connection from " + c.peer + " -> " + stateReading.String()})
+		s.k.t.Emit(trace.Event{Kind: trace.State, Conn: c.id, Name: "state", Text: "new connection from " + c.peer + " -> " + stateReading.String()})
 	}
 }
 
@@ -303,7 +303,7 @@ func (s *Server) parse(c *conn) {
 	default:
 		s.narrateRequest(c, req, len(c.in)-n)
 		resp = http10.Respond(s.cfg.FS, req, s.cfg.Now())
-		s.note(c.id, "%s", resp.Note)
+		s.noteAt(c.id, "route", "%s", resp.Note)
 		c.linger = n < len(c.in) // more bytes than the request: a reset could cut our answer
 	}
 	s.respond(c, resp)
@@ -477,7 +477,7 @@ func timeval(wake, now time.Time) *unix.Timeval {
 
 func (s *Server) setState(c *conn, st state) {
 	if s.k.t.On() {
-		s.k.t.Emit(trace.Event{Kind: trace.State, Conn: c.id, Text: c.state.String() + " -> " + st.String()})
+		s.k.t.Emit(trace.Event{Kind: trace.State, Conn: c.id, Name: "state", Text: c.state.String() + " -> " + st.String()})
 	}
 	c.state = st
 }

@@ -58,7 +58,7 @@ func (s *Server) signaled() {
 		s.sig.count++
 		name := unix.SignalName(syscall.Signal(b))
 		if s.k.t.On() {
-			s.k.t.Emit(trace.Event{Kind: trace.State, Text: name + " {si_signo=" + name + "}"})
+			s.k.t.Emit(trace.Event{Kind: trace.State, Name: "signal", Text: name + " {si_signo=" + name + "}"})
 			s.note(0, "%s arrived: the goroutine that receives signals wrote its number into the pipe, and select woke up to read it", name)
 		}
 		if s.sig.count > 1 {
@@ -82,6 +82,8 @@ func (s *Server) signaled() {
 // second signal. Then it closes what is still open.
 func (s *Server) stopped() bool {
 	switch {
+	case s.k.t.Quit():
+		s.note(0, "quit at the step prompt: closing %d connections", s.open())
 	case s.sig.count == 0:
 		return false
 	case s.sig.err != nil:

@@ -41,6 +41,14 @@ func call(conn int, name, args string, ret int) trace.Event {
 	return trace.Event{Kind: trace.Syscall, Conn: conn, Name: name, Args: args, Ret: ret, Comment: trace.Label(conn)}
 }
 
+// before lets a stepping trace pause just before a call is made, showing
+// the call as it is about to be made.
+func (k sys) before(conn int, name, args string) {
+	if k.t.Stepping() {
+		k.t.Before(call(conn, name, args, 0))
+	}
+}
+
 // emit records one finished call, with its errno if it failed. Callers
 // check k.t.On() first, so that with tracing off no argument string is
 // ever built.
@@ -63,10 +71,12 @@ func errText(errno unix.Errno) string {
 // socket wraps socket(2). The socket is non-blocking (the loop must never
 // sleep anywhere but in select) and close-on-exec.
 func (k sys) socket(family int) (int, error) {
+	args := familyName(family) + ", SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP"
+	k.before(0, "socket", args)
 	for {
 		fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 		if k.t.On() {
-			k.emit(call(0, "socket", familyName(family)+", SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP", fd), err)
+			k.emit(call(0, "socket", args, fd), err)
 		}
 		if err != unix.EINTR {
 			return fd, sysErr("socket", err)
@@ -77,10 +87,12 @@ func (k sys) socket(family int) (int, error) {
 // reuseAddr wraps setsockopt(2) with SO_REUSEADDR, so that a restarted
 // server can bind its port while old connections sit in TIME_WAIT.
 func (k sys) reuseAddr(fd int) error {
+	args := strconv.Itoa(fd) + ", SOL_SOCKET, SO_REUSEADDR, [1], 4"
+	k.before(0, "setsockopt", args)
 	for {
 		err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
 		if k.t.On() {
-			k.emit(call(0, "setsockopt", strconv.Itoa(fd)+", SOL_SOCKET, SO_REUSEADDR, [1], 4", 0), err)
+			k.emit(call(0, "setsockopt", args, 0), err)
 		}
 		if err != unix.EINTR {
 			return sysErr("setsockopt", err)
@@ -90,10 +102,12 @@ func (k sys) reuseAddr(fd int) error {
 
 // bind wraps bind(2): give the socket its address.
 func (k sys) bind(fd int, sa unix.Sockaddr) error {
+	args := strconv.Itoa(fd) + ", " + sockaddrString(sa) + ", " + strconv.Itoa(sockaddrLen(sa))
+	k.before(0, "bind", args)
 	for {
 		err := unix.Bind(fd, sa)
 		if k.t.On() {
-			k.emit(call(0, "bind", strconv.Itoa(fd)+", "+sockaddrString(sa)+", "+strconv.Itoa(sockaddrLen(sa)), 0), err)
+			k.emit(call(0, "bind", args, 0), err)
 		}
 		if err != unix.EINTR {
 			return sysErr("bind", err)
@@ -104,10 +118,12 @@ func (k sys) bind(fd int, sa unix.Sockaddr) error {
 // listen wraps listen(2): from now on the kernel accepts connections on the
 // server's behalf and queues up to backlog of them for accept.
 func (k sys) listen(fd, backlog int) error {
+	args := strconv.Itoa(fd) + ", " + strconv.Itoa(backlog)
+	k.before(0, "listen", args)
 	for {
 		err := unix.Listen(fd, backlog)
 		if k.t.On() {
-			k.emit(call(0, "listen", strconv.Itoa(fd)+", "+strconv.Itoa(backlog), 0), err)
+			k.emit(call(0, "listen", args, 0), err)
 		}
 		if err != unix.EINTR {
 			return sysErr("listen", err)
@@ -118,6 +134,7 @@ func (k sys) listen(fd, backlog int) error {
 // getsockname wraps getsockname(2): the address the socket really has,
 // which tells the port the kernel chose when asked for port 0.
 func (k sys) getsockname(fd int) (unix.Sockaddr, error) {
+	k.before(0, "getsockname", strconv.Itoa(fd)+", ..., ["+strconv.Itoa(unix.SizeofSockaddrAny)+"]")
 	for {
 		sa, err := rawGetsockname(fd)
 		if k.t.On() {
@@ -137,6 +154,7 @@ func (k sys) getsockname(fd int) (unix.Sockaddr, error) {
 // the next connection waiting on the listener, or unix.EAGAIN if none is.
 // conn is the label the new connection will get, for the trace.
 func (k sys) accept(fd, conn int) (int, unix.Sockaddr, error) {
+	k.before(0, "accept4", strconv.Itoa(fd)+", ..., ["+strconv.Itoa(unix.SizeofSockaddrAny)+"], SOCK_CLOEXEC|SOCK_NONBLOCK")
 	for {
 		nfd, sa, err := rawAccept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		if k.t.On() {
@@ -158,6 +176,9 @@ func (k sys) accept(fd, conn int) (int, unix.Sockaddr, error) {
 // read wraps read(2). n == 0 with a nil error means the peer closed its
 // side: end of file. conn labels the connection in the trace (0 for none).
 func (k sys) read(fd, conn int, buf []byte) (int, error) {
+	if k.t.Stepping() {
+		k.before(conn, "read", strconv.Itoa(fd)+", ..., "+strconv.Itoa(len(buf)))
+	}
 	for {
 		n, err := unix.Read(fd, buf)
 		if k.t.On() {
@@ -177,10 +198,15 @@ func (k sys) read(fd, conn int, buf []byte) (int, error) {
 // write); the caller keeps the rest for the next time select says the fd is
 // writable.
 func (k sys) write(fd, conn int, buf []byte) (int, error) {
+	var args string
+	if k.t.On() {
+		args = strconv.Itoa(fd) + ", " + k.t.Quote(buf) + ", " + strconv.Itoa(len(buf))
+		k.before(conn, "write", args)
+	}
 	for {
 		n, err := unix.Write(fd, buf)
 		if k.t.On() {
-			k.emit(call(conn, "write", strconv.Itoa(fd)+", "+k.t.Quote(buf)+", "+strconv.Itoa(len(buf)), n), err)
+			k.emit(call(conn, "write", args, n), err)
 		}
 		if err != unix.EINTR {
 			return n, sysErr("write", err)
@@ -192,10 +218,15 @@ func (k sys) write(fd, conn int, buf []byte) (int, error) {
 // more, and the client reads end of file after the answer, while the
 // server can still read what the client sends.
 func (k sys) shutdown(fd, conn int) error {
+	var args string
+	if k.t.On() {
+		args = strconv.Itoa(fd) + ", SHUT_WR"
+		k.before(conn, "shutdown", args)
+	}
 	for {
 		err := unix.Shutdown(fd, unix.SHUT_WR)
 		if k.t.On() {
-			k.emit(call(conn, "shutdown", strconv.Itoa(fd)+", SHUT_WR", 0), err)
+			k.emit(call(conn, "shutdown", args, 0), err)
 		}
 		if err != unix.EINTR {
 			return sysErr("shutdown", err)
@@ -206,6 +237,7 @@ func (k sys) shutdown(fd, conn int) error {
 // pipe wraps pipe2(2): a pipe whose ends are both non-blocking.
 func (k sys) pipe() (r, w int, err error) {
 	var p [2]int
+	k.before(0, "pipe2", "..., O_NONBLOCK|O_CLOEXEC")
 	for {
 		err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC)
 		if k.t.On() {
@@ -221,9 +253,14 @@ func (k sys) pipe() (r, w int, err error) {
 // the fd is gone whatever close returns, and a second close could close an
 // fd that another open has just reused.
 func (k sys) close(fd, conn int) error {
+	var args string
+	if k.t.On() {
+		args = strconv.Itoa(fd)
+		k.before(conn, "close", args)
+	}
 	err := unix.Close(fd)
 	if k.t.On() {
-		k.emit(call(conn, "close", strconv.Itoa(fd), 0), err)
+		k.emit(call(conn, "close", args, 0), err)
 	}
 	return sysErr("close", err)
 }
@@ -240,6 +277,11 @@ func (k sys) pselect(nfd int, r, w *unix.FdSet, timeout *unix.Timeval) (int, err
 		if k.t.On() {
 			args = strconv.Itoa(nfd) + ", " + fdSetString(r, nfd) + ", " + fdSetString(w, nfd) + ", NULL, " + timevalString(timeout) + ", NULL"
 			roles = k.roles(r, w, nfd)
+			if k.t.Stepping() {
+				e := call(0, "pselect6", args, 0)
+				e.Comment = roles
+				k.t.Before(e)
+			}
 			k.t.Flush() // everything before this call is on screen while we sleep
 		}
 		n, err := unix.Select(nfd, r, w, nil, timeout)

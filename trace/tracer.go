@@ -26,6 +26,8 @@ type Options struct {
 	JSON io.Writer
 	// Now is the clock for timestamps; nil means time.Now.
 	Now func() time.Time
+	// Stepper, if not nil, pauses before each event (see Stepper).
+	Stepper *Stepper
 }
 
 // Stamp is the timestamp at the start of each text line.
@@ -87,13 +89,46 @@ func New(w io.Writer, opt Options) *Tracer {
 // event, so that a server with tracing off does no work for the trace.
 func (t *Tracer) On() bool { return t != nil }
 
-// Emit numbers e and writes it as one line, if the filter wants it.
+// Stepping reports whether t pauses before events: then the server calls
+// Before ahead of each system call.
+func (t *Tracer) Stepping() bool { return t != nil && t.opt.Stepper != nil }
+
+// Before is called just before a system call is made, with its name and
+// the arguments it is about to get, so that a Stepper can pause there:
+// the call has not happened yet. Emit follows with the result.
+func (t *Tracer) Before(e Event) {
+	if !t.Stepping() {
+		return
+	}
+	e.Seq = t.seq + 1 // the number Emit will give it
+	t.Flush()
+	pending := e.Name + "(" + e.Args + ")"
+	if e.Comment != "" {
+		pending += " /* " + e.Comment + " */"
+	}
+	t.opt.Stepper.pause(e, pending)
+}
+
+// Quit reports whether the person stepping asked the server to stop.
+func (t *Tracer) Quit() bool { return t.Stepping() && t.opt.Stepper.Quit() }
+
+// Emit numbers e and writes it as one line, if the filter wants it. With
+// a Stepper, an event that is not a system call (those pause in Before)
+// pauses first.
 func (t *Tracer) Emit(e Event) {
 	if t == nil {
 		return
 	}
 	t.seq++
 	e.Seq = t.seq
+	if t.opt.Stepper != nil && e.Kind != Syscall {
+		t.Flush()
+		color := t.opt.Color
+		t.opt.Color = false // the prompt is plain text
+		line := string(t.render(nil, e))
+		t.opt.Color = color
+		t.opt.Stepper.pause(e, line)
+	}
 	if !t.opt.Filter.Match(e) {
 		return
 	}

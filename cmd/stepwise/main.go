@@ -37,6 +37,22 @@
 //		otherwise only when the trace goes to a terminal)
 //	-access-log
 //		print one Common Log Format line per request on standard output
+//
+// Stepping through it, like a debugger (commands are read from /dev/tty,
+// so the trace can still go to a pipe or a file):
+//
+//	-step
+//		pause before every step, system call or stage, and wait for a
+//		command: s [N] step, n run to the next select, c continue, b X
+//		break before X (a system call, a connection like c2, or a stage:
+//		request-line, header, body, route, refused, status, response,
+//		state, signal), d [X] delete, p [DUR] play, fds, h help, q quit;
+//		Enter repeats. While it waits the whole server waits, and its clock
+//		stops: a paused request does not time out.
+//	-break LIST
+//		run, and pause only before these (same names as b)
+//	-delay DURATION
+//		slow motion: pause this long before every step (Enter pauses)
 //	-s N
 //		show at most N bytes of each byte string in the trace (default 32)
 //
@@ -85,6 +101,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strings"
+	"time"
 
 	"stepwise/http10"
 	"stepwise/multiplex"
@@ -125,6 +143,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	stampMode := flags.String("ts", "none", "timestamp each trace line: `none`, rel (since start) or wall")
 	accessLog := flags.Bool("access-log", false, "print a Common Log Format line per request on standard output")
 	colorMode := flags.String("color", "auto", "colour the trace: `auto`, always or never")
+	step := flags.Bool("step", false, "pause before every step and read a command from the terminal (h for help)")
+	breaks := flags.String("break", "", "run, and pause only before these: `list` of system calls, connections (c2) or stages")
+	delay := flags.Duration("delay", 0, "slow motion: pause this long before every step")
 	strSize := flags.Int("s", 32, "show at most `N` bytes of each byte string in the trace")
 	var cfg multiplex.Config
 	flags.DurationVar(&cfg.HeadTimeout, "head-timeout", multiplex.DefaultHeadTimeout, "time from accept to the end of the request head; then 408")
@@ -146,7 +167,20 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("unexpected argument %q (serve a directory with -root DIR)", flags.Arg(0))}
 	}
 
-	t, closeTrace, err := openTrace(*traceSpec, *traceFile, *jsonFile, *stampMode, *colorMode, *strSize, stderr)
+	var srv *multiplex.Server // for the stepper's fds command, once listening
+	stepper, term, err := openStepper(*step, *breaks, *delay, func() string {
+		if srv == nil {
+			return "not listening yet\n"
+		}
+		return srv.FDTable()
+	})
+	if err != nil {
+		return err
+	}
+	if term != nil {
+		defer term.Close()
+	}
+	t, closeTrace, err := openTrace(*traceSpec, *traceFile, *jsonFile, *stampMode, *colorMode, *strSize, stderr, stepper)
 	if err != nil {
 		return err
 	}
@@ -157,11 +191,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.Addr, cfg.FS, cfg.Trace = *addr, fsys, t
+	if stepper != nil {
+		// While the server waits at the prompt its clock stops too, so
+		// that a paused request does not time out under the class's eyes.
+		cfg.Now = func() time.Time { return time.Now().Add(-stepper.Paused()) }
+	}
 	if *accessLog {
 		cfg.AccessLog = stdout
 	}
-	srv, err := multiplex.Listen(cfg)
-	if err != nil {
+	if srv, err = multiplex.Listen(cfg); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "stepwise: serving %s on http://%s/\n", what, srv.Addr())
@@ -174,6 +212,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	go func() {
 		for sig := range sigs {
 			srv.Interrupt(sig)
+			if term != nil {
+				term.Interrupt() // Ctrl-C works at the step prompt too
+			}
 		}
 	}()
 	err = srv.Serve()
@@ -201,7 +242,7 @@ func openSite(root string, t *trace.Tracer) (fs.FS, string, error) {
 // openTrace builds the tracer the flags ask for, and a function that
 // flushes it and closes its files: whatever happens, the trace so far is
 // written out. -trace none gives a nil tracer, which costs nothing.
-func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stderr io.Writer) (*trace.Tracer, func(), error) {
+func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stderr io.Writer, stepper *trace.Stepper) (*trace.Tracer, func(), error) {
 	none := func() {}
 	filter, err := trace.ParseFilter(spec, multiplex.SyscallNames())
 	if err != nil {
@@ -211,10 +252,10 @@ func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stder
 	if !ok {
 		return nil, none, usageError{fmt.Errorf("-ts %q: want none, rel or wall", stamp)}
 	}
-	if filter.None() {
+	if filter.None() && stepper == nil {
 		return nil, none, nil
 	}
-	opt := trace.Options{StrSize: strSize, Filter: filter, Stamp: ts}
+	opt := trace.Options{StrSize: strSize, Filter: filter, Stamp: ts, Stepper: stepper}
 	w, terminal := stderr, isTerminal(os.Stderr)
 	var files []*multiplex.Output
 	if file != "" {
@@ -243,6 +284,50 @@ func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stder
 			f.Close()
 		}
 	}, nil
+}
+
+// openStepper builds the stepper that -step, -break and -delay ask for,
+// reading commands from /dev/tty so that the trace can go to a pipe or a
+// file; nil if none was asked for.
+func openStepper(step bool, breaks string, delay time.Duration, fds func() string) (*trace.Stepper, *multiplex.Terminal, error) {
+	if !step && breaks == "" && delay <= 0 {
+		return nil, nil, nil
+	}
+	opt := trace.StepOptions{Out: os.Stderr, FDs: fds, Delay: delay, Stages: multiplex.Stages()}
+	if breaks != "" {
+		opt.Break = strings.Split(breaks, ",")
+	}
+	term, err := multiplex.OpenTerminal("/dev/tty")
+	switch {
+	case err == nil:
+		opt.In, opt.Out = term, term // prompts on the terminal, even when the trace is piped
+	case delay > 0 && !step && breaks == "":
+		opt.In = sleeper{} // slow motion needs no keyboard
+	default:
+		return nil, nil, fmt.Errorf("-step and -break read commands from the terminal: %w (run stepwise in a terminal)", err)
+	}
+	stepper, err := trace.NewStepper(opt)
+	if err != nil {
+		if term != nil {
+			term.Close()
+		}
+		return nil, nil, usageError{fmt.Errorf("-break: %w", err)}
+	}
+	if term == nil {
+		return stepper, nil, nil
+	}
+	return stepper, term, nil
+}
+
+// sleeper is the stepper's input when there is no terminal: slow motion
+// without a keyboard. It waits the whole delay and never has a command.
+type sleeper struct{}
+
+func (sleeper) Read([]byte) (int, error) { return 0, io.EOF }
+
+func (sleeper) Wait(d time.Duration) (bool, error) {
+	time.Sleep(d)
+	return false, nil
 }
 
 // wantColor decides whether the trace is coloured. An explicit -color

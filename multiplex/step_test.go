@@ -1,0 +1,103 @@
+//go:build linux
+
+package multiplex
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"stepwise/trace"
+)
+
+// watcher is the step prompt's input in this test: each time the server
+// asks for a command, it notes the step the server is paused before and
+// whether the client has received anything yet, then answers "s".
+type watcher struct {
+	t      *testing.T
+	prompt *bytes.Buffer // what the stepper said
+	client net.Conn
+	seen   []pauseSeen
+}
+
+type pauseSeen struct {
+	next     string // the line after "next: "
+	answered bool   // the client had bytes to read
+}
+
+func (w *watcher) Read(p []byte) (int, error) {
+	said := w.prompt.String()
+	i := strings.LastIndex(said, "next: ")
+	next, _, _ := strings.Cut(said[i+len("next: "):], "\n")
+	w.seen = append(w.seen, pauseSeen{next, w.client != nil && readable(w.t, w.client)})
+	return copy(p, "s\n"), nil
+}
+
+func (w *watcher) Wait(time.Duration) (bool, error) { return false, nil }
+
+// readable asks, without waiting, whether c has bytes to read.
+func readable(t *testing.T, c net.Conn) bool {
+	t.Helper()
+	raw, err := c.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	raw.Control(func(fd uintptr) {
+		p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, _ = unix.Poll(p, 0)
+	})
+	return n > 0
+}
+
+// While the server is paused at the step prompt, it does nothing: the
+// client gets no answer until the write is stepped over.
+func TestStepHoldsTheServer(t *testing.T) {
+	var prompt bytes.Buffer
+	w := &watcher{t: t, prompt: &prompt}
+	st, err := trace.NewStepper(trace.StepOptions{In: w, Out: &prompt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Listen(Config{Addr: "127.0.0.1:0", FS: site, Trace: trace.New(io.Discard, trace.Options{Stepper: st}), Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{s, &bytes.Buffer{}}
+	t.Cleanup(func() { s.Close() })
+	c := ts.dial(t)
+	w.client = c
+	ts.turns(t, 1) // accept
+	send(t, c, "GET /hello.txt HTTP/1.0\r\n\r\n")
+	ts.answered(t)
+
+	write := -1
+	for i, p := range w.seen {
+		if strings.HasPrefix(p.next, "write(") {
+			write = i
+			break
+		}
+		if p.answered {
+			t.Errorf("pause %d (before %s): the client already has an answer", i, p.next)
+		}
+	}
+	switch {
+	case write < 0:
+		t.Fatalf("never paused before the write; pauses: %v", w.seen)
+	case w.seen[write].answered:
+		t.Errorf("paused before the write, yet the client already has an answer")
+	case write+1 >= len(w.seen) || !w.seen[write+1].answered:
+		t.Errorf("the step after the write: the client still has no answer; pauses: %v", w.seen[write:])
+	}
+	if got := readAll(t, c); !strings.HasPrefix(got, "HTTP/1.0 200 OK") {
+		t.Errorf("stepped client got %q; want 200", got)
+	}
+	if !strings.Contains(prompt.String(), "the whole server is waiting for you") {
+		t.Errorf("the prompt does not say the server waits:\n%s", prompt.String())
+	}
+}

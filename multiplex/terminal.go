@@ -1,0 +1,125 @@
+//go:build linux
+
+package multiplex
+
+import (
+	"errors"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A Terminal is where a person stepping through the server types: usually
+// /dev/tty, so that the trace itself can go to a pipe or a file. It reads
+// with plain system calls (os.Open would put the terminal under Go's epoll
+// poller), and while it waits for a line the whole server waits, since the
+// loop's one goroutine is the one reading.
+//
+// A Terminal is not traced: its reads and selects belong to the person at
+// the keyboard, not to the server's work.
+type Terminal struct {
+	fd   int
+	r    int          // the read end of its own self-pipe, which Interrupt writes to
+	w    atomic.Int32 // the write end; -1 once closed
+	name string
+}
+
+// ErrInterrupted is what a Terminal's Read returns after Interrupt: a
+// signal came while the server was waiting for a command.
+var ErrInterrupted = errors.New("interrupted while waiting for a command")
+
+// OpenTerminal opens name (normally /dev/tty) for reading commands and
+// writing prompts.
+func OpenTerminal(name string) (*Terminal, error) {
+	fd, err := unix.Open(name, unix.O_RDWR|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("pipe2", err)
+	}
+	if max(fd, p[0]) >= unix.FD_SETSIZE {
+		unix.Close(fd)
+		unix.Close(p[0])
+		unix.Close(p[1])
+		return nil, errors.New("terminal fd does not fit in select's fd_set")
+	}
+	t := &Terminal{fd: fd, r: p[0], name: name}
+	t.w.Store(int32(p[1]))
+	return t, nil
+}
+
+// Interrupt makes a waiting Read return ErrInterrupted. Any goroutine may
+// call it: the one that receives signals does, so that Ctrl-C works while
+// the server waits at the prompt.
+func (t *Terminal) Interrupt() {
+	if w := int(t.w.Load()); w >= 0 {
+		unix.Write(w, []byte{1})
+	}
+}
+
+// Read reads what was typed: in the terminal's usual line mode, one line.
+func (t *Terminal) Read(p []byte) (int, error) {
+	if ok, err := t.wait(nil); err != nil || !ok {
+		return 0, err
+	}
+	for {
+		n, err := unix.Read(t.fd, p)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return 0, &os.PathError{Op: "read", Path: t.name, Err: err}
+		case n == 0:
+			return 0, errors.New("end of input on " + t.name)
+		}
+		return n, nil
+	}
+}
+
+// Write writes prompts and answers to the terminal.
+func (t *Terminal) Write(b []byte) (int, error) { return writeAll(t.fd, t.name, b) }
+
+// Wait waits up to d for a key, and reports whether one was pressed.
+func (t *Terminal) Wait(d time.Duration) (bool, error) {
+	tv := unix.NsecToTimeval(d.Nanoseconds())
+	return t.wait(&tv)
+}
+
+// wait is select on the terminal and the interrupt pipe: true when the
+// terminal has input, false after the timeout, ErrInterrupted after
+// Interrupt.
+func (t *Terminal) wait(timeout *unix.Timeval) (bool, error) {
+	for {
+		var r unix.FdSet
+		r.Set(t.fd)
+		r.Set(t.r)
+		n, err := unix.Select(max(t.fd, t.r)+1, &r, nil, nil, timeout)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return false, os.NewSyscallError("pselect6", err)
+		case n == 0:
+			return false, nil
+		case r.IsSet(t.r):
+			var b [16]byte
+			unix.Read(t.r, b[:])
+			return false, ErrInterrupted
+		}
+		return true, nil
+	}
+}
+
+// Close closes the terminal and its pipe.
+func (t *Terminal) Close() error {
+	if w := int(t.w.Swap(-1)); w >= 0 {
+		unix.Close(w)
+		unix.Close(t.r)
+	}
+	return unix.Close(t.fd)
+}

@@ -1,0 +1,309 @@
+package trace
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A Stepper pauses the server before each event, like a debugger, and
+// reads what to do from a terminal. While it waits, the whole server
+// waits: there is only one goroutine to wait.
+//
+// Commands (gdb's and delve's words; Enter repeats the last one):
+//
+//	s, step [N]       do the next N steps (default 1), then pause
+//	n, next           run to the next select
+//	c, continue       run until a breakpoint
+//	b, break X[,Y]    pause before X: a system call (accept, read, ...), a
+//	                  connection (c2), or a stage the server names; b alone
+//	                  lists
+//	d, delete [X]     delete breakpoint X, or all of them
+//	p, play [DUR]     step on by itself every DUR (default 500ms); a key pauses
+//	fds               show the server's fd table
+//	h, help           this list
+//	q, quit           stop the server
+type Stepper struct {
+	in     *bufio.Reader
+	out    io.Writer
+	input  Input
+	fds    func() string
+	stages []string
+	breaks []string
+	mode   stepMode
+	count  int           // steps left before the next pause, in stepping mode
+	delay  time.Duration // play mode's pace
+	last   string        // the command Enter repeats
+	quit   bool
+	paused time.Duration // time spent waiting for the person, in all
+}
+
+// Input is where a Stepper reads commands: normally the terminal.
+type Input interface {
+	io.Reader
+	// Wait waits up to d for something to read (a key pressed), and
+	// reports whether it came.
+	Wait(d time.Duration) (bool, error)
+}
+
+type stepMode uint8
+
+const (
+	stepping   stepMode = iota // pause before every event
+	toSelect                   // run to the next select
+	continuing                 // run until a breakpoint
+	playing                    // pause for a moment before every event
+)
+
+// StepOptions configure a Stepper.
+type StepOptions struct {
+	In    Input         // commands; nil: never pause (as after end of input)
+	Out   io.Writer     // prompts and answers
+	FDs   func() string // the fd table, for the fds command; nil: not available
+	Break []string      // breakpoints to start with; if any, the server runs until one
+	Delay time.Duration // slow motion: play at this pace from the start
+	// Stages are the names the server gives its events that are not
+	// system calls; breakpoints may name them.
+	Stages []string
+}
+
+// NewStepper returns a Stepper. With no breakpoints and no delay, it
+// pauses before the very first event.
+func NewStepper(opt StepOptions) (*Stepper, error) {
+	s := &Stepper{out: opt.Out, input: opt.In, fds: opt.FDs, stages: opt.Stages, last: "s"}
+	if opt.In != nil {
+		s.in = bufio.NewReader(opt.In)
+	}
+	if s.out == nil {
+		s.out = io.Discard
+	}
+	for _, b := range opt.Break {
+		if err := s.addBreak(b); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case opt.Delay > 0:
+		s.mode, s.delay = playing, opt.Delay
+	case len(s.breaks) > 0:
+		s.mode = continuing
+	}
+	return s, nil
+}
+
+// Paused is how long the server has waited for the person so far, at
+// prompts and in slow motion. A server subtracts it from its clock, so
+// that deadlines count only the time it runs: a class can talk over a
+// paused request without it timing out.
+func (s *Stepper) Paused() time.Duration {
+	if s == nil {
+		return 0
+	}
+	return s.paused
+}
+
+// Quit reports whether the person at the terminal asked to stop.
+func (s *Stepper) Quit() bool { return s != nil && s.quit }
+
+func (s *Stepper) addBreak(b string) error {
+	for _, name := range strings.Split(b, ",") {
+		name = strings.TrimSpace(name)
+		switch {
+		case name == "":
+			continue
+		case aliases[name] != nil:
+			s.breaks = append(s.breaks, aliases[name]...)
+		case isLabel(name), slices.Contains(s.stages, name), isIdent(name):
+			s.breaks = append(s.breaks, name)
+		default:
+			return fmt.Errorf("breakpoint %q: want a system call (accept, read, ...), a connection (c2) or a stage (%s)", name, strings.Join(s.stages, ", "))
+		}
+	}
+	return nil
+}
+
+func isLabel(s string) bool {
+	n, err := strconv.Atoi(strings.TrimPrefix(s, "c"))
+	return strings.HasPrefix(s, "c") && err == nil && n > 0
+}
+
+func isIdent(s string) bool {
+	for i, c := range s {
+		if !(c >= 'a' && c <= 'z' || c == '_' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// hits reports whether e is at a breakpoint.
+func (s *Stepper) hits(e Event) bool {
+	for _, b := range s.breaks {
+		if b == e.Name || e.Conn > 0 && b == Label(e.Conn) {
+			return true
+		}
+	}
+	return false
+}
+
+// pause is called before e happens (a system call) or is shown (anything
+// else). It returns once the person says to go on.
+func (s *Stepper) pause(e Event, what string) {
+	if s == nil || s.in == nil || s.quit {
+		return
+	}
+	start := time.Now()
+	defer func() { s.paused += time.Since(start) }()
+	switch s.mode {
+	case toSelect:
+		if e.Name != "pselect6" && !s.hits(e) {
+			return
+		}
+	case continuing:
+		if !s.hits(e) {
+			return
+		}
+	case playing:
+		if s.hits(e) {
+			break // a breakpoint stops the show
+		}
+		fmt.Fprintf(s.out, "[step %d] %s\n", e.Seq, what)
+		if key, err := s.input.Wait(s.delay); err != nil || !key {
+			if err != nil {
+				s.in = nil // the terminal is gone: run on
+			}
+			return
+		}
+		s.in.ReadString('\n') // the key that paused the show
+	case stepping:
+		if s.count > 1 {
+			s.count--
+			return
+		}
+	}
+	s.mode, s.count = stepping, 0
+	for {
+		fmt.Fprintf(s.out, "[step %d] next: %s\n(the whole server is waiting for you: s step, n next select, c continue, b break, p play, fds, h help, q quit) ", e.Seq, what)
+		line, err := s.in.ReadString('\n')
+		if err != nil && line == "" {
+			// End of input (or Ctrl-C while waiting): stop pausing, so the
+			// server runs on, and a signal gets through.
+			fmt.Fprintln(s.out)
+			s.in = nil
+			return
+		}
+		if s.command(strings.TrimSpace(line)) {
+			return
+		}
+	}
+}
+
+// command carries out one command line and reports whether the server
+// should go on.
+func (s *Stepper) command(line string) bool {
+	if line == "" {
+		line = s.last
+	}
+	s.last = line
+	word, arg, _ := strings.Cut(line, " ")
+	arg = strings.TrimSpace(arg)
+	switch word {
+	case "s", "step":
+		n := 1
+		if arg != "" {
+			var err error
+			if n, err = strconv.Atoi(arg); err != nil || n < 1 {
+				fmt.Fprintf(s.out, "step %q: want a number of steps, e.g. s 5\n", arg)
+				return false
+			}
+		}
+		s.mode, s.count = stepping, n
+		return true
+	case "n", "next":
+		s.mode = toSelect
+		return true
+	case "c", "continue":
+		s.mode = continuing
+		if len(s.breaks) == 0 {
+			fmt.Fprintln(s.out, "no breakpoints: running freely (Ctrl-C stops the server)")
+		}
+		return true
+	case "b", "break":
+		if arg == "" {
+			s.listBreaks()
+			return false
+		}
+		if err := s.addBreak(arg); err != nil {
+			fmt.Fprintln(s.out, err)
+		} else {
+			s.listBreaks()
+		}
+		return false
+	case "bp", "breakpoints":
+		s.listBreaks()
+		return false
+	case "d", "delete":
+		if arg == "" {
+			s.breaks = nil
+		} else {
+			s.breaks = slices.DeleteFunc(s.breaks, func(b string) bool { return b == arg || slices.Contains(aliases[arg], b) })
+		}
+		s.listBreaks()
+		return false
+	case "p", "play":
+		d := 500 * time.Millisecond
+		if arg != "" {
+			var err error
+			if d, err = time.ParseDuration(arg); err != nil || d <= 0 {
+				fmt.Fprintf(s.out, "play %q: want a duration, e.g. p 300ms\n", arg)
+				return false
+			}
+		}
+		s.mode, s.delay = playing, d
+		fmt.Fprintf(s.out, "playing, one step every %v: press Enter to pause\n", d)
+		return true
+	case "fds":
+		if s.fds == nil {
+			fmt.Fprintln(s.out, "no fd table here")
+		} else {
+			fmt.Fprint(s.out, s.fds())
+		}
+		return false
+	case "h", "help", "?":
+		fmt.Fprint(s.out, stepHelp)
+		if len(s.stages) > 0 {
+			fmt.Fprintln(s.out, "stages:", strings.Join(s.stages, " "))
+		}
+		return false
+	case "q", "quit":
+		s.quit = true
+		return true
+	}
+	fmt.Fprintf(s.out, "unknown command %q: type h for help\n", word)
+	s.last = "s"
+	return false
+}
+
+func (s *Stepper) listBreaks() {
+	if len(s.breaks) == 0 {
+		fmt.Fprintln(s.out, "no breakpoints")
+		return
+	}
+	fmt.Fprintln(s.out, "breakpoints:", strings.Join(s.breaks, " "))
+}
+
+const stepHelp = `s, step [N]      do the next N steps (default 1), then pause
+n, next          run to the next select
+c, continue      run until a breakpoint
+b, break X[,Y]   pause before X: a system call (accept, read, ...), a connection (c2),
+                 or a stage (listed below)
+bp               list breakpoints          d, delete [X]   delete one, or all
+p, play [DUR]    step on by itself every DUR (default 500ms); Enter pauses
+fds              show the server's fd table
+h, help          this list                 q, quit         stop the server
+Enter            repeat the last command
+`

@@ -1,0 +1,148 @@
+package trace
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+// script is an Input that answers each read with its next line; after
+// the last, end of input. keys says what Wait reports in play mode.
+type script struct {
+	lines []string
+	keys  []bool
+	reads int
+}
+
+func (s *script) Read(p []byte) (int, error) {
+	if len(s.lines) == 0 {
+		return 0, io.EOF
+	}
+	s.reads++
+	n := copy(p, s.lines[0]+"\n")
+	s.lines = s.lines[1:]
+	return n, nil
+}
+
+func (s *script) Wait(time.Duration) (bool, error) {
+	if len(s.keys) == 0 {
+		return false, nil
+	}
+	k := s.keys[0]
+	s.keys = s.keys[1:]
+	return k, nil
+}
+
+// session runs the events through a stepping tracer and returns the
+// numbers of the events it paused before, and what it said.
+func session(t *testing.T, in *script, opt StepOptions, events []Event) (paused []int, out string) {
+	t.Helper()
+	var said bytes.Buffer
+	opt.In, opt.Out = in, &said
+	st, err := NewStepper(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := New(io.Discard, Options{Stepper: st})
+	for _, e := range events {
+		before := said.Len()
+		if e.Kind == Syscall {
+			tr.Before(e)
+		}
+		tr.Emit(e)
+		if strings.Contains(said.String()[before:], "the whole server is waiting") {
+			paused = append(paused, tr.seq)
+		}
+		if st.Quit() {
+			break
+		}
+	}
+	return paused, said.String()
+}
+
+// One request's worth of events: 1 select, 2 accept4, 3 state, 4 select,
+// 5 read, 6 request line (c1), 7 state, 8 c2's request line, 9 write, 10 close.
+var steps = []Event{
+	{Kind: Syscall, Name: "pselect6"},
+	{Kind: Syscall, Name: "accept4", Conn: 1},
+	{Kind: State, Conn: 1, Name: "state", Text: "new connection"},
+	{Kind: Syscall, Name: "pselect6"},
+	{Kind: Syscall, Name: "read", Conn: 1},
+	{Kind: Recv, Conn: 1, Name: "request-line", Text: "GET / HTTP/1.0"},
+	{Kind: State, Conn: 1, Name: "state", Text: "reading -> writing"},
+	{Kind: Recv, Conn: 2, Name: "request-line", Text: "GET /x HTTP/1.0"},
+	{Kind: Syscall, Name: "write", Conn: 1},
+	{Kind: Syscall, Name: "close", Conn: 1},
+}
+
+func TestStepper(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		lines []string
+		opt   StepOptions
+		want  []int  // events paused before
+		says  string // in the output
+	}{
+		{"step each", []string{"s", "s", "s"}, StepOptions{}, []int{1, 2, 3, 4}, "[step 1] next: pselect6()"},
+		{"enter repeats", []string{"s", "", ""}, StepOptions{}, []int{1, 2, 3, 4}, ""},
+		{"step N", []string{"s 3", "s"}, StepOptions{}, []int{1, 4, 5}, ""},
+		{"next select", []string{"n", "n"}, StepOptions{}, []int{1, 4}, "next: pselect6()"},
+		{"break on a call", []string{"b write", "c"}, StepOptions{}, []int{1, 9}, "next: write()"},
+		{"break on a connection", []string{"b c2", "c", "c"}, StepOptions{}, []int{1, 8}, "next: c2 > GET /x HTTP/1.0"},
+		{"break on a stage", []string{"b request-line", "c", "c"}, StepOptions{Stages: []string{"request-line"}}, []int{1, 6, 8}, ""},
+		{"textbook name", []string{"b accept", "c"}, StepOptions{}, []int{1, 2}, "breakpoint"},
+		{"delete", []string{"b write", "d", "c"}, StepOptions{}, []int{1}, "no breakpoints"},
+		{"-break starts running", []string{"c"}, StepOptions{Break: []string{"read"}}, []int{5}, ""},
+		{"bad command", []string{"jump", "s"}, StepOptions{}, []int{1, 2}, `unknown command "jump": type h for help`},
+		{"bad step count", []string{"s x", "s"}, StepOptions{}, []int{1, 2}, `step "x": want a number`},
+		{"help", []string{"h", "c"}, StepOptions{}, []int{1}, "repeat the last command"},
+		{"fds", []string{"fds", "c"}, StepOptions{FDs: func() string { return "fd table\n" }}, []int{1}, "fd table"},
+		{"end of input runs on", nil, StepOptions{}, []int{1}, ""},
+		{"quit", []string{"s", "q"}, StepOptions{}, []int{1, 2}, ""},
+		{"play", []string{"p 10ms"}, StepOptions{}, []int{1}, "[step 2] accept4()"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := &script{lines: tc.lines}
+			paused, out := session(t, in, tc.opt, steps)
+			if !equalInts(paused, tc.want) {
+				t.Errorf("commands %q: paused before events %v; want %v\n%s", tc.lines, paused, tc.want, out)
+			}
+			if !strings.Contains(out, tc.says) {
+				t.Errorf("commands %q: output does not say %q:\n%s", tc.lines, tc.says, out)
+			}
+		})
+	}
+}
+
+func TestStepperQuitAndPlay(t *testing.T) {
+	var said bytes.Buffer
+	st, _ := NewStepper(StepOptions{In: &script{lines: []string{"q"}}, Out: &said})
+	tr := New(io.Discard, Options{Stepper: st})
+	tr.Before(steps[0])
+	if !tr.Quit() {
+		t.Error("after q: Quit() = false; want true")
+	}
+	// A key pressed during play pauses it.
+	in := &script{lines: []string{"", "c"}, keys: []bool{false, true}}
+	paused, _ := session(t, in, StepOptions{Delay: time.Millisecond}, steps)
+	if !equalInts(paused, []int{2}) {
+		t.Errorf("play, key at the second step: paused before %v; want [2]", paused)
+	}
+	if _, err := NewStepper(StepOptions{Break: []string{"Read!"}}); err == nil {
+		t.Error(`NewStepper with breakpoint "Read!" = nil error; want one`)
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
