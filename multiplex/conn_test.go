@@ -1,6 +1,7 @@
 package multiplex
 
 import (
+	"strings"
 	"testing"
 
 	"stepwise/http10"
@@ -29,6 +30,27 @@ func TestWorthParsing(t *testing.T) {
 	} {
 		if got := worthParsing([]byte(tc.fresh), tc.total, tc.headDone, lim); got != tc.want {
 			t.Errorf("worthParsing(%q, %d, %v) = %v; want %v", tc.fresh, tc.total, tc.headDone, got, tc.want)
+		}
+	}
+}
+
+func TestPointAt(t *testing.T) {
+	for _, tc := range []struct {
+		buf  string
+		off  int
+		line string
+		col  int
+	}{
+		{"GET / HTTP/1.0 extra\r\n\r\n", 15, `GET / HTTP/1.0 extra\r\n`, 15},
+		{"GET / HTTP/1.0\r\nBad Header\r\n\r\n", 19, `Bad Header\r\n`, 3},
+		{"GET /\x00 HTTP/1.0\r\n", 5, `GET /\x00 HTTP/1.0\r\n`, 5},
+		{"GET /\x00\x01 HTTP/1.0\r\n", 6, `GET /\x00\x01 HTTP/1.0\r\n`, 9}, // after an escaped byte
+		{"GET /abc", 8, "GET /abc", 8},                                     // the byte that has not come yet
+		{strings.Repeat("a", 100), 80, "..." + strings.Repeat("a", 50), 33},
+	} {
+		line, col := pointAt([]byte(tc.buf), tc.off)
+		if line != tc.line || col != tc.col {
+			t.Errorf("pointAt(%q, %d) = %q, %d; want %q, %d", tc.buf, tc.off, line, col, tc.line, tc.col)
 		}
 	}
 }

@@ -1,9 +1,10 @@
 package multiplex
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
-	"strconv"
+	"strings"
 
 	"stepwise/http10"
 	"stepwise/trace"
@@ -76,11 +77,62 @@ func (s *Server) narrateRefusal(c *conn, err error) {
 		s.noteAt(c.id, "refused", "refused: %v", err)
 		return
 	}
-	where := "at byte " + strconv.Itoa(pe.Offset)
+	var where string
 	if pe.Section != "" {
-		where += ", RFC 1945 §" + pe.Section
+		where = " (RFC 1945 §" + pe.Section + ")"
 	}
-	s.noteAt(c.id, "refused", "refused with %d %s: %s (%s)", pe.Status, http10.StatusText(pe.Status), pe.Msg, where)
+	s.noteAt(c.id, "refused", "refused with %d %s: %s%s", pe.Status, http10.StatusText(pe.Status), pe.Msg, where)
+	line, caret := pointAt(c.in, pe.Offset)
+	s.noteAt(c.id, "refused", "  %s", line)
+	s.noteAt(c.id, "refused", "  %s^ byte %d", strings.Repeat(" ", caret), pe.Offset)
+}
+
+// pointAt shows the line of buf that holds byte off, as the trace prints
+// it (control bytes escaped, at most about 60 columns around the byte),
+// and the column under which a caret points at that byte.
+func pointAt(buf []byte, off int) (line string, col int) {
+	off = min(max(off, 0), len(buf))
+	start := bytes.LastIndexByte(buf[:off], '\n') + 1
+	end := len(buf)
+	if i := bytes.IndexByte(buf[off:], '\n'); i >= 0 {
+		end = off + i + 1 // the line feed is shown too, as \n
+	}
+	const window = 30
+	var b strings.Builder
+	if off-start > window {
+		start = off - window
+		b.WriteString("...")
+	}
+	cut := end > off+window
+	if cut {
+		end = off + window
+	}
+	for i, c := range buf[start:end] {
+		if start+i == off {
+			col = b.Len()
+		}
+		switch {
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c < ' ' || c >= 0x7f:
+			b.WriteString(`\x`)
+			b.WriteByte("0123456789abcdef"[c>>4])
+			b.WriteByte("0123456789abcdef"[c&15])
+		default:
+			b.WriteByte(c)
+		}
+	}
+	if off == end {
+		col = b.Len() // the byte that is not there yet: just past the end
+	}
+	if cut {
+		b.WriteString("...")
+	}
+	return b.String(), col
 }
 
 // narrateResponse shows the status line and headers of a response.
