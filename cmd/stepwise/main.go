@@ -199,16 +199,20 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *accessLog {
 		cfg.AccessLog = stdout
 	}
+	// A Go program receives signals on a channel, and only an fd can wake
+	// select: a goroutine, the only one besides the loop, carries each
+	// SIGINT or SIGTERM into the server's signal pipe. Signals are caught
+	// from here on, before the address is printed, so that one sent as
+	// soon as the server says it is ready waits in the channel rather than
+	// killing the process.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, multiplex.Signals()...)
+	defer signal.Stop(sigs)
 	if srv, err = multiplex.Listen(cfg); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "stepwise: serving %s on http://%s/\n", what, srv.Addr())
 
-	// A Go program receives signals on a channel, and only an fd can wake
-	// select: this goroutine, the only one besides the loop, carries each
-	// SIGINT or SIGTERM into the server's signal pipe.
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, multiplex.Signals()...)
 	go func() {
 		for sig := range sigs {
 			srv.Interrupt(sig)
@@ -219,7 +223,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}()
 	err = srv.Serve()
 	signal.Stop(sigs)
-	close(sigs)
+	close(sigs) // the goroutine ends
 	if err == nil {
 		fmt.Fprintln(stdout, "stepwise: stopped")
 	}
