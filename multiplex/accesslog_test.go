@@ -5,8 +5,11 @@ package multiplex
 import (
 	"bytes"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
+
+	"stepwise/trace"
 )
 
 func TestAccessLog(t *testing.T) {
@@ -36,5 +39,28 @@ func TestAccessLog(t *testing.T) {
 `
 	if got != want {
 		t.Errorf("access log:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// -explain: every system call and stage the server traces has an
+// explanation, and each is printed once.
+func TestExplanations(t *testing.T) {
+	for _, name := range append(SyscallNames(), Stages()...) {
+		if explanations[name] == "" {
+			t.Errorf("no explanation for %q", name)
+		}
+	}
+	var buf bytes.Buffer
+	s, err := Listen(Config{Addr: "127.0.0.1:0", FS: site, Trace: trace.New(&buf, trace.Options{Explain: true}), Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{s, &buf}
+	t.Cleanup(func() { s.Close() })
+	ts.get(t, "GET /hello.txt HTTP/1.0\r\n\r\n")
+	ts.get(t, "GET /hello.txt HTTP/1.0\r\n\r\n")
+	log := ts.log()
+	if n := strings.Count(log, "    # "+explanations["accept4"]); n != 1 {
+		t.Errorf("the accept4 explanation appears %d times in two requests; want once:\n%s", n, log)
 	}
 }

@@ -29,16 +29,24 @@ func (s *Server) note(conn int, format string, args ...any) {
 // noteAt is note for a line that belongs to a stage.
 func (s *Server) noteAt(conn int, stage, format string, args ...any) {
 	if s.k.t.On() {
-		s.k.t.Emit(trace.Event{Kind: trace.Info, Conn: conn, Name: stage, Text: fmt.Sprintf(format, args...)})
+		s.k.t.Emit(s.explained(trace.Event{Kind: trace.Info, Conn: conn, Name: stage, Text: fmt.Sprintf(format, args...)}))
 	}
 }
 
 func (s *Server) recv(conn int, stage, text string) {
-	s.k.t.Emit(trace.Event{Kind: trace.Recv, Conn: conn, Name: stage, Text: text})
+	s.k.t.Emit(s.explained(trace.Event{Kind: trace.Recv, Conn: conn, Name: stage, Text: text}))
 }
 
 func (s *Server) send(conn int, stage, text string) {
-	s.k.t.Emit(trace.Event{Kind: trace.Send, Conn: conn, Name: stage, Text: text})
+	s.k.t.Emit(s.explained(trace.Event{Kind: trace.Send, Conn: conn, Name: stage, Text: text}))
+}
+
+// explained adds the explanation of e's stage, with -explain.
+func (s *Server) explained(e trace.Event) trace.Event {
+	if s.k.t.Explaining() {
+		e.Explain = explanations[e.Name]
+	}
+	return e
 }
 
 // narrateRequest shows the parsed request: its line, each header, its body.

@@ -233,7 +233,7 @@ func (s *Server) accept() {
 	s.top = max(s.top, fd+1)
 	c.deadline = s.cfg.Now().Add(s.cfg.HeadTimeout)
 	if s.k.t.On() {
-		s.k.t.Emit(trace.Event{Kind: trace.State, Conn: c.id, Name: "state", Text: "new connection from " + c.peer + " -> " + stateReading.String()})
+		s.k.t.Emit(s.explained(trace.Event{Kind: trace.State, Conn: c.id, Name: "state", Text: "new connection from " + c.peer + " -> " + stateReading.String()}))
 	}
 }
 
@@ -477,7 +477,7 @@ func timeval(wake, now time.Time) *unix.Timeval {
 
 func (s *Server) setState(c *conn, st state) {
 	if s.k.t.On() {
-		s.k.t.Emit(trace.Event{Kind: trace.State, Conn: c.id, Name: "state", Text: c.state.String() + " -> " + st.String()})
+		s.k.t.Emit(s.explained(trace.Event{Kind: trace.State, Conn: c.id, Name: "state", Text: c.state.String() + " -> " + st.String()}))
 	}
 	c.state = st
 }

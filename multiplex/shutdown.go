@@ -58,7 +58,7 @@ func (s *Server) signaled() {
 		s.sig.count++
 		name := unix.SignalName(syscall.Signal(b))
 		if s.k.t.On() {
-			s.k.t.Emit(trace.Event{Kind: trace.State, Name: "signal", Text: name + " {si_signo=" + name + "}"})
+			s.k.t.Emit(s.explained(trace.Event{Kind: trace.State, Name: "signal", Text: name + " {si_signo=" + name + "}"}))
 			s.note(0, "%s arrived: the goroutine that receives signals wrote its number into the pipe, and select woke up to read it", name)
 		}
 		if s.sig.count > 1 {

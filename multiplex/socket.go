@@ -53,6 +53,9 @@ func (k sys) before(conn int, name, args string) {
 // check k.t.On() first, so that with tracing off no argument string is
 // ever built.
 func (k sys) emit(e trace.Event, err error) {
+	if k.t.Explaining() {
+		e.Explain = explanations[e.Name]
+	}
 	if errno, ok := err.(unix.Errno); ok {
 		e.Ret, e.Errno, e.ErrText = -1, unix.ErrnoName(errno), errText(errno)
 	}

@@ -58,6 +58,11 @@ type Event struct {
 	// Comment is printed at the end of the line as /* Comment */, for
 	// example which fd is which ("3=listener 5=c1").
 	Comment string
+
+	// Explain is one plain sentence about this kind of step, for
+	// beginners; a Tracer with Options.Explain prints it under the first
+	// event that carries it.
+	Explain string
 }
 
 // Label names connection n as the trace does: "c1", "c2", ...

@@ -135,3 +135,28 @@ func TestJSON(t *testing.T) {
 		t.Errorf("first JSON line: %s", first)
 	}
 }
+
+// With Explain, an explanation is printed under the first event that
+// carries it, and never again; without, never.
+func TestExplain(t *testing.T) {
+	events := []Event{
+		{Kind: Syscall, Name: "accept4", Ret: 5, Explain: "accept takes a connection"},
+		{Kind: Syscall, Name: "read", Ret: 3, Explain: "read reads"},
+		{Kind: Syscall, Name: "accept4", Ret: 6, Explain: "accept takes a connection"},
+	}
+	for _, on := range []bool{true, false} {
+		var buf bytes.Buffer
+		tr := New(&buf, Options{Explain: on})
+		for _, e := range events {
+			tr.Emit(e)
+		}
+		tr.Flush()
+		want := "accept4() = 5\nread() = 3\naccept4() = 6\n"
+		if on {
+			want = "accept4() = 5\n    # accept takes a connection\nread() = 3\n    # read reads\naccept4() = 6\n"
+		}
+		if buf.String() != want {
+			t.Errorf("Explain %v:\n%s\nwant:\n%s", on, buf.String(), want)
+		}
+	}
+}

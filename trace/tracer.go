@@ -28,6 +28,9 @@ type Options struct {
 	Now func() time.Time
 	// Stepper, if not nil, pauses before each event (see Stepper).
 	Stepper *Stepper
+	// Explain prints each event's explanation, the first time it appears,
+	// on a line of its own under the event: "    # ...".
+	Explain bool
 }
 
 // Stamp is the timestamp at the start of each text line.
@@ -56,13 +59,14 @@ func ParseStamp(s string) (Stamp, bool) {
 // server calls Flush before it blocks, so the trace is never behind what a
 // person can see happening. A nil *Tracer is off.
 type Tracer struct {
-	w       *bufio.Writer
-	json    *bufio.Writer // nil: no JSON
-	opt     Options
-	palette palette
-	line    []byte    // reused for each line
-	seq     int       // events emitted so far
-	start   time.Time // for StampRel and JSON's "t"
+	w         *bufio.Writer
+	json      *bufio.Writer // nil: no JSON
+	opt       Options
+	palette   palette
+	line      []byte          // reused for each line
+	seq       int             // events emitted so far
+	start     time.Time       // for StampRel and JSON's "t"
+	explained map[string]bool // explanations already printed
 }
 
 // New returns a Tracer writing to w.
@@ -88,6 +92,10 @@ func New(w io.Writer, opt Options) *Tracer {
 // On reports whether t records events. Callers check it before building an
 // event, so that a server with tracing off does no work for the trace.
 func (t *Tracer) On() bool { return t != nil }
+
+// Explaining reports whether t prints explanations: then the server fills
+// in Event.Explain.
+func (t *Tracer) Explaining() bool { return t != nil && t.opt.Explain }
 
 // Stepping reports whether t pauses before events: then the server calls
 // Before ahead of each system call.
@@ -139,6 +147,13 @@ func (t *Tracer) Emit(e Event) {
 	t.line = t.stamp(t.line[:0], now)
 	t.line = t.render(t.line, e)
 	t.line = append(t.line, '\n')
+	if t.opt.Explain && e.Explain != "" && !t.explained[e.Explain] {
+		if t.explained == nil {
+			t.explained = map[string]bool{}
+		}
+		t.explained[e.Explain] = true
+		t.line = t.paint(t.line, t.palette.comment, "    # ", e.Explain, "\n")
+	}
 	t.w.Write(t.line)
 	if t.json != nil {
 		t.line = appendJSON(t.line[:0], e, now.Sub(t.start))
@@ -189,11 +204,12 @@ type JSONEvent struct {
 	Extra   string  `json:"extra,omitempty"`
 	Text    string  `json:"text,omitempty"` // the line of a recv, send, info or state event
 	Comment string  `json:"comment,omitempty"`
+	Explain string  `json:"explain,omitempty"` // with -explain only
 }
 
 func appendJSON(b []byte, e Event, since time.Duration) []byte {
 	j := JSONEvent{Seq: e.Seq, T: since.Seconds(), Kind: e.Kind.String(), Conn: e.Conn, Name: e.Name, Args: e.Args,
-		Errno: e.Errno, ErrText: e.ErrText, Extra: e.Extra, Text: e.Text, Comment: e.Comment}
+		Errno: e.Errno, ErrText: e.ErrText, Extra: e.Extra, Text: e.Text, Comment: e.Comment, Explain: e.Explain}
 	if e.Kind == Syscall {
 		j.Ret = &e.Ret
 	}

@@ -37,6 +37,10 @@
 //		otherwise only when the trace goes to a terminal)
 //	-access-log
 //		print one Common Log Format line per request on standard output
+//	-explain
+//		for beginners: under the first event of each kind, one line in
+//		plain words saying what it is ("accept takes the next connection
+//		...")
 //
 // Stepping through it, like a debugger (commands are read from /dev/tty,
 // so the trace can still go to a pipe or a file):
@@ -142,6 +146,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	jsonFile := flags.String("json", "", "also write the trace's events to `file` as JSON lines")
 	stampMode := flags.String("ts", "none", "timestamp each trace line: `none`, rel (since start) or wall")
 	accessLog := flags.Bool("access-log", false, "print a Common Log Format line per request on standard output")
+	explain := flags.Bool("explain", false, "add a plain-language line under the first event of each kind, for beginners")
 	colorMode := flags.String("color", "auto", "colour the trace: `auto`, always or never")
 	step := flags.Bool("step", false, "pause before every step and read a command from the terminal (h for help)")
 	breaks := flags.String("break", "", "run, and pause only before these: `list` of system calls, connections (c2) or stages")
@@ -180,7 +185,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if term != nil {
 		defer term.Close()
 	}
-	t, closeTrace, err := openTrace(*traceSpec, *traceFile, *jsonFile, *stampMode, *colorMode, *strSize, stderr, stepper)
+	t, closeTrace, err := openTrace(*traceSpec, *traceFile, *jsonFile, *stampMode, *colorMode, *strSize, stderr, stepper, *explain)
 	if err != nil {
 		return err
 	}
@@ -246,7 +251,7 @@ func openSite(root string, t *trace.Tracer) (fs.FS, string, error) {
 // openTrace builds the tracer the flags ask for, and a function that
 // flushes it and closes its files: whatever happens, the trace so far is
 // written out. -trace none gives a nil tracer, which costs nothing.
-func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stderr io.Writer, stepper *trace.Stepper) (*trace.Tracer, func(), error) {
+func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stderr io.Writer, stepper *trace.Stepper, explain bool) (*trace.Tracer, func(), error) {
 	none := func() {}
 	filter, err := trace.ParseFilter(spec, multiplex.SyscallNames())
 	if err != nil {
@@ -259,7 +264,7 @@ func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stder
 	if filter.None() && stepper == nil {
 		return nil, none, nil
 	}
-	opt := trace.Options{StrSize: strSize, Filter: filter, Stamp: ts, Stepper: stepper}
+	opt := trace.Options{StrSize: strSize, Filter: filter, Stamp: ts, Stepper: stepper, Explain: explain}
 	w, terminal := stderr, isTerminal(os.Stderr)
 	var files []*multiplex.Output
 	if file != "" {
