@@ -594,3 +594,45 @@ func TestREADMEExcerpt(t *testing.T) {
 		i++
 	}
 }
+
+// Every code block in docs/*.md marked <!-- excerpt: FILE --> must be in
+// FILE: each of its lines within a line of FILE, in the same order. A
+// change to the trace that the docs show fails here until the docs are
+// copied again.
+func TestDocExcerpts(t *testing.T) {
+	docs, err := filepath.Glob("../docs/*.md")
+	if err != nil || len(docs) == 0 {
+		t.Fatalf("no docs found (%v)", err)
+	}
+	marker := regexp.MustCompile("<!-- excerpt: (\\S+) -->\n```\n((?s:.*?))```")
+	checked := 0
+	for _, doc := range docs {
+		b, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range marker.FindAllStringSubmatch(string(b), -1) {
+			src, err := os.ReadFile(filepath.Join("..", m[1]))
+			if err != nil {
+				t.Errorf("%s: excerpt from %s: %v", doc, m[1], err)
+				continue
+			}
+			lines := strings.Split(string(src), "\n")
+			i := 0
+			for _, want := range strings.Split(strings.TrimSuffix(m[2], "\n"), "\n") {
+				for i < len(lines) && !strings.Contains(lines[i], want) {
+					i++
+				}
+				if i == len(lines) {
+					t.Errorf("%s: line %q is not in %s (in order); copy the excerpt again", doc, want, m[1])
+					break
+				}
+				i++
+			}
+			checked++
+		}
+	}
+	if checked < 5 {
+		t.Errorf("only %d excerpts checked in docs/; the markers may be broken", checked)
+	}
+}
