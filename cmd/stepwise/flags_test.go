@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"stepwise/trace"
@@ -104,6 +107,32 @@ func TestTraceFlagErrors(t *testing.T) {
 		code, stderr := mustFail(t, args...)
 		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
 			t.Errorf("stepwise %q: status %d, stderr %q; want 2 and one line", args, code, stderr)
+		}
+	}
+}
+
+// -access-log prints one Common Log Format line per request on stdout.
+func TestAccessLogFlag(t *testing.T) {
+	s := start(t, "-access-log", "-trace", "none")
+	for _, req := range []string{"GET /hello.txt HTTP/1.0\r\n\r\n", "GET /nope HTTP/1.0\r\n\r\n"} {
+		if _, err := exchange(t, s.addr, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sendSignal(t, s, syscall.SIGINT)
+	code, stdout := wait(t, s)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	want := []*regexp.Regexp{
+		regexp.MustCompile(`^127\.0\.0\.1 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "GET /hello\.txt HTTP/1\.0" 200 ` + strconv.Itoa(len(readFile(t, "site/hello.txt"))) + `$`),
+		regexp.MustCompile(`^127\.0\.0\.1 - - \[[^]]+\] "GET /nope HTTP/1\.0" 404 \d+$`),
+		regexp.MustCompile(`^stepwise: stopped$`),
+	}
+	if code != 0 || len(lines) != len(want) {
+		t.Fatalf("exit %d, stdout:\n%s\nwant exit 0 and %d lines", code, stdout, len(want))
+	}
+	for i, re := range want {
+		if !re.MatchString(lines[i]) {
+			t.Errorf("stdout line %d: %q; want it to match %s", i+1, lines[i], re)
 		}
 	}
 }
