@@ -206,29 +206,26 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	// A Go program receives signals on a channel, and only an fd can wake
 	// select: a goroutine, the only one besides the loop, carries each
-	// SIGINT or SIGTERM into the server's signal pipe. Signals are caught
-	// from here on, before the address is printed, so that one sent as
-	// soon as the server says it is ready waits in the channel rather than
-	// killing the process.
+	// SIGINT or SIGTERM into the server's signal pipe, and wakes the step
+	// prompt. It starts before Listen, so that Ctrl-C works at a prompt
+	// during startup too; a signal that comes before the server exists is
+	// handed to it as soon as it does.
 	sigs := make(chan os.Signal, 2)
+	ready := make(chan *multiplex.Server, 1)
 	signal.Notify(sigs, multiplex.Signals()...)
 	defer signal.Stop(sigs)
+	go forwardSignals(sigs, ready, term)
 	if srv, err = multiplex.Listen(cfg); err != nil {
+		signal.Stop(sigs)
+		close(sigs) // forwardSignals ends
 		return err
 	}
+	ready <- srv
 	fmt.Fprintf(stdout, "stepwise: serving %s on http://%s/\n", what, srv.Addr())
 
-	go func() {
-		for sig := range sigs {
-			srv.Interrupt(sig)
-			if term != nil {
-				term.Interrupt() // Ctrl-C works at the step prompt too
-			}
-		}
-	}()
 	err = srv.Serve()
 	signal.Stop(sigs)
-	close(sigs) // the goroutine ends
+	close(sigs) // forwardSignals ends
 	if err == nil {
 		fmt.Fprintln(stdout, "stepwise: stopped")
 	}
@@ -246,6 +243,35 @@ func openSite(root string, t *trace.Tracer) (fs.FS, string, error) {
 		return nil, "", err
 	}
 	return dir, root, nil
+}
+
+// forwardSignals carries each signal to the step prompt, which stops
+// waiting, and to the server once it exists (from ready). It ends when
+// sigs is closed.
+func forwardSignals(sigs <-chan os.Signal, ready <-chan *multiplex.Server, term *multiplex.Terminal) {
+	var srv *multiplex.Server
+	var pending []os.Signal
+	for {
+		select {
+		case srv = <-ready:
+			for _, sig := range pending {
+				srv.Interrupt(sig)
+			}
+			pending = nil
+		case sig, ok := <-sigs:
+			if !ok {
+				return
+			}
+			if term != nil {
+				term.Interrupt() // Ctrl-C works at the step prompt too
+			}
+			if srv == nil {
+				pending = append(pending, sig)
+			} else {
+				srv.Interrupt(sig)
+			}
+		}
+	}
 }
 
 // openTrace builds the tracer the flags ask for, and a function that
