@@ -192,7 +192,8 @@ type statError struct{ err error }
 func (e statError) Error() string { return "stat: " + e.err.Error() }
 
 // openError answers a failure to open or stat the file for p: 403 if the
-// file system says permission denied, 500 if an open file cannot be
+// file system says permission denied, 503 if it says ErrUnavailable (out
+// of fds, say: the file may well exist), 500 if an open file cannot be
 // stat'ed, else 404. Other open errors are taken as "no such file": the
 // commonest is a path through a regular file ("/a.txt/b", ENOTDIR), and a
 // pure package cannot tell errnos apart.
@@ -203,6 +204,9 @@ func openError(req *Request, p string, err error, now time.Time) *Response {
 	}
 	if errors.Is(err, fs.ErrPermission) {
 		return errorResponse(StatusForbidden, "no permission to read "+strconv.Quote(p), err.Error(), req, now)
+	}
+	if errors.Is(err, ErrUnavailable) {
+		return errorResponse(StatusServiceUnavailable, "the server cannot open files just now; try again shortly", err.Error(), req, now)
 	}
 	note := "no such file " + strconv.Quote(p)
 	if !errors.Is(err, fs.ErrNotExist) {

@@ -426,3 +426,21 @@ func BenchmarkRespond(b *testing.B) {
 		}
 	}
 }
+
+// A file system out of fds says so with ErrUnavailable: 503, not 404.
+func TestRespondUnavailable(t *testing.T) {
+	req, _, err := ParseRequest([]byte("GET /a.txt HTTP/1.0\r\n\r\n"), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := Respond(unavailableFS{}, req, time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
+	if resp.Status != StatusServiceUnavailable {
+		t.Errorf("Respond with an fs out of fds: status %d; want 503", resp.Status)
+	}
+}
+
+type unavailableFS struct{}
+
+func (unavailableFS) Open(name string) (fs.File, error) {
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("too many open files: %w", ErrUnavailable)}
+}

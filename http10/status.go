@@ -98,3 +98,13 @@ func statusText(code int) string {
 	}
 	return ""
 }
+
+// Error is a constant error, for sentinels: http10 keeps no variables.
+type Error string
+
+func (e Error) Error() string { return string(e) }
+
+// ErrUnavailable is what a file system's error matches (errors.Is) when a
+// file cannot be opened for now, though it may exist: the server is out of
+// file descriptors or memory. Respond answers 503, not 404.
+const ErrUnavailable = Error("http10: temporarily unavailable")
