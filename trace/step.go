@@ -32,6 +32,7 @@ type Stepper struct {
 	out    io.Writer
 	input  Input
 	fds    func() string
+	calls  []string // system call names a breakpoint may name; nil: any
 	stages []string
 	breaks []string
 	mode   stepMode
@@ -40,6 +41,7 @@ type Stepper struct {
 	last   string        // the command Enter repeats
 	quit   bool
 	paused time.Duration // time spent waiting for the person, in all
+	since  time.Time     // when the pause under way began; zero if none
 }
 
 // Input is where a Stepper reads commands: normally the terminal.
@@ -67,14 +69,16 @@ type StepOptions struct {
 	Break []string      // breakpoints to start with; if any, the server runs until one
 	Delay time.Duration // slow motion: play at this pace from the start
 	// Stages are the names the server gives its events that are not
-	// system calls; breakpoints may name them.
+	// system calls, and Calls the system calls it makes; breakpoints may
+	// name them. With Calls nil, any name that looks like one is taken.
 	Stages []string
+	Calls  []string
 }
 
 // NewStepper returns a Stepper. With no breakpoints and no delay, it
 // pauses before the very first event.
 func NewStepper(opt StepOptions) (*Stepper, error) {
-	s := &Stepper{out: opt.Out, input: opt.In, fds: opt.FDs, stages: opt.Stages, last: "s"}
+	s := &Stepper{out: opt.Out, input: opt.In, fds: opt.FDs, stages: opt.Stages, calls: opt.Calls, last: "s"}
 	if opt.In != nil {
 		s.in = bufio.NewReader(opt.In)
 	}
@@ -103,6 +107,9 @@ func (s *Stepper) Paused() time.Duration {
 	if s == nil {
 		return 0
 	}
+	if !s.since.IsZero() {
+		return s.paused + time.Since(s.since) // a pause under way counts too
+	}
 	return s.paused
 }
 
@@ -117,10 +124,10 @@ func (s *Stepper) addBreak(b string) error {
 			continue
 		case aliases[name] != nil:
 			s.breaks = append(s.breaks, aliases[name]...)
-		case isLabel(name), slices.Contains(s.stages, name), isIdent(name):
+		case isLabel(name), slices.Contains(s.stages, name), slices.Contains(s.calls, name), s.calls == nil && isIdent(name):
 			s.breaks = append(s.breaks, name)
 		default:
-			return fmt.Errorf("breakpoint %q: want a system call (accept, read, ...), a connection (c2) or a stage (%s)", name, strings.Join(s.stages, ", "))
+			return fmt.Errorf("breakpoint %q: want a system call (%s), a connection (c2) or a stage (%s)", name, strings.Join(s.calls, ", "), strings.Join(s.stages, ", "))
 		}
 	}
 	return nil
@@ -156,8 +163,11 @@ func (s *Stepper) pause(e Event, what string) {
 	if s == nil || s.in == nil || s.quit {
 		return
 	}
-	start := time.Now()
-	defer func() { s.paused += time.Since(start) }()
+	s.since = time.Now()
+	defer func() {
+		s.paused += time.Since(s.since)
+		s.since = time.Time{}
+	}()
 	switch s.mode {
 	case toSelect:
 		if e.Name != "pselect6" && !s.hits(e) {
@@ -208,7 +218,7 @@ func (s *Stepper) command(line string) bool {
 	if line == "" {
 		line = s.last
 	}
-	s.last = line
+	s.last = line // Enter repeats it, unless it turns out wrong (below)
 	word, arg, _ := strings.Cut(line, " ")
 	arg = strings.TrimSpace(arg)
 	switch word {
@@ -218,6 +228,7 @@ func (s *Stepper) command(line string) bool {
 			var err error
 			if n, err = strconv.Atoi(arg); err != nil || n < 1 {
 				fmt.Fprintf(s.out, "step %q: want a number of steps, e.g. s 5\n", arg)
+				s.last = "s"
 				return false
 			}
 		}
@@ -239,6 +250,7 @@ func (s *Stepper) command(line string) bool {
 		}
 		if err := s.addBreak(arg); err != nil {
 			fmt.Fprintln(s.out, err)
+			s.last = "s"
 		} else {
 			s.listBreaks()
 		}
@@ -260,6 +272,7 @@ func (s *Stepper) command(line string) bool {
 			var err error
 			if d, err = time.ParseDuration(arg); err != nil || d <= 0 {
 				fmt.Fprintf(s.out, "play %q: want a duration, e.g. p 300ms\n", arg)
+				s.last = "s"
 				return false
 			}
 		}

@@ -97,6 +97,8 @@ func TestStepper(t *testing.T) {
 		{"-break starts running", []string{"c"}, StepOptions{Break: []string{"read"}}, []int{5}, ""},
 		{"bad command", []string{"jump", "s"}, StepOptions{}, []int{1, 2}, `unknown command "jump": type h for help`},
 		{"bad step count", []string{"s x", "s"}, StepOptions{}, []int{1, 2}, `step "x": want a number`},
+		{"enter after a mistake steps", []string{"s x", ""}, StepOptions{}, []int{1, 2}, ""},
+		{"unknown breakpoint", []string{"b reed", "c"}, StepOptions{Calls: []string{"read"}}, []int{1}, `breakpoint "reed": want a system call (read)`},
 		{"help", []string{"h", "c"}, StepOptions{}, []int{1}, "repeat the last command"},
 		{"fds", []string{"fds", "c"}, StepOptions{FDs: func() string { return "fd table\n" }}, []int{1}, "fd table"},
 		{"end of input runs on", nil, StepOptions{}, []int{1}, ""},
@@ -132,6 +134,9 @@ func TestStepperQuitAndPlay(t *testing.T) {
 	}
 	if _, err := NewStepper(StepOptions{Break: []string{"Read!"}}); err == nil {
 		t.Error(`NewStepper with breakpoint "Read!" = nil error; want one`)
+	}
+	if _, err := NewStepper(StepOptions{Break: []string{"acept"}, Calls: []string{"accept4"}}); err == nil {
+		t.Error(`NewStepper with breakpoint "acept" among known calls = nil error; want one`)
 	}
 }
 
