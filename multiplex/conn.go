@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"stepwise/http10"
+	"stepwise/trace"
 )
 
 // state is what the loop is waiting for on a connection.
@@ -58,6 +59,14 @@ type conn struct {
 	line     string    // the request line answered, for the access log
 	status   int       // the status answered; 0 before an answer
 	size     int       // the body bytes answered
+}
+
+// setState moves c to st, and says so in the trace.
+func (k sys) setState(c *conn, st state) {
+	if k.t.On() {
+		k.t.Emit(k.explained(trace.Event{Kind: trace.State, Conn: c.id, Name: "state", Text: c.state.String() + " -> " + st.String()}))
+	}
+	c.state = st
 }
 
 // worthParsing reports whether the bytes just read (fresh, now the last of

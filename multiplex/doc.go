@@ -25,7 +25,16 @@
 // order, lowest fd first, and no fd at or above FD_SETSIZE (1024) is ever
 // put in a set: such a connection is answered 503 and closed.
 //
+// Beside the loop sit the servers it is compared with (issue 5), each
+// serving connections with the same http10 and the same traced system
+// calls: Blocking (one client at a time), Threads (a thread per client)
+// and Fork (a process per client, fork+exec, the way inetd does it).
+//
 // Reading order: server.go (the loop), conn.go (a connection's states),
 // narrate.go (what the trace says about HTTP), socket.go (the traced system
-// calls), root.go (serving a directory with openat2).
+// calls), root.go (serving a directory with openat2); then the other
+// models: blocking.go (accept, serve one client, accept again; serve is
+// also the connection code of the next two), threads.go (go serve per
+// client) and fork.go (select on the listener and signals, fork+exec per
+// client, wait4 on SIGCHLD).
 package multiplex

@@ -21,29 +21,45 @@ func Stages() []string {
 	return []string{"request-line", "header", "body", "route", "refused", "status", "response", "state", "signal"}
 }
 
+// The narrate functions are methods of sys, so that every model narrates
+// alike and a thread's lines carry its label; the Server's are shorthands.
+
+func (s *Server) note(conn int, format string, args ...any) { s.k.note(conn, format, args...) }
+func (s *Server) noteAt(conn int, stage, format string, args ...any) {
+	s.k.noteAt(conn, stage, format, args...)
+}
+func (s *Server) explained(e trace.Event) trace.Event { return s.k.explained(e) }
+func (s *Server) narrateRequest(c *conn, req *http10.Request, extra int) {
+	s.k.narrateRequest(c, req, extra)
+}
+func (s *Server) narrateRefusal(c *conn, err error)              { s.k.narrateRefusal(c, err) }
+func (s *Server) narrateResponse(c *conn, resp *http10.Response) { s.k.narrateResponse(c, resp) }
+
 // note emits a "c1 * ..." line: a decision or an explanation.
-func (s *Server) note(conn int, format string, args ...any) {
-	s.noteAt(conn, "", format, args...)
+func (k sys) note(conn int, format string, args ...any) {
+	k.noteAt(conn, "", format, args...)
 }
 
 // noteAt is note for a line that belongs to a stage.
-func (s *Server) noteAt(conn int, stage, format string, args ...any) {
-	if s.k.t.On() {
-		s.k.t.Emit(s.explained(trace.Event{Kind: trace.Info, Conn: conn, Name: stage, Text: fmt.Sprintf(format, args...)}))
+func (k sys) noteAt(conn int, stage, format string, args ...any) {
+	if k.t.On() {
+		k.t.Emit(k.explained(trace.Event{Kind: trace.Info, Conn: conn, Name: stage, Text: fmt.Sprintf(format, args...)}))
 	}
 }
 
-func (s *Server) recv(conn int, stage, text string) {
-	s.k.t.Emit(s.explained(trace.Event{Kind: trace.Recv, Conn: conn, Name: stage, Text: text}))
+func (k sys) recv(conn int, stage, text string) {
+	k.t.Emit(k.explained(trace.Event{Kind: trace.Recv, Conn: conn, Name: stage, Text: text}))
 }
 
-func (s *Server) send(conn int, stage, text string) {
-	s.k.t.Emit(s.explained(trace.Event{Kind: trace.Send, Conn: conn, Name: stage, Text: text}))
+func (k sys) send(conn int, stage, text string) {
+	k.t.Emit(k.explained(trace.Event{Kind: trace.Send, Conn: conn, Name: stage, Text: text}))
 }
 
-// explained adds the explanation of e's stage, with -explain.
-func (s *Server) explained(e trace.Event) trace.Event {
-	if s.k.t.Explaining() {
+// explained labels e with k's thread and adds the explanation of e's
+// stage, with -explain.
+func (k sys) explained(e trace.Event) trace.Event {
+	e.Task = k.task
+	if k.t.Explaining() {
 		e.Explain = explanations[e.Name]
 	}
 	return e
@@ -51,48 +67,48 @@ func (s *Server) explained(e trace.Event) trace.Event {
 
 // narrateRequest shows the parsed request: its line, each header, its body.
 // extra is how many bytes arrived after it.
-func (s *Server) narrateRequest(c *conn, req *http10.Request, extra int) {
-	if !s.k.t.On() {
+func (k sys) narrateRequest(c *conn, req *http10.Request, extra int) {
+	if !k.t.On() {
 		return
 	}
-	s.recv(c.id, "request-line", req.Line)
+	k.recv(c.id, "request-line", req.Line)
 	if req.Simple() {
-		s.note(c.id, "HTTP/0.9 Simple-Request: the answer is the body alone, with no status line and no headers (RFC 1945 §4.1)")
+		k.note(c.id, "HTTP/0.9 Simple-Request: the answer is the body alone, with no status line and no headers (RFC 1945 §4.1)")
 	} else {
 		for _, f := range req.Header {
-			s.recv(c.id, "header", f.Name+": "+f.Value)
+			k.recv(c.id, "header", f.Name+": "+f.Value)
 		}
-		s.recv(c.id, "header", "")
+		k.recv(c.id, "header", "")
 	}
 	if req.Major == 1 && req.Minor > 0 {
-		s.note(c.id, "%s request: answered as HTTP/1.0, and the connection closed after it (RFC 1945 §3.1)", req.Proto)
+		k.note(c.id, "%s request: answered as HTTP/1.0, and the connection closed after it (RFC 1945 §3.1)", req.Proto)
 	}
 	if len(req.Body) > 0 {
-		s.noteAt(c.id, "body", "body: %d bytes, as Content-Length said", len(req.Body))
+		k.noteAt(c.id, "body", "body: %d bytes, as Content-Length said", len(req.Body))
 	}
 	if extra > 0 {
-		s.note(c.id, "%d bytes after the request are ignored: HTTP/1.0 answers one request per connection", extra)
+		k.note(c.id, "%d bytes after the request are ignored: HTTP/1.0 answers one request per connection", extra)
 	}
 }
 
 // narrateRefusal says why a request is refused and where.
-func (s *Server) narrateRefusal(c *conn, err error) {
-	if !s.k.t.On() {
+func (k sys) narrateRefusal(c *conn, err error) {
+	if !k.t.On() {
 		return
 	}
 	var pe *http10.ProtocolError
 	if !errors.As(err, &pe) {
-		s.noteAt(c.id, "refused", "refused: %v", err)
+		k.noteAt(c.id, "refused", "refused: %v", err)
 		return
 	}
 	var where string
 	if pe.Section != "" {
 		where = " (RFC 1945 §" + pe.Section + ")"
 	}
-	s.noteAt(c.id, "refused", "refused with %d %s: %s%s", pe.Status, http10.StatusText(pe.Status), pe.Msg, where)
+	k.noteAt(c.id, "refused", "refused with %d %s: %s%s", pe.Status, http10.StatusText(pe.Status), pe.Msg, where)
 	line, caret := pointAt(c.in, pe.Offset)
-	s.noteAt(c.id, "refused", "  %s", line)
-	s.noteAt(c.id, "refused", "  %s^ byte %d", strings.Repeat(" ", caret), pe.Offset)
+	k.noteAt(c.id, "refused", "  %s", line)
+	k.noteAt(c.id, "refused", "  %s^ byte %d", strings.Repeat(" ", caret), pe.Offset)
 }
 
 // pointAt shows the line of buf that holds byte off, as the trace prints
@@ -144,17 +160,17 @@ func pointAt(buf []byte, off int) (line string, col int) {
 }
 
 // narrateResponse shows the status line and headers of a response.
-func (s *Server) narrateResponse(c *conn, resp *http10.Response) {
-	if !s.k.t.On() {
+func (k sys) narrateResponse(c *conn, resp *http10.Response) {
+	if !k.t.On() {
 		return
 	}
 	if resp.Simple {
-		s.note(c.id, "HTTP/0.9 response: %d bytes of body, nothing else", len(resp.Body))
+		k.note(c.id, "HTTP/0.9 response: %d bytes of body, nothing else", len(resp.Body))
 		return
 	}
-	s.send(c.id, "status", resp.StatusLine())
+	k.send(c.id, "status", resp.StatusLine())
 	for _, f := range resp.Header {
-		s.send(c.id, "response", f.Name+": "+f.Value)
+		k.send(c.id, "response", f.Name+": "+f.Value)
 	}
-	s.send(c.id, "response", "")
+	k.send(c.id, "response", "")
 }

@@ -48,6 +48,15 @@ func OpenRoot(dir string, t *trace.Tracer) (*Root, error) {
 	}
 }
 
+// tracedAs returns fsys with its system calls labelled as k's: the same
+// directory, for a thread that serves one connection (threads model).
+func tracedAs(fsys fs.FS, k sys) fs.FS {
+	if r, ok := fsys.(*Root); ok {
+		return &Root{k: sys{t: r.k.t, task: k.task}, fd: r.fd}
+	}
+	return fsys
+}
+
 // Close closes the directory.
 func (r *Root) Close() error { return r.k.close(r.fd, 0) }
 

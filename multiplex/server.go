@@ -92,48 +92,53 @@ type Server struct {
 // Listen creates the listening socket (socket, setsockopt, bind, listen)
 // and the pipe that signals will arrive on.
 func Listen(cfg Config) (*Server, error) {
-	sa, err := parseAddr(cfg.Addr)
-	if err != nil {
-		return nil, err
-	}
 	s := &Server{cfg: cfg.withDefaults(), fd: -1}
 	s.sig.r = -1
 	s.sig.w.Store(-1)
 	s.k = sys{t: cfg.Trace, who: s.who}
+	var err error
+	if s.fd, s.addr, err = listenOn(s.k, cfg.Addr, unix.SOCK_NONBLOCK); err != nil {
+		return nil, err
+	}
+	if err := s.sig.open(s.k, s.fd); err != nil {
+		s.k.close(s.fd, 0)
+		return nil, listenError(cfg.Addr, err)
+	}
+	return s, nil
+}
+
+// listenOn makes the listening socket of every model: socket, setsockopt,
+// bind, listen, getsockname. It returns the socket and its real address.
+// flags is unix.SOCK_NONBLOCK for a listener that select watches, 0 for
+// one that blocks in accept.
+func listenOn(k sys, addr string, flags int) (int, string, error) {
+	sa, err := parseAddr(addr)
+	if err != nil {
+		return -1, "", err
+	}
 	family := unix.AF_INET
 	if _, ok := sa.(*unix.SockaddrInet6); ok {
 		family = unix.AF_INET6
 	}
-	if s.fd, err = s.k.socket(family); err != nil {
-		return nil, err
+	fd, err := k.socket(family, flags)
+	if err != nil {
+		return -1, "", err
 	}
-	err = s.k.reuseAddr(s.fd)
+	err = k.reuseAddr(fd)
 	if err == nil {
-		err = s.k.bind(s.fd, sa)
-	}
-	if err == nil {
-		err = s.k.listen(s.fd, backlog)
+		err = k.bind(fd, sa)
 	}
 	if err == nil {
-		sa, err = s.k.getsockname(s.fd)
+		err = k.listen(fd, backlog)
 	}
 	if err == nil {
-		var w int
-		s.sig.r, w, err = s.k.pipe()
-		s.sig.w.Store(int32(w))
-	}
-	if err == nil && max(s.fd, s.sig.r) >= unix.FD_SETSIZE {
-		// Both go in every select; FdSet.Set would panic on them.
-		err = fmt.Errorf("fd %d does not fit in select's fd_set (FD_SETSIZE %d): too many files open before the server started", max(s.fd, s.sig.r), unix.FD_SETSIZE)
-		s.k.close(s.sig.r, 0)
-		s.k.close(int(s.sig.w.Swap(-1)), 0)
+		sa, err = k.getsockname(fd)
 	}
 	if err != nil {
-		s.k.close(s.fd, 0)
-		return nil, listenError(cfg.Addr, err)
+		k.close(fd, 0)
+		return -1, "", listenError(addr, err)
 	}
-	s.addr = addrString(sa)
-	return s, nil
+	return fd, addrString(sa), nil
 }
 
 // Addr returns the address the server listens on, with the real port.
@@ -210,7 +215,7 @@ func (s *Server) turn() error {
 
 // accept takes one waiting connection off the listener.
 func (s *Server) accept() {
-	fd, sa, err := s.k.accept(s.fd, s.lastID+1)
+	fd, sa, err := s.k.accept(s.fd, s.lastID+1, unix.SOCK_NONBLOCK)
 	switch {
 	case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.ECONNABORTED):
 		return // the client gave up before we got to it: nothing to do
@@ -475,12 +480,7 @@ func timeval(wake, now time.Time) *unix.Timeval {
 	return &tv
 }
 
-func (s *Server) setState(c *conn, st state) {
-	if s.k.t.On() {
-		s.k.t.Emit(s.explained(trace.Event{Kind: trace.State, Conn: c.id, Name: "state", Text: c.state.String() + " -> " + st.String()}))
-	}
-	c.state = st
-}
+func (s *Server) setState(c *conn, st state) { s.k.setState(c, st) }
 
 // who names an fd for the trace: "listener", "c1", ...
 func (s *Server) who(fd int) string {

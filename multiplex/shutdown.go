@@ -4,6 +4,7 @@ package multiplex
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"sync/atomic"
 	"syscall"
@@ -32,6 +33,33 @@ type signals struct {
 // without waiting for the responses in flight.
 var ErrForced = errors.New("second interrupt: stopped without waiting for responses in flight")
 
+// open makes the pipe, for a loop that also selects on listener.
+func (g *signals) open(k sys, listener int) error {
+	r, w, err := k.pipe()
+	if err != nil {
+		return err
+	}
+	g.r = r
+	g.w.Store(int32(w))
+	if max(listener, r) >= unix.FD_SETSIZE {
+		// Both go in every select; FdSet.Set would panic on them.
+		k.close(r, 0)
+		k.close(int(g.w.Swap(-1)), 0)
+		g.r = -1
+		return fmt.Errorf("fd %d does not fit in select's fd_set (FD_SETSIZE %d): too many files open before the server started", max(listener, r), unix.FD_SETSIZE)
+	}
+	return nil
+}
+
+// send writes sig's number into the pipe; see Server.Interrupt.
+func (g *signals) send(sig os.Signal) {
+	if n, ok := sig.(syscall.Signal); ok {
+		if w := int(g.w.Load()); w >= 0 {
+			unix.Write(w, []byte{byte(n)})
+		}
+	}
+}
+
 // Interrupt brings a signal into the loop. It may be called from any
 // goroutine (the one that receives from signal.Notify): it only writes one
 // byte into the signal pipe, and the loop does the rest on its own
@@ -40,13 +68,7 @@ var ErrForced = errors.New("second interrupt: stopped without waiting for respon
 //
 // That write is not in the trace, which belongs to the loop's goroutine;
 // the loop says, when it reads the byte, that it was written.
-func (s *Server) Interrupt(sig os.Signal) {
-	if n, ok := sig.(syscall.Signal); ok {
-		if w := int(s.sig.w.Load()); w >= 0 {
-			unix.Write(w, []byte{byte(n)})
-		}
-	}
-}
+func (s *Server) Interrupt(sig os.Signal) { s.sig.send(sig) }
 
 // signaled reads the signals waiting in the pipe and acts on them.
 func (s *Server) signaled() {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -27,13 +28,17 @@ type sys struct {
 	t *trace.Tracer
 	// who names an fd for the comment after select ("3=listener 5=c1").
 	who func(fd int) string
+	// task labels the events of a thread that is not the server's main
+	// one ("[pid 1234]"); 0 for the main thread.
+	task int
 }
 
 // SyscallNames are the system calls the server makes on purpose, by the
 // names strace and the trace give them: what -trace may choose from.
 func SyscallNames() []string {
 	return []string{"socket", "setsockopt", "bind", "listen", "getsockname", "pipe2", "pselect6",
-		"accept4", "read", "write", "shutdown", "close", "openat", "openat2", "fstat"}
+		"accept4", "read", "write", "shutdown", "close", "openat", "openat2", "fstat",
+		"gettid", "wait4", "kill"}
 }
 
 // call describes a finished system call for the trace.
@@ -45,7 +50,9 @@ func call(conn int, name, args string, ret int) trace.Event {
 // the call as it is about to be made.
 func (k sys) before(conn int, name, args string) {
 	if k.t.Stepping() {
-		k.t.Before(call(conn, name, args, 0))
+		e := call(conn, name, args, 0)
+		e.Task = k.task
+		k.t.Before(e)
 	}
 }
 
@@ -53,6 +60,7 @@ func (k sys) before(conn int, name, args string) {
 // check k.t.On() first, so that with tracing off no argument string is
 // ever built.
 func (k sys) emit(e trace.Event, err error) {
+	e.Task = k.task
 	if k.t.Explaining() {
 		e.Explain = explanations[e.Name]
 	}
@@ -71,13 +79,14 @@ func errText(errno unix.Errno) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// socket wraps socket(2). The socket is non-blocking (the loop must never
-// sleep anywhere but in select) and close-on-exec.
-func (k sys) socket(family int) (int, error) {
-	args := familyName(family) + ", SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP"
+// socket wraps socket(2). The socket is close-on-exec, and non-blocking if
+// flags is unix.SOCK_NONBLOCK: the select loop must never sleep anywhere
+// but in select. The blocking models pass 0.
+func (k sys) socket(family, flags int) (int, error) {
+	args := familyName(family) + ", SOCK_STREAM|SOCK_CLOEXEC" + nonblock(flags) + ", IPPROTO_IP"
 	k.before(0, "socket", args)
 	for {
-		fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+		fd, err := unix.Socket(family, unix.SOCK_STREAM|flags|unix.SOCK_CLOEXEC, 0)
 		if k.t.On() {
 			k.emit(call(0, "socket", args, fd), err)
 		}
@@ -153,13 +162,16 @@ func (k sys) getsockname(fd int) (unix.Sockaddr, error) {
 	}
 }
 
-// accept wraps accept4(2). It returns a non-blocking, close-on-exec fd for
-// the next connection waiting on the listener, or unix.EAGAIN if none is.
-// conn is the label the new connection will get, for the trace.
-func (k sys) accept(fd, conn int) (int, unix.Sockaddr, error) {
-	k.before(0, "accept4", strconv.Itoa(fd)+", ..., ["+strconv.Itoa(unix.SizeofSockaddrAny)+"], SOCK_CLOEXEC|SOCK_NONBLOCK")
+// accept wraps accept4(2). It returns a close-on-exec fd for the next
+// connection waiting on the listener, non-blocking if flags is
+// unix.SOCK_NONBLOCK (the select loop's), blocking if it is 0. On a
+// non-blocking listener it returns unix.EAGAIN if no connection is
+// waiting; on a blocking one it sleeps until one comes. conn is the label
+// the new connection will get, for the trace.
+func (k sys) accept(fd, conn, flags int) (int, unix.Sockaddr, error) {
+	k.before(0, "accept4", strconv.Itoa(fd)+", ..., ["+strconv.Itoa(unix.SizeofSockaddrAny)+"], SOCK_CLOEXEC"+nonblock(flags))
 	for {
-		nfd, sa, err := rawAccept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		nfd, sa, err := rawAccept4(fd, flags|unix.SOCK_CLOEXEC)
 		if k.t.On() {
 			addr, size := "{}", "["+strconv.Itoa(unix.SizeofSockaddrAny)+"]"
 			if err == nil {
@@ -168,7 +180,7 @@ func (k sys) accept(fd, conn int) (int, unix.Sockaddr, error) {
 			} else {
 				conn = 0
 			}
-			k.emit(call(conn, "accept4", strconv.Itoa(fd)+", "+addr+", "+size+", SOCK_CLOEXEC|SOCK_NONBLOCK", nfd), err)
+			k.emit(call(conn, "accept4", strconv.Itoa(fd)+", "+addr+", "+size+", SOCK_CLOEXEC"+nonblock(flags), nfd), err)
 		}
 		if err != unix.EINTR {
 			return nfd, sa, sysErr("accept4", err)
@@ -268,6 +280,97 @@ func (k sys) close(fd, conn int) error {
 	return sysErr("close", err)
 }
 
+// timeout wraps setsockopt(2) with SO_RCVTIMEO or SO_SNDTIMEO (opt): a
+// blocking read or write on fd gives up after d, with EAGAIN. A server
+// that does not select has no other way to stop waiting for a client.
+// strace calls the options SO_RCVTIMEO_OLD and SO_SNDTIMEO_OLD: they take
+// the old struct timeval.
+func (k sys) timeout(fd, conn, opt int, d time.Duration) error {
+	tv := unix.NsecToTimeval(d.Nanoseconds())
+	var args string
+	if k.t.On() {
+		name := "SO_RCVTIMEO_OLD"
+		if opt == unix.SO_SNDTIMEO {
+			name = "SO_SNDTIMEO_OLD"
+		}
+		args = strconv.Itoa(fd) + ", SOL_SOCKET, " + name + ", {tv_sec=" + strconv.FormatInt(tv.Sec, 10) + ", tv_usec=" + strconv.FormatInt(tv.Usec, 10) + "}, " + strconv.Itoa(int(unsafe.Sizeof(tv)))
+		k.before(conn, "setsockopt", args)
+	}
+	for {
+		err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, opt, &tv)
+		if k.t.On() {
+			k.emit(call(conn, "setsockopt", args, 0), err)
+		}
+		if err != unix.EINTR {
+			return sysErr("setsockopt", err)
+		}
+	}
+}
+
+// gettid wraps gettid(2): the id of the calling thread, the number strace
+// -f shows in "[pid N]" before each of the thread's calls. The returned k
+// labels its events with it.
+func (k sys) gettid(conn int) sys {
+	k.before(conn, "gettid", "")
+	tid := unix.Gettid()
+	k.task = tid
+	if k.t.On() {
+		k.emit(call(conn, "gettid", "", tid), nil)
+	}
+	return k
+}
+
+// wait4 wraps wait4(2) for any child (-1): it reaps one child that has
+// exited, so that it leaves no zombie, and returns its pid and how it
+// ended. With WNOHANG it returns 0 at once if no child has exited yet, and
+// unix.ECHILD if there are no children at all.
+func (k sys) wait4(options int) (int, unix.WaitStatus, error) {
+	opts := "0"
+	if options&unix.WNOHANG != 0 {
+		opts = "WNOHANG"
+	}
+	k.before(0, "wait4", "-1, ..., "+opts+", NULL")
+	for {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, options, nil)
+		if k.t.On() {
+			status := "0x..." // strace prints the address when nothing was stored
+			if pid > 0 {
+				status = "[" + waitStatusString(ws) + "]"
+			}
+			k.emit(call(0, "wait4", "-1, "+status+", "+opts+", NULL", pid), err)
+		}
+		if err != unix.EINTR {
+			return pid, ws, sysErr("wait4", err)
+		}
+	}
+}
+
+// kill wraps kill(2): send sig to process pid.
+func (k sys) kill(pid, conn int, sig unix.Signal) error {
+	args := strconv.Itoa(pid) + ", " + unix.SignalName(sig)
+	k.before(conn, "kill", args)
+	err := unix.Kill(pid, sig)
+	if k.t.On() {
+		k.emit(call(conn, "kill", args, 0), err)
+	}
+	return sysErr("kill", err)
+}
+
+// waitStatusString prints a wait status as strace does:
+// "{WIFEXITED(s) && WEXITSTATUS(s) == 0}".
+func waitStatusString(ws unix.WaitStatus) string {
+	switch {
+	case ws.Exited():
+		return "{WIFEXITED(s) && WEXITSTATUS(s) == " + strconv.Itoa(ws.ExitStatus()) + "}"
+	case ws.Signaled() && ws.CoreDump():
+		return "{WIFSIGNALED(s) && WTERMSIG(s) == " + unix.SignalName(ws.Signal()) + " && WCOREDUMP(s)}"
+	case ws.Signaled():
+		return "{WIFSIGNALED(s) && WTERMSIG(s) == " + unix.SignalName(ws.Signal()) + "}"
+	}
+	return "0x" + strconv.FormatUint(uint64(ws), 16)
+}
+
 // pselect wraps unix.Select, which on linux/amd64 (and arm64) is the
 // pselect6(2) system call: strace shows that name, and so do we. It sleeps
 // until an fd in r is readable or one in w is writable, or until timeout
@@ -358,6 +461,14 @@ func inetSockaddr(rsa *unix.RawSockaddrAny) unix.Sockaddr {
 		return &unix.SockaddrInet6{Port: int(port[0])<<8 | int(port[1]), ZoneId: pp.Scope_id, Addr: pp.Addr}
 	}
 	return nil
+}
+
+// nonblock is how strace ends a list of flags that may hold SOCK_NONBLOCK.
+func nonblock(flags int) string {
+	if flags&unix.SOCK_NONBLOCK != 0 {
+		return "|SOCK_NONBLOCK"
+	}
+	return ""
 }
 
 func sysErr(name string, err error) error {

@@ -42,6 +42,11 @@ type Event struct {
 	Kind Kind
 	Conn int // 1 for the first accepted connection (c1), 2 for the next, ...; 0 for none
 
+	// Task is the thread or process that took the step, when several
+	// share one trace: its line starts "[pid 1234] ", as under strace -f.
+	// 0 is the main one, whose lines have no label.
+	Task int
+
 	// For a Syscall: the call's real name, its arguments as strace prints
 	// them, and its return value. A failed call has Ret -1 and Errno set to
 	// the symbolic name ("EAGAIN") and ErrText to its description.

@@ -388,6 +388,31 @@ func TestFlush(t *testing.T) {
 	}
 }
 
+// A thread or process that is not the main one labels its lines as
+// strace -f does; Options.Task labels every line of a tracer that has no
+// label of its own (a forked child's). JSON carries it as "pid". With
+// Options.Concurrent the lines are the same: only the locking differs.
+func TestTask(t *testing.T) {
+	for _, concurrent := range []bool{false, true} {
+		var buf, js bytes.Buffer
+		tr := New(&buf, Options{Concurrent: concurrent, JSON: &js})
+		tr.Emit(Event{Kind: Syscall, Name: "accept4", Args: "3, ...", Ret: 5, Conn: 1, Comment: "c1"})
+		tr.Emit(Event{Kind: Syscall, Name: "read", Args: "5, \"\", 16", Task: 4321, Conn: 1, Comment: "c1"})
+		tr.Emit(Event{Kind: Recv, Task: 4321, Conn: 1, Text: "GET / HTTP/1.0"})
+		child := New(&buf, Options{Task: 77, Concurrent: concurrent})
+		child.Emit(Event{Kind: State, Conn: 2, Text: "closed"})
+		tr.Flush()
+		child.Flush()
+		want := "accept4(3, ...) = 5 /* c1 */\n[pid 4321] read(5, \"\", 16) = 0 /* c1 */\n[pid 4321] c1 > GET / HTTP/1.0\n[pid 77] --- c2 closed ---\n"
+		if got := buf.String(); got != want {
+			t.Errorf("Concurrent %v: trace\n%s\nwant\n%s", concurrent, got, want)
+		}
+		if lines := strings.Split(js.String(), "\n"); !strings.Contains(lines[1], `"pid":4321,`) || strings.Contains(lines[0], `"pid"`) {
+			t.Errorf("Concurrent %v: JSON\n%s\nwant \"pid\":4321 in the second line only", concurrent, js.String())
+		}
+	}
+}
+
 type errWriter struct{ err error }
 
 func (w errWriter) Write(p []byte) (int, error) { return 0, w.err }

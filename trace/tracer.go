@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -31,6 +32,15 @@ type Options struct {
 	// Explain prints each event's explanation, the first time it appears,
 	// on a line of its own under the event: "    # ...".
 	Explain bool
+	// Concurrent makes Emit, Before and Flush safe to call from several
+	// goroutines at once: each takes a lock, so that lines never mix. The
+	// select server has one goroutine and needs none; a server with a
+	// thread per connection does.
+	Concurrent bool
+	// Task labels every event whose own Task is 0: a process that is one
+	// of several writing the same trace (a forked child) sets it to its
+	// pid.
+	Task int
 }
 
 // Stamp is the timestamp at the start of each text line.
@@ -59,6 +69,7 @@ func ParseStamp(s string) (Stamp, bool) {
 // server calls Flush before it blocks, so the trace is never behind what a
 // person can see happening. A nil *Tracer is off.
 type Tracer struct {
+	mu        sync.Mutex // held by Emit, Before and Flush with Options.Concurrent
 	w         *bufio.Writer
 	json      *bufio.Writer // nil: no JSON
 	opt       Options
@@ -108,8 +119,12 @@ func (t *Tracer) Before(e Event) {
 	if !t.Stepping() {
 		return
 	}
+	if t.opt.Concurrent {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+	}
 	e.Seq = t.seq + 1 // the number Emit will give it
-	t.Flush()
+	t.flush()
 	pending := e.Name + "(" + e.Args + ")"
 	if e.Comment != "" {
 		pending += " /* " + e.Comment + " */"
@@ -127,10 +142,17 @@ func (t *Tracer) Emit(e Event) {
 	if t == nil {
 		return
 	}
+	if t.opt.Concurrent {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+	}
 	t.seq++
 	e.Seq = t.seq
+	if e.Task == 0 {
+		e.Task = t.opt.Task
+	}
 	if t.opt.Stepper != nil && e.Kind != Syscall {
-		t.Flush()
+		t.flush()
 		color := t.opt.Color
 		t.opt.Color = false // the prompt is plain text
 		line := string(t.render(nil, e))
@@ -144,7 +166,8 @@ func (t *Tracer) Emit(e Event) {
 	if t.opt.Stamp != StampNone || t.json != nil {
 		now = t.opt.Now()
 	}
-	t.line = t.stamp(t.line[:0], now)
+	t.line = t.task(t.line[:0], e.Task)
+	t.line = t.stamp(t.line, now)
 	t.line = t.render(t.line, e)
 	t.line = append(t.line, '\n')
 	if t.opt.Explain && e.Explain != "" && !t.explained[e.Explain] {
@@ -153,6 +176,11 @@ func (t *Tracer) Emit(e Event) {
 		}
 		t.explained[e.Explain] = true
 		t.line = t.paint(t.line, t.palette.comment, "    # ", e.Explain, "\n")
+	}
+	if len(t.line) > t.w.Available() {
+		// Flush whole lines only: other processes may write to the same
+		// file or pipe between two of our writes.
+		t.w.Flush()
 	}
 	t.w.Write(t.line)
 	if t.json != nil {
@@ -175,11 +203,30 @@ func (t *Tracer) stamp(b []byte, now time.Time) []byte {
 	return b
 }
 
+// task appends strace -f's label for the thread or process that took a
+// step, "[pid 1234] ", or nothing for the main one.
+func (t *Tracer) task(b []byte, task int) []byte {
+	if task == 0 {
+		return b
+	}
+	b = append(b, "[pid "...)
+	b = strconv.AppendInt(b, int64(task), 10)
+	return append(b, "] "...)
+}
+
 // Flush writes out any buffered lines.
 func (t *Tracer) Flush() error {
 	if t == nil {
 		return nil
 	}
+	if t.opt.Concurrent {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+	}
+	return t.flush()
+}
+
+func (t *Tracer) flush() error {
 	err := t.w.Flush()
 	if t.json != nil {
 		if jerr := t.json.Flush(); err == nil {
@@ -195,6 +242,7 @@ type JSONEvent struct {
 	Seq     int     `json:"seq"`            // 1 for the first event emitted, counting those filtered out
 	T       float64 `json:"t"`              // seconds since the tracer started
 	Kind    string  `json:"kind"`           // syscall, recv, send, info or state
+	Task    int     `json:"pid,omitempty"`  // the thread or process that took the step, if not the main one
 	Conn    int     `json:"conn,omitempty"` // 1 for c1, ...
 	Name    string  `json:"name,omitempty"` // the system call's name
 	Args    string  `json:"args,omitempty"` // its arguments as strace prints them
@@ -208,7 +256,7 @@ type JSONEvent struct {
 }
 
 func appendJSON(b []byte, e Event, since time.Duration) []byte {
-	j := JSONEvent{Seq: e.Seq, T: since.Seconds(), Kind: e.Kind.String(), Conn: e.Conn, Name: e.Name, Args: e.Args,
+	j := JSONEvent{Seq: e.Seq, T: since.Seconds(), Kind: e.Kind.String(), Task: e.Task, Conn: e.Conn, Name: e.Name, Args: e.Args,
 		Errno: e.Errno, ErrText: e.ErrText, Extra: e.Extra, Text: e.Text, Comment: e.Comment, Explain: e.Explain}
 	if e.Kind == Syscall {
 		j.Ret = &e.Ret

@@ -1,6 +1,7 @@
 // Command stepwise is an HTTP/1.0 server you can watch while it works.
 //
-// One goroutine serves every client with select(2). Each system call it
+// One goroutine serves every client with select(2); -model runs the same
+// server the ways it is usually compared with. Each system call it
 // makes and each stage of each request it parses is printed, as it
 // happens, on standard error: system calls as strace prints them, HTTP as
 // curl -v does (> what the client sent, < what the server answers, * why).
@@ -16,6 +17,23 @@
 //		kernel choose; the real address is printed either way.
 //	-root DIR
 //		directory to serve (default: the built-in demo site)
+//	-model select|blocking|threads|fork
+//		how to serve (default select), to watch the same scenario each way:
+//		select: one thread, select(2) over every socket.
+//		blocking: one client at a time, with blocking sockets: accept,
+//		read, write, close, then the next; one slow client makes all
+//		the others wait.
+//		threads: a thread per client, with blocking sockets; each
+//		thread's trace lines start with its id, [pid TID], as under
+//		strace -f.
+//		fork: a process per client, the way inetd does it: the parent
+//		accepts and starts this program again (fork+exec) with the
+//		socket as fd 3; the child serves it and exits, its trace lines
+//		start [pid PID], and the parent reaps it with wait4 on SIGCHLD.
+//		The blocking models bound each read and write with the socket's
+//		own timeouts (SO_RCVTIMEO, SO_SNDTIMEO): -head-timeout and
+//		-write-timeout per call. -step, -break and -delay pause one
+//		thread, so they work with select and blocking only.
 //	-trace LIST
 //		what to trace (default all): a comma-separated list of all, none,
 //		sys (system calls), http (what was received, sent and decided),
@@ -26,7 +44,7 @@
 //		write the trace to FILE instead of standard error
 //	-json FILE
 //		also write the trace's events to FILE, one JSON object per line
-//		(fields: seq, t, kind, conn, name, args, ret, errno, err, extra,
+//		(fields: seq, t, kind, pid, conn, name, args, ret, errno, err, extra,
 //		text, comment; see trace.JSONEvent)
 //	-ts none|rel|wall
 //		timestamp each trace line: nothing (default), seconds since the
@@ -152,6 +170,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	breaks := flags.String("break", "", "run, and pause only before these: `list` of system calls, connections (c2) or stages")
 	delay := flags.Duration("delay", 0, "slow motion: pause this long before every step")
 	strSize := flags.Int("s", 32, "show at most `N` bytes of each byte string in the trace")
+	modelName := flags.String("model", "select", "how to serve: `select` (one thread), blocking (one client at a time), threads (a thread per client) or fork (a process per client)")
 	var cfg multiplex.Config
 	flags.DurationVar(&cfg.HeadTimeout, "head-timeout", multiplex.DefaultHeadTimeout, "time from accept to the end of the request head; then 408")
 	flags.DurationVar(&cfg.BodyTimeout, "body-timeout", multiplex.DefaultBodyTimeout, "time from the end of the head to the end of the body; then 408")
@@ -171,10 +190,25 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if flags.NArg() > 0 {
 		return usageError{fmt.Errorf("unexpected argument %q (serve a directory with -root DIR)", flags.Arg(0))}
 	}
+	switch *modelName {
+	case "select", "blocking", "threads", "fork":
+	default:
+		return usageError{fmt.Errorf("-model %q: want select, blocking, threads or fork", *modelName)}
+	}
+	many := *modelName == "threads" || *modelName == "fork"
+	if many && (*step || *breaks != "" || *delay > 0) {
+		return usageError{fmt.Errorf("-step, -break and -delay pause one thread, and -model %s has many: step through select or blocking", *modelName)}
+	}
+	// A fork model's child is this program again, started to serve one
+	// connection: same flags, and no listening.
+	child := *modelName == "fork" && multiplex.ForkChild()
 
 	var srv *multiplex.Server // for the stepper's fds command, once listening
 	stepper, term, err := openStepper(*step, *breaks, *delay, func() string {
-		if srv == nil {
+		switch {
+		case *modelName != "select":
+			return "only -model select keeps a table of the fds it watches\n"
+		case srv == nil:
 			return "not listening yet\n"
 		}
 		return srv.FDTable()
@@ -185,7 +219,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if term != nil {
 		defer term.Close()
 	}
-	t, closeTrace, err := openTrace(*traceSpec, *traceFile, *jsonFile, *stampMode, *colorMode, *strSize, stderr, stepper, *explain)
+	t, closeTrace, err := openTrace(*traceSpec, *traceFile, *jsonFile, *stampMode, *colorMode, *strSize, stderr, stepper, *explain, *modelName == "threads", child)
 	if err != nil {
 		return err
 	}
@@ -204,32 +238,67 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *accessLog {
 		cfg.AccessLog = stdout
 	}
+	if child {
+		// Ctrl-C reaches every process on the terminal; the parent
+		// decides when its children stop.
+		signal.Ignore(multiplex.Signals()...)
+		return multiplex.ServeChild(cfg)
+	}
 	// A Go program receives signals on a channel, and only an fd can wake
 	// select: a goroutine, the only one besides the loop, carries each
 	// SIGINT or SIGTERM into the server's signal pipe, and wakes the step
 	// prompt. It starts before Listen, so that Ctrl-C works at a prompt
 	// during startup too; a signal that comes before the server exists is
 	// handed to it as soon as it does.
-	sigs := make(chan os.Signal, 2)
-	ready := make(chan *multiplex.Server, 1)
-	signal.Notify(sigs, multiplex.Signals()...)
+	//
+	// The fork model also needs SIGCHLD, one per child that exits: hence
+	// room for more than two.
+	sigs := make(chan os.Signal, 16)
+	ready := make(chan model, 1)
+	if *modelName == "fork" {
+		signal.Notify(sigs, multiplex.ForkSignals()...)
+	} else {
+		signal.Notify(sigs, multiplex.Signals()...)
+	}
 	defer signal.Stop(sigs)
 	go forwardSignals(sigs, ready, term)
-	if srv, err = multiplex.Listen(cfg); err != nil {
+	m, err := listen(*modelName, cfg)
+	if err != nil {
 		signal.Stop(sigs)
 		close(sigs) // forwardSignals ends
 		return err
 	}
-	ready <- srv
-	fmt.Fprintf(stdout, "stepwise: serving %s on http://%s/\n", what, srv.Addr())
+	srv, _ = m.(*multiplex.Server)
+	ready <- m
+	fmt.Fprintf(stdout, "stepwise: serving %s on http://%s/\n", what, m.Addr())
 
-	err = srv.Serve()
+	err = m.Serve()
 	signal.Stop(sigs)
 	close(sigs) // forwardSignals ends
 	if err == nil {
 		fmt.Fprintln(stdout, "stepwise: stopped")
 	}
 	return err
+}
+
+// A model is one way to serve: select, blocking, threads or fork.
+type model interface {
+	Addr() string
+	Serve() error
+	Interrupt(os.Signal)
+}
+
+// listen starts the model called name listening.
+func listen(name string, cfg multiplex.Config) (model, error) {
+	switch name {
+	case "blocking":
+		return multiplex.ListenBlocking(cfg)
+	case "threads":
+		return multiplex.ListenThreads(cfg)
+	case "fork":
+		return multiplex.ListenFork(cfg)
+	}
+	return multiplex.Listen(cfg)
 }
 
 // openSite returns the files to serve and how to describe them.
@@ -248,8 +317,8 @@ func openSite(root string, t *trace.Tracer) (fs.FS, string, error) {
 // forwardSignals carries each signal to the step prompt, which stops
 // waiting, and to the server once it exists (from ready). It ends when
 // sigs is closed.
-func forwardSignals(sigs <-chan os.Signal, ready <-chan *multiplex.Server, term *multiplex.Terminal) {
-	var srv *multiplex.Server
+func forwardSignals(sigs <-chan os.Signal, ready <-chan model, term *multiplex.Terminal) {
+	var srv model
 	var pending []os.Signal
 	for {
 		select {
@@ -277,7 +346,10 @@ func forwardSignals(sigs <-chan os.Signal, ready <-chan *multiplex.Server, term 
 // openTrace builds the tracer the flags ask for, and a function that
 // flushes it and closes its files: whatever happens, the trace so far is
 // written out. -trace none gives a nil tracer, which costs nothing.
-func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stderr io.Writer, stepper *trace.Stepper, explain bool) (*trace.Tracer, func(), error) {
+// concurrent is for a server with a thread per connection; child for a
+// fork model's child, whose lines are labelled with its pid and go after
+// its parent's, in the same files.
+func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stderr io.Writer, stepper *trace.Stepper, explain, concurrent, child bool) (*trace.Tracer, func(), error) {
 	none := func() {}
 	filter, err := trace.ParseFilter(spec, multiplex.SyscallNames())
 	if err != nil {
@@ -290,11 +362,16 @@ func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stder
 	if filter.None() && stepper == nil {
 		return nil, none, nil
 	}
-	opt := trace.Options{StrSize: strSize, Filter: filter, Stamp: ts, Stepper: stepper, Explain: explain}
+	opt := trace.Options{StrSize: strSize, Filter: filter, Stamp: ts, Stepper: stepper, Explain: explain, Concurrent: concurrent}
+	create := multiplex.Create
+	if child {
+		opt.Task = os.Getpid()
+		create = multiplex.Append
+	}
 	w, terminal := stderr, isTerminal(os.Stderr)
 	var files []*multiplex.Output
 	if file != "" {
-		out, err := multiplex.Create(file)
+		out, err := create(file)
 		if err != nil {
 			return nil, none, err
 		}
@@ -302,7 +379,7 @@ func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stder
 		w, terminal = out, false
 	}
 	if jsonFile != "" {
-		out, err := multiplex.Create(jsonFile)
+		out, err := create(jsonFile)
 		if err != nil {
 			return nil, none, err
 		}

@@ -1,0 +1,236 @@
+package main
+
+// The comparison models of issue 5 (-model select, blocking, threads,
+// fork), each run as the real command and driven by real clients.
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var models = []string{"select", "blocking", "threads", "fork"}
+
+// dateLine is the Date header, the one line two answers may not share.
+var dateLine = regexp.MustCompile(`(?m)^Date: [^\r\n]*\r$`)
+
+// Every model gives the same bytes as the select loop, Date aside: they
+// share http10 and the traced system calls, and differ only in who waits.
+func TestModelsAnswerAlike(t *testing.T) {
+	hello := string(readFile(t, "site/hello.txt"))
+	requests := []struct{ name, req, want string }{
+		{"GET", "GET /hello.txt HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\n"},
+		{"HEAD", "HEAD /hello.txt HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\n"},
+		{"404", "GET /nope HTTP/1.0\r\n\r\n", "HTTP/1.0 404 Not Found\r\n"},
+		{"HTTP/0.9", "GET /hello.txt\r\n", hello},
+	}
+	ref := start(t, "-trace", "none")
+	want := make([]string, len(requests))
+	for i, r := range requests {
+		resp, err := exchange(t, ref.addr, r.req)
+		if err != nil || !strings.HasPrefix(resp, r.want) {
+			t.Fatalf("select, %s: %q (%v); want it to start %q", r.name, resp, err, r.want)
+		}
+		want[i] = dateLine.ReplaceAllString(resp, "Date: *\r")
+	}
+	for _, m := range models[1:] {
+		t.Run(m, func(t *testing.T) {
+			s := start(t, "-model", m, "-trace", "none")
+			for i, r := range requests {
+				resp, err := exchange(t, s.addr, r.req)
+				if err != nil {
+					t.Errorf("%s: read: %v after %q", r.name, err, resp)
+				}
+				if got := dateLine.ReplaceAllString(resp, "Date: *\r"); got != want[i] {
+					t.Errorf("%s: got\n%q\nwant, as -model select answers,\n%q", r.name, got, want[i])
+				}
+			}
+		})
+	}
+}
+
+// The headline lesson: one slow client (connected, half a request sent)
+// and one quick one. The blocking server sleeps in the slow client's read,
+// so the quick one gets nothing until the slow one is done; select,
+// threads and fork answer the quick one while the slow one still holds.
+func TestModelsSlowClient(t *testing.T) {
+	for _, m := range models {
+		t.Run(m, func(t *testing.T) {
+			s := start(t, "-model", m, "-trace", "none")
+			slow := dial(t, s.addr) // first in the listen queue
+			if _, err := io.WriteString(slow, "GET /hello.txt HTTP/1.0\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			quick := dial(t, s.addr)
+			if _, err := io.WriteString(quick, "GET / HTTP/1.0\r\n\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			if m == "blocking" {
+				// Not a measurement: while the slow client holds, the
+				// blocking server cannot answer anyone else, however long
+				// we wait. 300 ms only bounds how long the test looks.
+				quick.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+				n, err := quick.Read(make([]byte, 1))
+				var ne net.Error
+				if !errors.As(err, &ne) || !ne.Timeout() {
+					t.Fatalf("quick client: read %d bytes (%v) while the slow client holds the blocking server; want nothing, a read timeout", n, err)
+				}
+				quick.SetReadDeadline(time.Now().Add(ioTimeout))
+			} else {
+				resp, err := io.ReadAll(quick)
+				if line := statusLine(string(resp)); err != nil || line != "HTTP/1.0 200 OK" {
+					t.Fatalf("quick client, while the slow one holds: status line %q (%v); want HTTP/1.0 200 OK", line, err)
+				}
+			}
+			// The slow client finishes its request, and is answered.
+			if _, err := io.WriteString(slow, "\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := io.ReadAll(slow)
+			if line := statusLine(string(resp)); err != nil || line != "HTTP/1.0 200 OK" {
+				t.Errorf("slow client: status line %q (%v); want HTTP/1.0 200 OK", line, err)
+			}
+			if m == "blocking" {
+				resp, err := io.ReadAll(quick)
+				if line := statusLine(string(resp)); err != nil || line != "HTTP/1.0 200 OK" {
+					t.Errorf("quick client, after the slow one: status line %q (%v); want HTTP/1.0 200 OK", line, err)
+				}
+			}
+		})
+	}
+}
+
+// The fork model reaps every child: after 20 requests, no child is left,
+// zombie or not, and the parent holds the fds it held before.
+func TestForkReapsChildren(t *testing.T) {
+	// The trace, only the wait4 calls, comes on the server's stdout: each
+	// reaped child is a line to wait for, not a moment to guess.
+	s := start(t, "-model", "fork", "-trace", "wait4", "-o", "/dev/stdout", "-color", "never")
+	before := loopFDs(t, s.pid)
+	const requests = 20
+	for range requests {
+		get(t, s, "/hello.txt")
+	}
+	s.pipe.SetReadDeadline(time.Now().Add(ioTimeout))
+	reaped := map[int]bool{}
+	for len(reaped) < requests {
+		line, err := s.stdout.ReadString('\n')
+		if err != nil {
+			t.Fatalf("%d children reaped, then reading the trace: %v; want %d", len(reaped), err, requests)
+		}
+		const prefix = "wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WNOHANG, NULL) = "
+		if pid, err := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(line), prefix)); strings.HasPrefix(line, prefix) && err == nil {
+			reaped[pid] = true
+		}
+	}
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", s.pid))
+	for _, f := range tasks {
+		if b, err := os.ReadFile(f); err == nil && strings.TrimSpace(string(b)) != "" {
+			t.Errorf("%s: %q; want no children left", f, b)
+		}
+	}
+	for _, pid := range childrenOf(t, s.pid) {
+		t.Errorf("process %d is still a child of the server (state %s); want none", pid, procState(pid))
+	}
+	if after := loopFDs(t, s.pid); after != before {
+		t.Errorf("parent fds: %d before, %d after %d requests; want the same", before, after, requests)
+	}
+}
+
+// childrenOf lists the processes whose parent is pid, zombies included,
+// from /proc/*/stat.
+func childrenOf(t *testing.T, pid int) []int {
+	t.Helper()
+	stats, err := filepath.Glob("/proc/[0-9]*/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kids []int
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses.
+		fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+			n, _ := strconv.Atoi(strings.Fields(string(b))[0])
+			kids = append(kids, n)
+		}
+	}
+	return kids
+}
+
+// procState is process pid's state letter: R, S, Z...
+func procState(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return "gone"
+	}
+	return strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))[0]
+}
+
+// SIGINT stops the threads and fork models gracefully too: no more
+// accepting, the request in flight answered, exit status 0. With the trace
+// on (and, under -race, a server built with the race detector), the lines
+// of the thread or process serving c1 carry its id, as under strace -f.
+func TestModelsSIGINT(t *testing.T) {
+	for _, m := range []string{"threads", "fork"} {
+		t.Run(m, func(t *testing.T) {
+			s := start(t, "-model", m, "-color", "never")
+			slow := dial(t, s.addr)
+			if _, err := io.WriteString(slow, "GET /hello.txt HTTP/1.0\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			// Accepted after the slow client, so that one has its own
+			// thread or process by the time this is answered.
+			get(t, s, "/hello.txt")
+			sendSignal(t, s, syscall.SIGINT)
+			listenerClosed(t, s)
+			if _, err := io.WriteString(slow, "\r\n"); err != nil {
+				t.Fatalf("in-flight client, after SIGINT: write: %v", err)
+			}
+			resp, err := io.ReadAll(slow)
+			if line := statusLine(string(resp)); err != nil || line != "HTTP/1.0 200 OK" {
+				t.Errorf("in-flight client, after SIGINT: status line %q (%v); want HTTP/1.0 200 OK", line, err)
+			}
+			code, out := wait(t, s)
+			if code != 0 || out != "stepwise: stopped\n" {
+				t.Fatalf("SIGINT: exit status %d, stdout %q; want 0 and \"stepwise: stopped\\n\"; stderr:\n%s", code, out, s.stderr)
+			}
+			tr := s.stderr.String()
+			// c1's first read: the half request, or all of it if the
+			// child process started after the rest had come.
+			read := regexp.MustCompile(`(?m)^\[pid (\d+)\] read\(\d+, "GET /hello.txt HTTP/1.0\\r\\n.* /\* c1 \*/$`).FindStringSubmatch(tr)
+			if read == nil || read[1] == strconv.Itoa(s.pid) {
+				t.Errorf("trace has no line \"[pid N] read(FD, \\\"GET /hello.txt HTTP/1.0\\\\r\\\\n...) = ... /* c1 */\" with N not the server's pid %d:\n%s", s.pid, tr)
+			}
+			if !regexp.MustCompile(`(?m)^accept4\(`).MatchString(tr) {
+				t.Errorf("trace has no unlabelled accept4 line: the main thread's lines should carry no [pid N]:\n%s", tr)
+			}
+		})
+	}
+}
+
+// An unknown model is a usage error; so is stepping through many threads.
+func TestModelFlagErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"-model", "coroutines"},
+		{"-model", "threads", "-step"},
+		{"-model", "fork", "-break", "read"},
+	} {
+		code, stderr := mustFail(t, args...)
+		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("stepwise %q: status %d, stderr %q; want 2 and one line", args, code, stderr)
+		}
+	}
+}

@@ -1,0 +1,256 @@
+//go:build linux
+
+package multiplex
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"stepwise/http10"
+	"stepwise/trace"
+)
+
+// Blocking is the iterative server of the simplest socket articles: accept
+// a client, read its request, answer, close, and only then accept the
+// next. Its sockets block, so it needs no select: accept sleeps until a
+// client comes, read until bytes arrive. While one client is slow, every
+// other one waits in the listen queue. That is the lesson.
+type Blocking struct{ *acceptor }
+
+// ListenBlocking creates a listening socket that blocks (no SOCK_NONBLOCK).
+func ListenBlocking(cfg Config) (*Blocking, error) {
+	a, err := listenBlocking(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Blocking{a}, nil
+}
+
+// Serve accepts one client, serves it to the end, and goes back to accept,
+// until a signal stops it. A signal cannot cut a client short: the server
+// is asleep in that client's read, and stops only after it.
+func (b *Blocking) Serve() error {
+	runtime.LockOSThread() // one thread, as strace -f will confirm
+	defer runtime.UnlockOSThread()
+	for {
+		c, stop := b.accept()
+		switch {
+		case stop != nil:
+			return b.stop(stop)
+		case c != nil:
+			serve(b.cfg, b.k, b.cfg.FS, c) // everyone else waits here
+		}
+	}
+}
+
+// An acceptor is the listening socket of a model that blocks in accept(2),
+// blocking and threads. A blocked accept watches no signal pipe, so
+// Interrupt shuts the socket down instead: accept returns EINVAL at once.
+type acceptor struct {
+	cfg    Config
+	k      sys
+	addr   string
+	lastID int
+	mu     sync.Mutex     // guards fd against Interrupt while it is closed
+	fd     int            // the listening socket; -1 once closed
+	sigs   chan os.Signal // from Interrupt to the server
+}
+
+func listenBlocking(cfg Config) (*acceptor, error) {
+	a := &acceptor{cfg: cfg.withDefaults(), k: sys{t: cfg.Trace}, sigs: make(chan os.Signal, 2)}
+	var err error
+	if a.fd, a.addr, err = listenOn(a.k, cfg.Addr, 0); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Addr returns the address the server listens on, with the real port.
+func (a *acceptor) Addr() string { return a.addr }
+
+// Interrupt brings a signal to the server; it may be called from any
+// goroutine. It shuts the listening socket down, which wakes accept. That
+// shutdown(2) is not in the trace, which belongs to the server's thread:
+// the server says, when accept returns, that it was made.
+func (a *acceptor) Interrupt(sig os.Signal) {
+	select {
+	case a.sigs <- sig:
+	default: // two are waiting already: enough to stop at once
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.fd >= 0 {
+		unix.Shutdown(a.fd, unix.SHUT_RD)
+	}
+}
+
+// accept sleeps until a client connects, and returns it; or the signal
+// that woke it; or neither after an error (traced), to be tried again.
+func (a *acceptor) accept() (*conn, os.Signal) {
+	a.k.t.Flush() // the trace is out while the server sleeps
+	fd, sa, err := a.k.accept(a.fd, a.lastID+1, 0)
+	if err != nil {
+		select {
+		case sig := <-a.sigs:
+			return nil, sig
+		default:
+		}
+		if errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE) || errors.Is(err, unix.ENOBUFS) || errors.Is(err, unix.ENOMEM) {
+			a.k.note(0, "out of file descriptors: not accepting for %v", acceptPause)
+			time.Sleep(acceptPause) // nothing else to wait on: no select
+		}
+		return nil, nil
+	}
+	a.lastID++
+	return &conn{fd: fd, id: a.lastID, peer: addrString(sa)}, nil
+}
+
+// stop closes the listener after sig: no client is left in flight, since
+// the loop accepts only once the last one is done. Two signals make it
+// return ErrForced, as the select server does.
+func (a *acceptor) stop(sig os.Signal) error {
+	a.stopping(sig)
+	if len(a.sigs) > 0 {
+		return ErrForced
+	}
+	return a.k.t.Flush()
+}
+
+// stopping traces sig's arrival and closes the listener.
+func (a *acceptor) stopping(sig os.Signal) {
+	name := unix.SignalName(sig.(syscall.Signal))
+	if a.k.t.On() {
+		a.k.t.Emit(a.k.explained(trace.Event{Kind: trace.State, Name: "signal", Text: name + " {si_signo=" + name + "}"}))
+		a.k.note(0, "%s arrived: the goroutine that receives signals shut the listening socket down (shutdown(%d, SHUT_RD), on its own thread, not traced), so accept returned", name, a.fd)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.k.close(a.fd, 0)
+	a.fd = -1
+}
+
+// serve is one connection's whole life on a blocking socket, as the
+// simplest server lives it: read until the request parses, answer, write
+// all of it, close. The blocking, threads and fork models all serve with
+// it; they differ only in who calls it: the accept loop itself, a thread
+// of its own, a process of its own.
+func serve(cfg Config, k sys, fsys fs.FS, c *conn) {
+	if k.t.On() {
+		k.t.Emit(k.explained(trace.Event{Kind: trace.State, Conn: c.id, Name: "state", Text: "new connection from " + c.peer + " -> " + stateReading.String()}))
+	}
+	// Without select, only the socket's own timeouts stop a read or a
+	// write from waiting for ever. They bound each call, not the whole
+	// request: a client sending one byte every few seconds still holds
+	// the connection.
+	buf := make([]byte, readBufSize)
+	err := k.timeout(c.fd, c.id, unix.SO_RCVTIMEO, cfg.HeadTimeout)
+	if err == nil {
+		err = k.timeout(c.fd, c.id, unix.SO_SNDTIMEO, cfg.WriteTimeout)
+	}
+	if err == nil {
+		if resp := receive(cfg, k, fsys, c, buf); resp != nil {
+			respond(cfg, k, c, resp, buf)
+		}
+	}
+	if cfg.AccessLog != nil && c.status != 0 {
+		cfg.AccessLog.Write(accessLine(c, cfg.Now()))
+	}
+	k.close(c.fd, c.id)
+	k.setState(c, stateClosed)
+}
+
+// receive reads until the request parses and returns the response, or nil
+// if there is none to send: the client left, or sent nothing in time.
+func receive(cfg Config, k sys, fsys fs.FS, c *conn, buf []byte) *http10.Response {
+	for {
+		k.t.Flush() // the trace is out while read sleeps
+		n, err := k.read(c.fd, c.id, buf)
+		switch {
+		case errors.Is(err, unix.EAGAIN) && len(c.in) > 0: // SO_RCVTIMEO
+			msg := "the request head did not arrive in time"
+			if c.headDone {
+				msg = "the request body did not arrive in time"
+			}
+			k.note(c.id, "timeout: nothing came for %v; answering 408", cfg.HeadTimeout)
+			c.linger = true
+			return http10.Refuse(&http10.ProtocolError{Status: http10.StatusRequestTimeout, Msg: msg}, false, cfg.Now())
+		case errors.Is(err, unix.EAGAIN):
+			k.note(c.id, "timeout: connected %v ago and sent nothing; closing", cfg.HeadTimeout)
+			return nil
+		case err != nil:
+			return nil // ECONNRESET and friends: traced by read
+		case n == 0 && len(c.in) == 0:
+			k.note(c.id, "end of file: the client closed without sending anything")
+			return nil
+		case n == 0:
+			msg := "the client closed its side before the request was complete"
+			k.note(c.id, "end of file: %s; answering 400", msg)
+			return http10.Refuse(&http10.ProtocolError{Status: http10.StatusBadRequest, Msg: msg}, false, cfg.Now())
+		}
+		c.in = append(c.in, buf[:n]...)
+		if !worthParsing(buf[:n], len(c.in), c.headDone, cfg.Limits) {
+			k.note(c.id, "request incomplete after %d bytes: no line ended, waiting for more", len(c.in))
+			continue
+		}
+		req, used, err := http10.ParseRequest(c.in, cfg.Limits)
+		switch {
+		case err != nil:
+			k.narrateRefusal(c, err)
+			c.linger = true // the client may still be sending what we refused
+			return http10.Refuse(err, false, cfg.Now())
+		case req == nil:
+			k.note(c.id, "request incomplete after %d bytes: waiting for more", len(c.in))
+			c.headDone = c.headDone || http10.HeadComplete(c.in, cfg.Limits)
+			continue
+		}
+		k.narrateRequest(c, req, len(c.in)-used)
+		resp := http10.Respond(fsys, req, cfg.Now())
+		k.noteAt(c.id, "route", "%s", resp.Note)
+		c.linger = used < len(c.in)
+		return resp
+	}
+}
+
+// respond writes all of resp, then, if the client may still be sending,
+// closes politely (see Server.linger): shut our side, and read what comes
+// until the client closes, for at most LingerTimeout.
+func respond(cfg Config, k sys, c *conn, resp *http10.Response, buf []byte) {
+	k.narrateResponse(c, resp)
+	c.line, c.status, c.size = requestLine(c.in), resp.Status, len(resp.Body)
+	if resp.NoBody {
+		c.size = 0
+	}
+	k.setState(c, stateWriting)
+	for out := resp.Append(nil); len(out) > 0; {
+		k.t.Flush()
+		n, err := k.write(c.fd, c.id, out)
+		switch {
+		case errors.Is(err, unix.EAGAIN): // SO_SNDTIMEO
+			k.note(c.id, "timeout: the client has not taken the response in %v (%d bytes left); closing", cfg.WriteTimeout, len(out))
+			return
+		case err != nil:
+			return // EPIPE or ECONNRESET: the client left; traced by write
+		}
+		if out = out[n:]; len(out) > 0 {
+			k.note(c.id, "partial write: %d bytes sent, %d left; writing again", n, len(out))
+		}
+	}
+	if !c.linger || k.shutdown(c.fd, c.id) != nil || k.timeout(c.fd, c.id, unix.SO_RCVTIMEO, cfg.LingerTimeout) != nil {
+		return
+	}
+	k.note(c.id, "lingering close: answer sent and our side shut; reading what the client still sends, for up to %v (RFC 1945 §9.4)", cfg.LingerTimeout)
+	k.setState(c, stateDraining)
+	for end := cfg.Now().Add(cfg.LingerTimeout); cfg.Now().Before(end); {
+		k.t.Flush()
+		if n, err := k.read(c.fd, c.id, buf); n <= 0 || err != nil {
+			return
+		}
+	}
+}

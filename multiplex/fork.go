@@ -1,0 +1,279 @@
+//go:build linux
+
+package multiplex
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"stepwise/trace"
+)
+
+// Fork is the process-per-connection server, the way inetd does it: the
+// parent selects on its listener and its signal pipe, accepts, and starts
+// a child process for each client, handing it the connected socket as fd
+// 3; the child serves that one client with blocking calls (serve, as in
+// Blocking) and exits. Go cannot fork without exec, so the child is this
+// same program started again (fork+exec), told by its environment to
+// serve fd 3 (see ServeChild). A slow client holds only its own process;
+// the price is a process per client.
+//
+// When a child exits the kernel sends the parent SIGCHLD, which comes in
+// through the signal pipe like SIGINT; the parent then reaps it with
+// wait4, or it would linger as a zombie.
+type Fork struct {
+	cfg      Config
+	k        sys
+	fd       int // the listening socket; -1 once closed
+	addr     string
+	sig      signals // SIGINT, SIGTERM and SIGCHLD, through the self-pipe
+	lastID   int
+	acceptAt time.Time // after running out of fds: do not accept before this
+	children []child   // the children not yet reaped, oldest first
+	buf      [64]byte
+}
+
+// A child is a process serving one connection.
+type child struct{ pid, conn int }
+
+// childEnv marks a process started by Fork. Its value is "ID PEER": the
+// connection's number, 7 for c7, and the client's address.
+const childEnv = "STEPWISE_FORK_CHILD"
+
+// childFD is where a child finds its connection.
+const childFD = 3
+
+// ForkSignals are the signals the fork model needs from signal.Notify:
+// Signals, and SIGCHLD, which says a child has exited.
+func ForkSignals() []os.Signal { return append(Signals(), unix.SIGCHLD) }
+
+// ListenFork creates the listening socket and the signal pipe.
+func ListenFork(cfg Config) (*Fork, error) {
+	f := &Fork{cfg: cfg.withDefaults(), fd: -1}
+	f.sig.r = -1
+	f.sig.w.Store(-1)
+	f.k = sys{t: cfg.Trace, who: f.who}
+	var err error
+	if f.fd, f.addr, err = listenOn(f.k, cfg.Addr, unix.SOCK_NONBLOCK); err != nil {
+		return nil, err
+	}
+	if err := f.sig.open(f.k, f.fd); err != nil {
+		f.k.close(f.fd, 0)
+		return nil, listenError(cfg.Addr, err)
+	}
+	return f, nil
+}
+
+// Addr returns the address the server listens on, with the real port.
+func (f *Fork) Addr() string { return f.addr }
+
+// Interrupt brings a signal into the loop, as Server.Interrupt does;
+// SIGCHLD too.
+func (f *Fork) Interrupt(sig os.Signal) { f.sig.send(sig) }
+
+// Serve runs the parent until a signal stops it and its children are
+// done.
+func (f *Fork) Serve() error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for {
+		now := f.cfg.Now()
+		switch {
+		case f.sig.err != nil:
+			f.killAll()
+			return f.close()
+		case f.sig.count > 0 && len(f.children) == 0:
+			return f.close()
+		case f.sig.count > 0 && !now.Before(f.sig.stopAt):
+			f.k.note(0, "shutdown deadline: killing %d children still serving", len(f.children))
+			f.killAll()
+			return f.close()
+		}
+		var readable, writable unix.FdSet
+		readable.Set(f.sig.r)
+		maxfd := f.sig.r
+		if f.fd >= 0 && !now.Before(f.acceptAt) {
+			readable.Set(f.fd)
+			maxfd = max(maxfd, f.fd)
+		}
+		if _, err := f.k.pselect(maxfd+1, &readable, &writable, timeval(earliest(f.acceptAt, f.sig.stopAt), now)); err != nil {
+			f.close()
+			return err
+		}
+		if readable.IsSet(f.sig.r) {
+			f.signaled()
+		}
+		if f.fd >= 0 && readable.IsSet(f.fd) {
+			f.accept()
+		}
+	}
+}
+
+// accept takes a connection and hands it to a new child.
+func (f *Fork) accept() {
+	fd, sa, err := f.k.accept(f.fd, f.lastID+1, 0) // 0: the child's socket blocks
+	switch {
+	case err == unix.EMFILE, err == unix.ENFILE, err == unix.ENOBUFS, err == unix.ENOMEM:
+		f.acceptAt = f.cfg.Now().Add(acceptPause)
+		f.k.note(0, "out of file descriptors: not accepting for %v", acceptPause)
+		return
+	case err != nil:
+		return // EAGAIN, ECONNABORTED...: traced by accept
+	}
+	f.lastID++
+	c := &conn{fd: fd, id: f.lastID, peer: addrString(sa)}
+	pid, err := f.forkExec(c)
+	f.k.close(fd, c.id) // the parent's copy: the child has its own, as fd 3
+	if err == nil {
+		f.children = append(f.children, child{pid: pid, conn: c.id})
+	}
+}
+
+// forkExec starts this program again, in a child process, to serve c. The
+// system calls are the Go runtime's (clone, then dup2 and execve in the
+// child): strace -f shows them; the trace says what came of them.
+func (f *Fork) forkExec(c *conn) (int, error) {
+	env := slices.DeleteFunc(os.Environ(), func(v string) bool { return strings.HasPrefix(v, childEnv+"=") })
+	env = append(env, childEnv+"="+strconv.Itoa(c.id)+" "+c.peer)
+	pid, err := syscall.ForkExec("/proc/self/exe", os.Args, &syscall.ProcAttr{Env: env, Files: []uintptr{0, 1, 2, uintptr(c.fd)}})
+	if err != nil {
+		f.k.note(c.id, "fork+exec failed: %v; closing the connection", err)
+		return 0, err
+	}
+	f.k.noteAt(c.id, "fork", "fork+exec: process %d runs this program again (/proc/self/exe) with %s's socket as its fd %d", pid, trace.Label(c.id), childFD)
+	return pid, nil
+}
+
+// signaled reads the signals waiting in the pipe and acts on them.
+func (f *Fork) signaled() {
+	n, err := f.k.read(f.sig.r, 0, f.buf[:])
+	if err != nil || n == 0 {
+		return
+	}
+	exited := false
+	for _, b := range f.buf[:n] {
+		name := unix.SignalName(syscall.Signal(b))
+		if f.k.t.On() {
+			f.k.t.Emit(f.k.explained(trace.Event{Kind: trace.State, Name: "signal", Text: name + " {si_signo=" + name + "}"}))
+		}
+		if syscall.Signal(b) == unix.SIGCHLD {
+			exited = true
+			continue
+		}
+		f.sig.count++
+		if f.sig.count > 1 {
+			f.k.note(0, "second %s: stopping now, killing %d children", name, len(f.children))
+			f.sig.err = ErrForced
+			return
+		}
+		f.closeListener()
+		f.sig.stopAt = f.cfg.Now().Add(f.cfg.ShutdownTimeout)
+		f.k.note(0, "shutting down: no longer accepting; %d children have up to %v to finish (a second %s stops them at once)", len(f.children), f.cfg.ShutdownTimeout, name)
+	}
+	if exited {
+		f.reap()
+	}
+}
+
+// reap collects every child that has exited. Until its parent waits for
+// it, an exited child stays in the process table: a zombie.
+func (f *Fork) reap() {
+	for len(f.children) > 0 {
+		pid, ws, err := f.k.wait4(unix.WNOHANG)
+		if err != nil || pid <= 0 {
+			return // 0: the others are still running
+		}
+		f.reaped(pid, ws)
+	}
+}
+
+// reaped forgets the child pid, which wait4 has collected.
+func (f *Fork) reaped(pid int, ws unix.WaitStatus) {
+	i := slices.IndexFunc(f.children, func(ch child) bool { return ch.pid == pid })
+	if i < 0 {
+		return
+	}
+	ch := f.children[i]
+	f.children = slices.Delete(f.children, i, i+1)
+	how := "exit status " + strconv.Itoa(ws.ExitStatus())
+	if ws.Signaled() {
+		how = "killed by " + unix.SignalName(ws.Signal())
+	}
+	f.k.note(ch.conn, "process %d has ended (%s) and is reaped: no zombie left", pid, how)
+}
+
+// killAll stops every child at once and reaps them.
+func (f *Fork) killAll() {
+	for _, ch := range f.children {
+		f.k.kill(ch.pid, ch.conn, unix.SIGKILL)
+	}
+	for len(f.children) > 0 {
+		pid, ws, err := f.k.wait4(0)
+		if err != nil {
+			return
+		}
+		f.reaped(pid, ws)
+	}
+}
+
+func (f *Fork) closeListener() {
+	if f.fd >= 0 {
+		f.k.close(f.fd, 0)
+		f.fd = -1
+	}
+}
+
+// close closes the listener and the signal pipe; it returns what Serve
+// returns.
+func (f *Fork) close() error {
+	f.closeListener()
+	if w := int(f.sig.w.Swap(-1)); w >= 0 {
+		f.k.close(f.sig.r, 0)
+		f.k.close(w, 0)
+	}
+	if err := f.k.t.Flush(); f.sig.err == nil {
+		return err
+	}
+	return f.sig.err
+}
+
+// who names an fd for the trace.
+func (f *Fork) who(fd int) string {
+	switch fd {
+	case f.fd:
+		return "listener"
+	case f.sig.r:
+		return "signals"
+	}
+	return "?"
+}
+
+// ForkChild reports whether this process is a child started by Fork, to
+// serve one connection (ServeChild) rather than listen.
+func ForkChild() bool {
+	_, ok := os.LookupEnv(childEnv)
+	return ok
+}
+
+// ServeChild is a fork child's whole life: it serves the connection its
+// parent handed it on fd 3, and returns. Its trace, labelled with its pid
+// (trace.Options.Task), goes where the parent's goes.
+func ServeChild(cfg Config) error {
+	v := os.Getenv(childEnv)
+	id, peer, _ := strings.Cut(v, " ")
+	n, err := strconv.Atoi(id)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("%s=%q: want \"ID PEER\", as the fork model sets it", childEnv, v)
+	}
+	cfg = cfg.withDefaults()
+	serve(cfg, sys{t: cfg.Trace}, cfg.FS, &conn{fd: childFD, id: n, peer: peer})
+	return cfg.Trace.Flush()
+}
