@@ -1,6 +1,9 @@
 package http10
 
-import "strconv"
+import (
+	"io"
+	"strconv"
+)
 
 // A Response is what the server sends back: a status, header fields and a body.
 type Response struct {
@@ -10,6 +13,14 @@ type Response struct {
 	Simple bool   // HTTP/0.9 Simple-Response: Append writes only Body, no status line, no headers
 	NoBody bool   // HEAD or 304: headers describe the entity but Append writes no body
 	Note   string // one line saying why this response, for the trace: `file "/index.html" (1234 bytes, text/html)`
+
+	// File, if not nil, is the body instead of Body: a large file, left
+	// open so that the server can send it a piece at a time as the client
+	// takes it, instead of holding all of it. Append writes what comes
+	// before it; the caller then sends FileSize bytes read from File, and
+	// closes File in any case.
+	File     io.ReadCloser
+	FileSize int64
 }
 
 // StatusLine returns the status line without its CRLF, e.g. "HTTP/1.0 200 OK".

@@ -86,6 +86,12 @@ func Refuse(err error, simple bool, now time.Time) *Response {
 	return errorResponse(pe.Status, pe.Msg, note, req, now)
 }
 
+// InlineBytes is the largest file read whole into a Response's Body;
+// larger ones are left open in Response.File, so that a server holds a
+// piece of a big file at a time, however big it is and however many
+// clients ask for it.
+const InlineBytes = 64 << 10
+
 // serveFile answers GET or HEAD of req.Path from fsys.
 func serveFile(fsys fs.FS, req *Request, now time.Time) *Response {
 	if fsys == nil {
@@ -104,12 +110,13 @@ func serveFile(fsys fs.FS, req *Request, now time.Time) *Response {
 	if err != nil {
 		return openError(req, req.Path, err, now)
 	}
-	defer f.Close()
 	served := req.Path
 	switch {
 	case fi.IsDir() && !wantDir:
+		f.Close()
 		return redirectToDir(req, now)
 	case fi.IsDir():
+		f.Close()
 		served = req.Path + "index.html"
 		f, fi, err = open(fsys, path.Join(name, "index.html"))
 		if errors.Is(err, fs.ErrNotExist) || err == nil && fi.IsDir() {
@@ -121,10 +128,16 @@ func serveFile(fsys fs.FS, req *Request, now time.Time) *Response {
 		if err != nil {
 			return openError(req, served, err, now)
 		}
-		defer f.Close()
 	case wantDir:
+		f.Close()
 		return errorResponse(StatusNotFound, "no directory "+strconv.Quote(req.Path)+" here", strconv.Quote(served)+" is a file, not a directory", req, now)
 	}
+	streamed := false // a large file stays open for the caller to send
+	defer func() {
+		if !streamed {
+			f.Close()
+		}
+	}()
 	if !fi.Mode().IsRegular() {
 		// A device or a named pipe could block this one-threaded server forever.
 		return errorResponse(StatusForbidden, strconv.Quote(served)+" is not a regular file", "", req, now)
@@ -148,7 +161,10 @@ func serveFile(fsys fs.FS, req *Request, now time.Time) *Response {
 		r.Header = append(r.Header, Field{"Last-Modified", formatDate(modified)})
 	}
 	size := fi.Size()
-	if req.Method == "GET" {
+	switch {
+	case req.Method == "GET" && size > InlineBytes:
+		r.File, r.FileSize, streamed = f, size, true
+	case req.Method == "GET":
 		if r.Body, err = readAll(f, size); err != nil {
 			return errorResponse(StatusInternalServerError, "the server could not read "+strconv.Quote(served), "read "+strconv.Quote(served)+": "+err.Error(), req, now)
 		}

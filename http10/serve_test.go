@@ -1,9 +1,12 @@
 package http10
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -443,4 +446,48 @@ type unavailableFS struct{}
 
 func (unavailableFS) Open(name string) (fs.File, error) {
 	return nil, &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("too many open files: %w", ErrUnavailable)}
+}
+
+// A file larger than InlineBytes is not read: it is left open in File for
+// the server to send a piece at a time, and Append writes the head only.
+func TestRespondStreamsLargeFiles(t *testing.T) {
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	big := bytes.Repeat([]byte("0123456789abcdef"), (InlineBytes/16)+1)
+	fsys := fstest.MapFS{
+		"big.bin":   {Data: big, ModTime: now.Add(-time.Hour)},
+		"small.txt": {Data: []byte("small\n"), ModTime: now.Add(-time.Hour)},
+	}
+	for _, tc := range []struct {
+		req        string
+		wantFile   bool
+		wantLength int
+	}{
+		{"GET /big.bin HTTP/1.0\r\n\r\n", true, len(big)},
+		{"GET /small.txt HTTP/1.0\r\n\r\n", false, 6},
+		{"HEAD /big.bin HTTP/1.0\r\n\r\n", false, len(big)}, // HEAD sends no body: nothing to keep open
+	} {
+		req, _, err := ParseRequest([]byte(tc.req), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp := Respond(fsys, req, now)
+		if (resp.File != nil) != tc.wantFile {
+			t.Errorf("%q: File set %v; want %v", tc.req, resp.File != nil, tc.wantFile)
+		}
+		if !bytes.Contains(resp.Append(nil), []byte("Content-Length: "+strconv.Itoa(tc.wantLength)+"\r\n")) {
+			t.Errorf("%q: head without Content-Length %d:\n%s", tc.req, tc.wantLength, resp.Append(nil))
+		}
+		if resp.File == nil {
+			continue
+		}
+		head := resp.Append(nil)
+		if !bytes.HasSuffix(head, []byte("\r\n\r\n")) || resp.Body != nil {
+			t.Errorf("%q: Append with a File must write the head alone; got %d bytes ending %q", tc.req, len(head), head[max(0, len(head)-8):])
+		}
+		got, err := io.ReadAll(resp.File)
+		resp.File.Close()
+		if err != nil || !bytes.Equal(got, big) || resp.FileSize != int64(len(big)) {
+			t.Errorf("%q: File gave %d bytes (%v), FileSize %d; want the %d bytes of big.bin", tc.req, len(got), err, resp.FileSize, len(big))
+		}
+	}
 }

@@ -223,12 +223,18 @@ func receive(cfg Config, k sys, fsys fs.FS, c *conn, buf []byte) *http10.Respons
 // until the client closes, for at most LingerTimeout.
 func respond(cfg Config, k sys, c *conn, resp *http10.Response, buf []byte) {
 	k.narrateResponse(c, resp)
-	c.line, c.status, c.size = requestLine(c.in), resp.Status, len(resp.Body)
-	if resp.NoBody {
-		c.size = 0
-	}
+	c.answered(resp)
 	k.setState(c, stateWriting)
-	for out := resp.Append(nil); len(out) > 0; {
+	c.send(resp)
+	defer c.closeFile()
+	for out := c.out; len(out) > 0 || c.fileLeft > 0; {
+		if len(out) == 0 { // the next piece of a large file
+			if err := c.nextPiece(); err != nil {
+				k.note(c.id, "%v: closing", err)
+				return
+			}
+			out = c.out
+		}
 		k.t.Flush()
 		n, err := k.write(c.fd, c.id, out)
 		switch {

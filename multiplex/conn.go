@@ -1,6 +1,8 @@
 package multiplex
 
 import (
+	"fmt"
+	"io"
 	"time"
 
 	"stepwise/http10"
@@ -51,14 +53,17 @@ type conn struct {
 	id       int    // 1 for c1, the first connection accepted, 2 for c2, ...
 	peer     string // the client's address, "127.0.0.1:51234"
 	state    state
-	deadline time.Time // when the loop gives up on what it waits for in this state
-	headDone bool      // the request head is in; the deadline is now the body's
-	linger   bool      // close politely: the client may still be sending
-	in       []byte    // bytes received and not yet answered
-	out      []byte    // the response bytes not yet written
-	line     string    // the request line answered, for the access log
-	status   int       // the status answered; 0 before an answer
-	size     int       // the body bytes answered
+	deadline time.Time     // when the loop gives up on what it waits for in this state
+	headDone bool          // the request head is in; the deadline is now the body's
+	linger   bool          // close politely: the client may still be sending
+	in       []byte        // bytes received and not yet answered
+	out      []byte        // the response bytes not yet written
+	file     io.ReadCloser // a large file being sent a piece at a time (http10.Response.File)
+	fileLeft int64         // its bytes not yet read into out
+	piece    []byte        // the buffer each piece is read into
+	line     string        // the request line answered, for the access log
+	status   int           // the status answered; 0 before an answer
+	size     int           // the body bytes answered
 }
 
 // setState moves c to st, and says so in the trace.
@@ -88,4 +93,50 @@ func worthParsing(fresh []byte, total int, headDone bool, lim http10.Limits) boo
 	}
 	before := total - len(fresh)
 	return before < lim.RequestLine && total >= lim.RequestLine || before < lim.Head && total >= lim.Head
+}
+
+// pieceBytes is how much of a large file is read at a time: what one
+// connection holds of it, however big the file.
+const pieceBytes = 64 << 10
+
+// send queues resp's bytes in c.out, and its file, if it has one, to be
+// read a piece at a time.
+func (c *conn) send(resp *http10.Response) {
+	c.out = resp.Append(nil)
+	c.file, c.fileLeft = resp.File, resp.FileSize
+}
+
+// nextPiece reads the next piece of the file being sent into c.out. An
+// error, or a file shorter than it said, leaves the response unfinished:
+// the connection must close (its Content-Length cannot be kept).
+func (c *conn) nextPiece() error {
+	if c.piece == nil {
+		c.piece = make([]byte, pieceBytes)
+	}
+	n, err := io.ReadFull(c.file, c.piece[:min(int64(len(c.piece)), c.fileLeft)])
+	c.out, c.fileLeft = c.piece[:n], c.fileLeft-int64(n)
+	if err != nil {
+		return fmt.Errorf("reading the file: %w (%d bytes short)", err, c.fileLeft)
+	}
+	return nil
+}
+
+// closeFile closes the file being sent, if any.
+func (c *conn) closeFile() {
+	if c.file != nil {
+		c.file.Close()
+		c.file, c.fileLeft = nil, 0
+	}
+}
+
+// answered notes what the access log says of resp: the request line, the
+// status, and the body's size.
+func (c *conn) answered(resp *http10.Response) {
+	c.line, c.status, c.size = requestLine(c.in), resp.Status, len(resp.Body)
+	switch {
+	case resp.NoBody:
+		c.size = 0
+	case resp.File != nil:
+		c.size = int(resp.FileSize)
+	}
 }

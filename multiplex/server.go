@@ -318,19 +318,25 @@ func (s *Server) parse(c *conn) {
 func (s *Server) respond(c *conn, resp *http10.Response) {
 	s.narrateResponse(c, resp)
 	if s.cfg.AccessLog != nil {
-		c.line, c.status, c.size = requestLine(c.in), resp.Status, len(resp.Body)
-		if resp.NoBody {
-			c.size = 0
-		}
+		c.answered(resp)
 	}
-	c.out = resp.Append(nil)
+	c.send(resp)
 	c.in = nil
 	c.deadline = s.cfg.Now().Add(s.cfg.WriteTimeout)
 	s.setState(c, stateWriting)
 }
 
-// write sends as much of the response as the socket takes.
+// write sends as much of the response as the socket takes. A large file
+// is sent a piece at a time: the next one is read only when the socket has
+// taken the last.
 func (s *Server) write(c *conn) {
+	if len(c.out) == 0 && c.fileLeft > 0 {
+		if err := c.nextPiece(); err != nil {
+			s.note(c.id, "%v: closing", err)
+			s.close(c)
+			return
+		}
+	}
 	n, err := s.k.write(c.fd, c.id, c.out)
 	switch {
 	case errors.Is(err, unix.EAGAIN):
@@ -343,6 +349,8 @@ func (s *Server) write(c *conn) {
 	switch {
 	case len(c.out) > 0:
 		s.note(c.id, "partial write: %d bytes sent, %d left for when the socket drains", n, len(c.out))
+	case c.fileLeft > 0:
+		s.note(c.id, "piece sent: %d bytes of the file left, read %d at a time as the socket drains", c.fileLeft, pieceBytes)
 	case c.linger:
 		s.linger(c)
 	default:
@@ -406,6 +414,7 @@ func (s *Server) expire(now time.Time) {
 
 // close closes a connection and forgets it.
 func (s *Server) close(c *conn) {
+	c.closeFile()
 	if s.cfg.AccessLog != nil && c.status != 0 {
 		s.cfg.AccessLog.Write(accessLine(c, s.cfg.Now()))
 	}
