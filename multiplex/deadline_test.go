@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"stepwise/http10"
 	"stepwise/trace"
 )
 
@@ -308,5 +309,48 @@ func TestListenPastFDSetSize(t *testing.T) {
 	}
 	if after := openFDs(t); after != before {
 		t.Errorf("open fds: %d before Listen, %d after its failure; want no change", before, after)
+	}
+}
+
+// A request that arrives in the same turn as SIGINT is read and answered,
+// not closed as a silent connection.
+func TestSignalWithRequest(t *testing.T) {
+	s := newServer(t, site)
+	c := s.dial(t)
+	s.turns(t, 1) // accept: connected, nothing sent yet
+	send(t, c, "GET /hello.txt HTTP/1.0\r\n\r\n")
+	s.Interrupt(os.Interrupt) // both ready in the next select
+	s.turns(t, 1)
+	s.answered(t)
+	if got := readAll(t, c); !strings.HasPrefix(got, "HTTP/1.0 200 OK") {
+		t.Errorf("request sent with SIGINT got %q; want 200", got)
+	}
+}
+
+// Out of fds, an existing file is 503 (http10.ErrUnavailable), not 404.
+func TestRootOutOfFDs(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(dir+"/a.txt", []byte("a"), 0o644)
+	r, err := OpenRoot(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var lim unix.Rlimit
+	unix.Getrlimit(unix.RLIMIT_NOFILE, &lim)
+	free, err := unix.Dup(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(free)
+	low := lim
+	low.Cur = uint64(free)
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &low); err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Open("a.txt")
+	unix.Setrlimit(unix.RLIMIT_NOFILE, &lim)
+	if !errors.Is(err, http10.ErrUnavailable) || !errors.Is(err, unix.EMFILE) && !strings.Contains(err.Error(), "too many open files") {
+		t.Errorf("Open out of fds: %v; want EMFILE as http10.ErrUnavailable", err)
 	}
 }

@@ -18,7 +18,7 @@ import (
 //	6   c1        reading request   read            9.8s
 func (s *Server) FDTable() string {
 	var b strings.Builder
-	now := s.cfg.Now()
+	now := s.clock()
 	fmt.Fprintf(&b, "%-4s%-10s%-18s%-16s%s\n", "fd", "what", "state", "select watches", "deadline")
 	if s.fd >= 0 {
 		state := "accepting"

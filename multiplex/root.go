@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"stepwise/http10"
 	"stepwise/trace"
 )
 
@@ -87,6 +88,8 @@ func (r *Root) Open(name string) (fs.File, error) {
 			err = errLoop
 		case unix.ENOTDIR:
 			err = fs.ErrNotExist // "/file.txt/more": no such file
+		case unix.EMFILE, unix.ENFILE, unix.ENOMEM:
+			err = unavailable{err.(unix.Errno)} // the file may well exist: 503, not 404
 		}
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
@@ -103,6 +106,13 @@ const (
 	errOutside rootError = "the path leads outside the served directory"
 	errLoop    rootError = "too many levels of symbolic links"
 )
+
+// unavailable is an error that leaves a file unopened for now (out of
+// fds, say): it counts as http10.ErrUnavailable, so the answer is 503.
+type unavailable struct{ errno unix.Errno }
+
+func (e unavailable) Error() string        { return e.errno.Error() }
+func (e unavailable) Is(target error) bool { return target == http10.ErrUnavailable }
 
 // A file is one open file under a Root.
 type file struct {

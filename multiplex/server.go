@@ -141,6 +141,14 @@ func listenOn(k sys, addr string, flags int) (int, string, error) {
 	return fd, addrString(sa), nil
 }
 
+// clock is the time deadlines are counted in: Config.Now, less the time
+// the server spent waiting at a step prompt, so that a request paused in
+// class does not time out. Date headers and the access log use Config.Now
+// itself.
+func (s *Server) clock() time.Time {
+	return s.cfg.Now().Add(-s.k.t.Paused())
+}
+
 // Addr returns the address the server listens on, with the real port.
 func (s *Server) Addr() string { return s.addr }
 
@@ -167,7 +175,7 @@ func (s *Server) Serve() error {
 // serve them.
 func (s *Server) turn() error {
 	// 0. Clients whose time is up: answer 408 or close (expire).
-	now := s.cfg.Now()
+	now := s.clock()
 	s.expire(now)
 	// 1. Rebuild the sets: select overwrote last turn's (select_tut(2)).
 	var readable, writable unix.FdSet
@@ -192,10 +200,8 @@ func (s *Server) turn() error {
 	if _, err := s.k.pselect(maxfd+1, &readable, &writable, timeval(wake, now)); err != nil {
 		return err
 	}
-	// 3. Serve each ready fd once, lowest number first.
-	if readable.IsSet(s.sig.r) {
-		s.signaled()
-	}
+	// 3. Serve each ready fd once, lowest number first; a signal last, so
+	// that a request that came with it is read, not dropped.
 	if s.fd >= 0 && readable.IsSet(s.fd) {
 		s.accept()
 	}
@@ -210,6 +216,9 @@ func (s *Server) turn() error {
 			s.write(c)
 		}
 	}
+	if readable.IsSet(s.sig.r) {
+		s.signaled()
+	}
 	return nil
 }
 
@@ -222,7 +231,7 @@ func (s *Server) accept() {
 	case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE), errors.Is(err, unix.ENOBUFS), errors.Is(err, unix.ENOMEM):
 		// The listener would stay readable and select would return at once,
 		// forever: stop watching it for a moment instead.
-		s.acceptAt = s.cfg.Now().Add(acceptPause)
+		s.acceptAt = s.clock().Add(acceptPause)
 		s.note(0, "out of file descriptors: not accepting for %v, or until a connection closes", acceptPause)
 		return
 	case err != nil:
@@ -236,7 +245,7 @@ func (s *Server) accept() {
 	}
 	s.conns[fd] = c
 	s.top = max(s.top, fd+1)
-	c.deadline = s.cfg.Now().Add(s.cfg.HeadTimeout)
+	c.deadline = s.clock().Add(s.cfg.HeadTimeout)
 	if s.k.t.On() {
 		s.k.t.Emit(s.explained(trace.Event{Kind: trace.State, Conn: c.id, Name: "state", Text: "new connection from " + c.peer + " -> " + stateReading.String()}))
 	}
@@ -302,7 +311,7 @@ func (s *Server) parse(c *conn) {
 		s.note(c.id, "request incomplete after %d bytes: waiting for more", len(c.in))
 		if !c.headDone && http10.HeadComplete(c.in, s.cfg.Limits) {
 			c.headDone = true
-			c.deadline = s.cfg.Now().Add(s.cfg.BodyTimeout)
+			c.deadline = s.clock().Add(s.cfg.BodyTimeout)
 		}
 		return
 	default:
@@ -322,7 +331,7 @@ func (s *Server) respond(c *conn, resp *http10.Response) {
 	}
 	c.send(resp)
 	c.in = nil
-	c.deadline = s.cfg.Now().Add(s.cfg.WriteTimeout)
+	c.deadline = s.clock().Add(s.cfg.WriteTimeout)
 	s.setState(c, stateWriting)
 }
 
@@ -369,7 +378,7 @@ func (s *Server) linger(c *conn) {
 		return
 	}
 	s.note(c.id, "lingering close: answer sent and our side shut; reading what the client still sends, for up to %v (RFC 1945 §9.4)", s.cfg.LingerTimeout)
-	c.deadline = s.cfg.Now().Add(s.cfg.LingerTimeout)
+	c.deadline = s.clock().Add(s.cfg.LingerTimeout)
 	s.setState(c, stateDraining)
 }
 

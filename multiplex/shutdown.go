@@ -89,7 +89,7 @@ func (s *Server) signaled() {
 			return
 		}
 		s.closeListener()
-		s.sig.stopAt = s.cfg.Now().Add(s.cfg.ShutdownTimeout)
+		s.sig.stopAt = s.clock().Add(s.cfg.ShutdownTimeout)
 		for _, c := range s.conns[:s.top] {
 			if c != nil && c.state == stateReading && len(c.in) == 0 {
 				s.close(c) // connected but silent: nothing in flight
@@ -109,7 +109,7 @@ func (s *Server) stopped() bool {
 	case s.sig.count == 0:
 		return false
 	case s.sig.err != nil:
-	case s.open() > 0 && s.cfg.Now().Before(s.sig.stopAt):
+	case s.open() > 0 && s.clock().Before(s.sig.stopAt):
 		return false
 	case s.open() > 0:
 		s.note(0, "shutdown deadline: closing %d connections still open", s.open())

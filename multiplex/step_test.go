@@ -101,3 +101,42 @@ func TestStepHoldsTheServer(t *testing.T) {
 		t.Errorf("the prompt does not say the server waits:\n%s", prompt.String())
 	}
 }
+
+// slowClass is a step prompt where each answer takes the class 20 seconds
+// of the clock both the stepper and the server read.
+type slowClass struct{ now *time.Time }
+
+func (c slowClass) Read(p []byte) (int, error) {
+	*c.now = c.now.Add(20 * time.Second)
+	return copy(p, "s\n"), nil
+}
+
+func (slowClass) Wait(time.Duration) (bool, error) { return false, nil }
+
+// Time spent at the step prompt does not count towards deadlines: a
+// request stepped through slowly, far past its 10 s head deadline by the
+// clock, is answered, not timed out.
+func TestStepClockStops(t *testing.T) {
+	now := clock
+	tick := func() time.Time { return now }
+	st, err := trace.NewStepper(trace.StepOptions{In: slowClass{&now}, Now: tick})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Listen(Config{Addr: "127.0.0.1:0", FS: site, Trace: trace.New(io.Discard, trace.Options{Stepper: st}), Now: tick})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{s, &bytes.Buffer{}}
+	t.Cleanup(func() { s.Close() })
+	c := ts.dial(t)
+	ts.turns(t, 1)
+	send(t, c, "GET /hello.txt HTTP/1.0\r\n\r\n")
+	ts.answered(t)
+	if now.Sub(clock) < time.Minute {
+		t.Fatalf("the class spent only %v at the prompt; the test wants well over the 10 s deadline", now.Sub(clock))
+	}
+	if got := readAll(t, c); !strings.HasPrefix(got, "HTTP/1.0 200 OK") {
+		t.Errorf("after %v at the prompt the client got %q; want 200, not a timeout", now.Sub(clock), got)
+	}
+}

@@ -42,6 +42,7 @@ type Stepper struct {
 	quit   bool
 	paused time.Duration // time spent waiting for the person, in all
 	since  time.Time     // when the pause under way began; zero if none
+	now    func() time.Time
 }
 
 // Input is where a Stepper reads commands: normally the terminal.
@@ -73,12 +74,17 @@ type StepOptions struct {
 	// name them. With Calls nil, any name that looks like one is taken.
 	Stages []string
 	Calls  []string
+	// Now is the clock Paused is measured with; nil means time.Now.
+	Now func() time.Time
 }
 
 // NewStepper returns a Stepper. With no breakpoints and no delay, it
 // pauses before the very first event.
 func NewStepper(opt StepOptions) (*Stepper, error) {
-	s := &Stepper{out: opt.Out, input: opt.In, fds: opt.FDs, stages: opt.Stages, calls: opt.Calls, last: "s"}
+	s := &Stepper{out: opt.Out, input: opt.In, fds: opt.FDs, stages: opt.Stages, calls: opt.Calls, now: opt.Now, last: "s"}
+	if s.now == nil {
+		s.now = time.Now
+	}
 	if opt.In != nil {
 		s.in = bufio.NewReader(opt.In)
 	}
@@ -108,7 +114,7 @@ func (s *Stepper) Paused() time.Duration {
 		return 0
 	}
 	if !s.since.IsZero() {
-		return s.paused + time.Since(s.since) // a pause under way counts too
+		return s.paused + s.now().Sub(s.since) // a pause under way counts too
 	}
 	return s.paused
 }
@@ -163,9 +169,9 @@ func (s *Stepper) pause(e Event, what string) {
 	if s == nil || s.in == nil || s.quit {
 		return
 	}
-	s.since = time.Now()
+	s.since = s.now()
 	defer func() {
-		s.paused += time.Since(s.since)
+		s.paused += s.now().Sub(s.since)
 		s.since = time.Time{}
 	}()
 	switch s.mode {

@@ -132,6 +132,15 @@ func (t *Tracer) Before(e Event) {
 	t.opt.Stepper.pause(e, pending)
 }
 
+// Paused is how long the server has waited at the step prompt so far (see
+// Stepper.Paused); 0 when not stepping.
+func (t *Tracer) Paused() time.Duration {
+	if !t.Stepping() {
+		return 0
+	}
+	return t.opt.Stepper.Paused()
+}
+
 // Quit reports whether the person stepping asked the server to stop.
 func (t *Tracer) Quit() bool { return t.Stepping() && t.opt.Stepper.Quit() }
 

@@ -103,6 +103,9 @@ func TestTraceFlagErrors(t *testing.T) {
 		{"-trace", "none,sys"},
 		{"-ts", "abs"},
 		{"-color", "sometimes"},
+		{"-color", "sometimes", "-trace", "none"},
+		{"-s", "0"},
+		{"-break", "acept"},
 	} {
 		code, stderr := mustFail(t, args...)
 		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {

@@ -230,11 +230,6 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.Addr, cfg.FS, cfg.Trace = *addr, fsys, t
-	if stepper != nil {
-		// While the server waits at the prompt its clock stops too, so
-		// that a paused request does not time out under the class's eyes.
-		cfg.Now = func() time.Time { return time.Now().Add(-stepper.Paused()) }
-	}
 	if *accessLog {
 		cfg.AccessLog = stdout
 	}
@@ -359,6 +354,12 @@ func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stder
 	if !ok {
 		return nil, none, usageError{fmt.Errorf("-ts %q: want none, rel or wall", stamp)}
 	}
+	if strSize < 1 {
+		return nil, none, usageError{fmt.Errorf("-s %d: want at least 1 byte", strSize)}
+	}
+	if _, err := wantColor(colorMode, false, os.Getenv); err != nil {
+		return nil, none, usageError{err} // checked even when nothing is traced
+	}
 	if filter.None() && stepper == nil {
 		return nil, none, nil
 	}
@@ -405,9 +406,12 @@ func openStepper(step bool, breaks string, delay time.Duration, fds func() strin
 	if !step && breaks == "" && delay <= 0 {
 		return nil, nil, nil
 	}
-	opt := trace.StepOptions{Out: os.Stderr, FDs: fds, Delay: delay, Stages: multiplex.Stages()}
+	opt := trace.StepOptions{Out: os.Stderr, FDs: fds, Delay: delay, Stages: multiplex.Stages(), Calls: multiplex.SyscallNames()}
 	if breaks != "" {
 		opt.Break = strings.Split(breaks, ",")
+	}
+	if _, err := trace.NewStepper(trace.StepOptions{Break: opt.Break, Stages: opt.Stages, Calls: opt.Calls}); err != nil {
+		return nil, nil, usageError{fmt.Errorf("-break: %w", err)} // a typo is a usage error, terminal or not
 	}
 	term, err := multiplex.OpenTerminal("/dev/tty")
 	switch {
