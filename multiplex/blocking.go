@@ -160,7 +160,7 @@ func serve(cfg Config, k sys, fsys fs.FS, c *conn) {
 		}
 	}
 	if cfg.AccessLog != nil && c.status != 0 {
-		cfg.AccessLog.Write(accessLine(c, cfg.Now()))
+		k.log(cfg.AccessLog, accessLine(c, cfg.Now()))
 	}
 	k.close(c.fd, c.id)
 	k.setState(c, stateClosed)

@@ -425,7 +425,7 @@ func (s *Server) expire(now time.Time) {
 func (s *Server) close(c *conn) {
 	c.closeFile()
 	if s.cfg.AccessLog != nil && c.status != 0 {
-		s.cfg.AccessLog.Write(accessLine(c, s.cfg.Now()))
+		s.k.log(s.cfg.AccessLog, accessLine(c, s.cfg.Now()))
 	}
 	s.k.close(c.fd, c.id)
 	s.conns[c.fd] = nil

@@ -3,6 +3,7 @@
 package multiplex
 
 import (
+	"io"
 	"net/netip"
 	"os"
 	"strconv"
@@ -39,6 +40,40 @@ func SyscallNames() []string {
 	return []string{"socket", "setsockopt", "bind", "listen", "getsockname", "pipe2", "pselect6",
 		"accept4", "read", "write", "shutdown", "close", "openat", "openat2", "fstat",
 		"gettid", "wait4", "kill"}
+}
+
+// SyscallAliases are the names a textbook gives some of those calls: Go's
+// unix.Select is pselect6, and so on. -trace and breakpoints take them.
+func SyscallAliases() map[string][]string {
+	return map[string][]string{
+		"accept": {"accept4"},
+		"select": {"pselect6"},
+		"open":   {"openat", "openat2"},
+		"pipe":   {"pipe2"},
+		"stat":   {"fstat"},
+	}
+}
+
+// IsTerminal reports whether fd is a terminal: whether the terminal
+// ioctl TCGETS works on it.
+func IsTerminal(fd int) bool {
+	_, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	return err == nil
+}
+
+// Stdout is the process's standard output as an Output: what the access
+// log is written to, with write(2) calls the trace shows.
+func Stdout() *Output { return &Output{fd: 1, name: "standard output"} }
+
+// log writes one line of a log: through a traced write when w is an
+// Output (an fd), so that the trace shows the call; otherwise (a test's
+// buffer) no system call is made.
+func (k sys) log(w io.Writer, line []byte) {
+	if o, ok := w.(*Output); ok {
+		k.write(o.fd, 0, line)
+		return
+	}
+	w.Write(line)
 }
 
 // call describes a finished system call for the trace.

@@ -22,22 +22,13 @@ var groups = map[string][]Kind{
 	"state": {State},
 }
 
-// aliases are the names a textbook uses for calls that Linux and Go make
-// under another name: "-trace accept" means accept4.
-var aliases = map[string][]string{
-	"accept": {"accept4"},
-	"select": {"pselect6"},
-	"open":   {"openat", "openat2"},
-	"pipe":   {"pipe2"},
-	"stat":   {"fstat"},
-}
-
 // ParseFilter reads a filter from a comma-separated list: "all", "none",
 // the groups "sys" (system calls), "http" (what was received, sent and
 // decided) and "state" (connections changing state), or system call names
-// ("accept4,read"; "accept" and "select" stand for accept4 and pselect6).
-// If known is not nil, a name must be in it.
-func ParseFilter(spec string, known []string) (Filter, error) {
+// ("accept4,read"). If known is not nil, a name must be in it; aliases
+// maps other names to real ones (a server may let "accept" stand for
+// accept4, the call Linux really makes).
+func ParseFilter(spec string, known []string, aliases map[string][]string) (Filter, error) {
 	f := Filter{spec: spec}
 	for _, word := range strings.Split(spec, ",") {
 		word = strings.TrimSpace(word)

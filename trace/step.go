@@ -28,21 +28,22 @@ import (
 //	h, help           this list
 //	q, quit           stop the server
 type Stepper struct {
-	in     *bufio.Reader
-	out    io.Writer
-	input  Input
-	fds    func() string
-	calls  []string // system call names a breakpoint may name; nil: any
-	stages []string
-	breaks []string
-	mode   stepMode
-	count  int           // steps left before the next pause, in stepping mode
-	delay  time.Duration // play mode's pace
-	last   string        // the command Enter repeats
-	quit   bool
-	paused time.Duration // time spent waiting for the person, in all
-	since  time.Time     // when the pause under way began; zero if none
-	now    func() time.Time
+	in      *bufio.Reader
+	out     io.Writer
+	input   Input
+	fds     func() string
+	calls   []string            // system call names a breakpoint may name; nil: any
+	aliases map[string][]string // other names for them: "accept" for accept4
+	stages  []string
+	breaks  []string
+	mode    stepMode
+	count   int           // steps left before the next pause, in stepping mode
+	delay   time.Duration // play mode's pace
+	last    string        // the command Enter repeats
+	quit    bool
+	paused  time.Duration // time spent waiting for the person, in all
+	since   time.Time     // when the pause under way began; zero if none
+	now     func() time.Time
 }
 
 // Input is where a Stepper reads commands: normally the terminal.
@@ -72,8 +73,9 @@ type StepOptions struct {
 	// Stages are the names the server gives its events that are not
 	// system calls, and Calls the system calls it makes; breakpoints may
 	// name them. With Calls nil, any name that looks like one is taken.
-	Stages []string
-	Calls  []string
+	Stages  []string
+	Calls   []string
+	Aliases map[string][]string // names that stand for calls: "accept" for accept4
 	// Now is the clock Paused is measured with; nil means time.Now.
 	Now func() time.Time
 }
@@ -81,7 +83,7 @@ type StepOptions struct {
 // NewStepper returns a Stepper. With no breakpoints and no delay, it
 // pauses before the very first event.
 func NewStepper(opt StepOptions) (*Stepper, error) {
-	s := &Stepper{out: opt.Out, input: opt.In, fds: opt.FDs, stages: opt.Stages, calls: opt.Calls, now: opt.Now, last: "s"}
+	s := &Stepper{out: opt.Out, input: opt.In, fds: opt.FDs, stages: opt.Stages, calls: opt.Calls, aliases: opt.Aliases, now: opt.Now, last: "s"}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -128,8 +130,8 @@ func (s *Stepper) addBreak(b string) error {
 		switch {
 		case name == "":
 			continue
-		case aliases[name] != nil:
-			s.breaks = append(s.breaks, aliases[name]...)
+		case s.aliases[name] != nil:
+			s.breaks = append(s.breaks, s.aliases[name]...)
 		case isLabel(name), slices.Contains(s.stages, name), slices.Contains(s.calls, name), s.calls == nil && isIdent(name):
 			s.breaks = append(s.breaks, name)
 		default:
@@ -268,7 +270,7 @@ func (s *Stepper) command(line string) bool {
 		if arg == "" {
 			s.breaks = nil
 		} else {
-			s.breaks = slices.DeleteFunc(s.breaks, func(b string) bool { return b == arg || slices.Contains(aliases[arg], b) })
+			s.breaks = slices.DeleteFunc(s.breaks, func(b string) bool { return b == arg || slices.Contains(s.aliases[arg], b) })
 		}
 		s.listBreaks()
 		return false

@@ -92,7 +92,7 @@ func TestStepper(t *testing.T) {
 		{"break on a call", []string{"b write", "c"}, StepOptions{}, []int{1, 9}, "next: write()"},
 		{"break on a connection", []string{"b c2", "c", "c"}, StepOptions{}, []int{1, 8}, "next: c2 > GET /x HTTP/1.0"},
 		{"break on a stage", []string{"b request-line", "c", "c"}, StepOptions{Stages: []string{"request-line"}}, []int{1, 6, 8}, ""},
-		{"textbook name", []string{"b accept", "c"}, StepOptions{}, []int{1, 2}, "breakpoint"},
+		{"textbook name", []string{"b accept", "c"}, StepOptions{Aliases: testAliases}, []int{1, 2}, "breakpoint"},
 		{"delete", []string{"b write", "d", "c"}, StepOptions{}, []int{1}, "no breakpoints"},
 		{"-break starts running", []string{"c"}, StepOptions{Break: []string{"read"}}, []int{5}, ""},
 		{"bad command", []string{"jump", "s"}, StepOptions{}, []int{1, 2}, `unknown command "jump": type h for help`},

@@ -231,7 +231,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg.Addr, cfg.FS, cfg.Trace = *addr, fsys, t
 	if *accessLog {
-		cfg.AccessLog = stdout
+		cfg.AccessLog = multiplex.Stdout() // written with traced write(2) calls
 	}
 	if child {
 		// Ctrl-C reaches every process on the terminal; the parent
@@ -346,7 +346,7 @@ func forwardSignals(sigs <-chan os.Signal, ready <-chan model, term *multiplex.T
 // its parent's, in the same files.
 func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stderr io.Writer, stepper *trace.Stepper, explain, concurrent, child bool) (*trace.Tracer, func(), error) {
 	none := func() {}
-	filter, err := trace.ParseFilter(spec, multiplex.SyscallNames())
+	filter, err := trace.ParseFilter(spec, multiplex.SyscallNames(), multiplex.SyscallAliases())
 	if err != nil {
 		return nil, none, usageError{fmt.Errorf("-trace: %w", err)}
 	}
@@ -369,7 +369,7 @@ func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stder
 		opt.Task = os.Getpid()
 		create = multiplex.Append
 	}
-	w, terminal := stderr, isTerminal(os.Stderr)
+	w, terminal := stderr, multiplex.IsTerminal(2)
 	var files []*multiplex.Output
 	if file != "" {
 		out, err := create(file)
@@ -406,11 +406,11 @@ func openStepper(step bool, breaks string, delay time.Duration, fds func() strin
 	if !step && breaks == "" && delay <= 0 {
 		return nil, nil, nil
 	}
-	opt := trace.StepOptions{Out: os.Stderr, FDs: fds, Delay: delay, Stages: multiplex.Stages(), Calls: multiplex.SyscallNames()}
+	opt := trace.StepOptions{Out: os.Stderr, FDs: fds, Delay: delay, Stages: multiplex.Stages(), Calls: multiplex.SyscallNames(), Aliases: multiplex.SyscallAliases()}
 	if breaks != "" {
 		opt.Break = strings.Split(breaks, ",")
 	}
-	if _, err := trace.NewStepper(trace.StepOptions{Break: opt.Break, Stages: opt.Stages, Calls: opt.Calls}); err != nil {
+	if _, err := trace.NewStepper(trace.StepOptions{Break: opt.Break, Stages: opt.Stages, Calls: opt.Calls, Aliases: opt.Aliases}); err != nil {
 		return nil, nil, usageError{fmt.Errorf("-break: %w", err)} // a typo is a usage error, terminal or not
 	}
 	term, err := multiplex.OpenTerminal("/dev/tty")
@@ -472,11 +472,4 @@ func wantColor(mode string, terminal bool, getenv func(string) string) (bool, er
 		return false, nil
 	}
 	return terminal, nil
-}
-
-// isTerminal reports whether f is a terminal (a character device, which
-// is what a terminal looks like to stat).
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
