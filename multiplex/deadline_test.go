@@ -190,26 +190,10 @@ func lastLine(log, prefix string) string {
 func TestEMFILE(t *testing.T) {
 	now := clock
 	s := newServerAt(t, site, &now)
-	var lim unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-		t.Fatal(err)
-	}
 	c1 := s.dial(t)
 	s.turns(t, 1) // accept c1
 	c2 := s.dial(t)
-	// Now allow no fd beyond those open: c2's accept fails.
-	// accept takes the lowest free fd: set the limit right there.
-	free, err := unix.Dup(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	unix.Close(free)
-	low := lim
-	low.Cur = uint64(free)
-	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &low); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unix.Setrlimit(unix.RLIMIT_NOFILE, &lim) })
+	restore := noMoreFDs(t) // now c2's accept fails
 	s.turns(t, 1)
 	if !strings.Contains(s.log(), "EMFILE") || !strings.Contains(s.log(), "out of file descriptors") {
 		t.Fatalf("trace shows no EMFILE:\n%s", s.log())
@@ -224,7 +208,7 @@ func TestEMFILE(t *testing.T) {
 	// c1 is answered and closed: an fd is free, and c2 is accepted.
 	s.answered(t)
 	readAll(t, c1)
-	unix.Setrlimit(unix.RLIMIT_NOFILE, &lim)
+	restore()
 	send(t, c2, "GET /hello.txt HTTP/1.0\r\n\r\n")
 	s.turns(t, 1) // accept c2
 	s.answered(t)
@@ -286,22 +270,7 @@ func TestShutdown(t *testing.T) {
 // A listener whose fd would not fit in select's fd_set is refused at once,
 // with a reason, rather than panicking in the first turn.
 func TestListenPastFDSetSize(t *testing.T) {
-	var filler []int
-	t.Cleanup(func() {
-		for _, fd := range filler {
-			unix.Close(fd)
-		}
-	})
-	for {
-		fd, err := unix.Dup(0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		filler = append(filler, fd)
-		if fd >= unix.FD_SETSIZE {
-			break
-		}
-	}
+	fillFDs(t, unix.FD_SETSIZE+1) // the listener's socket would be past FD_SETSIZE
 	before := openFDs(t)
 	_, err := Listen(Config{Addr: "127.0.0.1:0", FS: site})
 	if err == nil || !strings.Contains(err.Error(), "does not fit in select's fd_set") {
@@ -336,20 +305,9 @@ func TestRootOutOfFDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	var lim unix.Rlimit
-	unix.Getrlimit(unix.RLIMIT_NOFILE, &lim)
-	free, err := unix.Dup(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	unix.Close(free)
-	low := lim
-	low.Cur = uint64(free)
-	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &low); err != nil {
-		t.Fatal(err)
-	}
+	restore := noMoreFDs(t)
 	_, err = r.Open("a.txt")
-	unix.Setrlimit(unix.RLIMIT_NOFILE, &lim)
+	restore()
 	if !errors.Is(err, http10.ErrUnavailable) || !errors.Is(err, unix.EMFILE) && !strings.Contains(err.Error(), "too many open files") {
 		t.Errorf("Open out of fds: %v; want EMFILE as http10.ErrUnavailable", err)
 	}

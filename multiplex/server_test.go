@@ -453,22 +453,7 @@ func TestFDSetSizeRefused(t *testing.T) {
 	}
 	s := newServer(t, site)
 	// Fill every fd below FD_SETSIZE so that the next accept gets one above.
-	var filler []int
-	t.Cleanup(func() {
-		for _, fd := range filler {
-			unix.Close(fd)
-		}
-	})
-	for {
-		fd, err := unix.Dup(0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		filler = append(filler, fd)
-		if fd >= unix.FD_SETSIZE-1 {
-			break
-		}
-	}
+	filler := fillFDs(t, unix.FD_SETSIZE)
 	c := s.dial(t) // the client's own fd is above 1024 too: fine, it is not in a select
 	s.turns(t, 1)
 	if got := readAll(t, c); !strings.HasPrefix(got, "HTTP/1.0 503 Service Unavailable\r\n") {
@@ -478,10 +463,7 @@ func TestFDSetSizeRefused(t *testing.T) {
 		t.Errorf("trace does not say why the connection was refused:\n%s", s.log())
 	}
 	// Free some fds: the next client is served normally.
-	for _, fd := range filler[len(filler)-8:] {
-		unix.Close(fd)
-	}
-	filler = filler[:len(filler)-8]
+	filler.release(8)
 	if got := s.get(t, "GET /hello.txt HTTP/1.0\r\n\r\n"); !strings.HasPrefix(got, "HTTP/1.0 200 OK\r\n") {
 		t.Errorf("next client got %q; want 200", got)
 	}
@@ -498,6 +480,60 @@ func TestNoFDLeak(t *testing.T) {
 	if after := openFDs(t); after != before {
 		t.Errorf("open fds: %d before, %d after 50 requests; want no change", before, after)
 	}
+}
+
+// fds holds fds a test keeps open (dups of stdin) to use up fd numbers;
+// the test's cleanup closes those not released.
+type fds struct{ open []int }
+
+// fillFDs takes every free fd below n, so that the next fd opened is n or
+// more.
+func fillFDs(t *testing.T, n int) *fds {
+	t.Helper()
+	f := &fds{}
+	t.Cleanup(func() { f.release(len(f.open)) })
+	for {
+		fd, err := unix.Dup(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.open = append(f.open, fd)
+		if fd >= n-1 {
+			return f
+		}
+	}
+}
+
+// release closes the k fds taken last.
+func (f *fds) release(k int) {
+	for _, fd := range f.open[len(f.open)-k:] {
+		unix.Close(fd)
+	}
+	f.open = f.open[:len(f.open)-k]
+}
+
+// noMoreFDs sets RLIMIT_NOFILE to the lowest free fd, so that the next
+// fd opened fails with EMFILE; restore puts the limit back (the test's
+// cleanup does too).
+func noMoreFDs(t *testing.T) (restore func()) {
+	t.Helper()
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	free, err := unix.Dup(0) // the lowest free fd: where the next one would go
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(free)
+	low := lim
+	low.Cur = uint64(free)
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &low); err != nil {
+		t.Fatal(err)
+	}
+	restore = func() { unix.Setrlimit(unix.RLIMIT_NOFILE, &lim) }
+	t.Cleanup(restore)
+	return restore
 }
 
 // openFDs counts this process's open fds.
