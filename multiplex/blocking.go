@@ -142,9 +142,7 @@ func (a *acceptor) stopping(sig os.Signal) {
 // it; they differ only in who calls it: the accept loop itself, a thread
 // of its own, a process of its own.
 func serve(cfg Config, k sys, fsys fs.FS, c *conn) {
-	if k.t.On() {
-		k.t.Emit(k.explained(trace.Event{Kind: trace.State, Conn: c.id, Name: "state", Text: "new connection from " + c.peer + " -> " + stateReading.String()}))
-	}
+	k.connected(c)
 	// Without select, only the socket's own timeouts stop a read or a
 	// write from waiting for ever. They bound each call, not the whole
 	// request: a client sending one byte every few seconds still holds

@@ -67,6 +67,14 @@ type conn struct {
 }
 
 // setState moves c to st, and says so in the trace.
+// connected tells the trace of a new connection: where it came from, and
+// that it starts out reading its request.
+func (k sys) connected(c *conn) {
+	if k.t.On() {
+		k.t.Emit(k.explained(trace.Event{Kind: trace.State, Conn: c.id, Name: "state", Text: "new connection from " + c.peer + " -> " + stateReading.String()}))
+	}
+}
+
 func (k sys) setState(c *conn, st state) {
 	if k.t.On() {
 		k.t.Emit(k.explained(trace.Event{Kind: trace.State, Conn: c.id, Name: "state", Text: c.state.String() + " -> " + st.String()}))

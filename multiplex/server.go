@@ -246,9 +246,7 @@ func (s *Server) accept() {
 	s.conns[fd] = c
 	s.top = max(s.top, fd+1)
 	c.deadline = s.clock().Add(s.cfg.HeadTimeout)
-	if s.k.t.On() {
-		s.k.t.Emit(s.explained(trace.Event{Kind: trace.State, Conn: c.id, Name: "state", Text: "new connection from " + c.peer + " -> " + stateReading.String()}))
-	}
+	s.k.connected(c)
 }
 
 // refuse answers a connection whose fd is too big for select's fd_set

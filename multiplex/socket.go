@@ -91,6 +91,22 @@ func (k sys) before(conn int, name, args string) {
 	}
 }
 
+// do makes a call whose only result is an error: it lets a stepping trace
+// pause before it, makes it again after EINTR, and traces every attempt.
+// args is what the trace shows; it may be empty when the trace is off.
+func (k sys) do(conn int, name, args string, f func() error) error {
+	k.before(conn, name, args)
+	for {
+		err := f()
+		if k.t.On() {
+			k.emit(call(conn, name, args, 0), err)
+		}
+		if err != unix.EINTR {
+			return sysErr(name, err)
+		}
+	}
+}
+
 // emit records one finished call, with its errno if it failed. Callers
 // check k.t.On() first, so that with tracing off no argument string is
 // ever built.
@@ -135,47 +151,20 @@ func (k sys) socket(family, flags int) (int, error) {
 // server can bind its port while old connections sit in TIME_WAIT.
 func (k sys) reuseAddr(fd int) error {
 	args := strconv.Itoa(fd) + ", SOL_SOCKET, SO_REUSEADDR, [1], 4"
-	k.before(0, "setsockopt", args)
-	for {
-		err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
-		if k.t.On() {
-			k.emit(call(0, "setsockopt", args, 0), err)
-		}
-		if err != unix.EINTR {
-			return sysErr("setsockopt", err)
-		}
-	}
+	return k.do(0, "setsockopt", args, func() error { return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1) })
 }
 
 // bind wraps bind(2): give the socket its address.
 func (k sys) bind(fd int, sa unix.Sockaddr) error {
 	args := strconv.Itoa(fd) + ", " + sockaddrString(sa) + ", " + strconv.Itoa(sockaddrLen(sa))
-	k.before(0, "bind", args)
-	for {
-		err := unix.Bind(fd, sa)
-		if k.t.On() {
-			k.emit(call(0, "bind", args, 0), err)
-		}
-		if err != unix.EINTR {
-			return sysErr("bind", err)
-		}
-	}
+	return k.do(0, "bind", args, func() error { return unix.Bind(fd, sa) })
 }
 
 // listen wraps listen(2): from now on the kernel accepts connections on the
 // server's behalf and queues up to backlog of them for accept.
 func (k sys) listen(fd, backlog int) error {
 	args := strconv.Itoa(fd) + ", " + strconv.Itoa(backlog)
-	k.before(0, "listen", args)
-	for {
-		err := unix.Listen(fd, backlog)
-		if k.t.On() {
-			k.emit(call(0, "listen", args, 0), err)
-		}
-		if err != unix.EINTR {
-			return sysErr("listen", err)
-		}
-	}
+	return k.do(0, "listen", args, func() error { return unix.Listen(fd, backlog) })
 }
 
 // getsockname wraps getsockname(2): the address the socket really has,
@@ -271,17 +260,8 @@ func (k sys) shutdown(fd, conn int) error {
 	var args string
 	if k.t.On() {
 		args = strconv.Itoa(fd) + ", SHUT_WR"
-		k.before(conn, "shutdown", args)
 	}
-	for {
-		err := unix.Shutdown(fd, unix.SHUT_WR)
-		if k.t.On() {
-			k.emit(call(conn, "shutdown", args, 0), err)
-		}
-		if err != unix.EINTR {
-			return sysErr("shutdown", err)
-		}
-	}
+	return k.do(conn, "shutdown", args, func() error { return unix.Shutdown(fd, unix.SHUT_WR) })
 }
 
 // pipe wraps pipe2(2): a pipe whose ends are both non-blocking.
@@ -329,17 +309,8 @@ func (k sys) timeout(fd, conn, opt int, d time.Duration) error {
 			name = "SO_SNDTIMEO_OLD"
 		}
 		args = strconv.Itoa(fd) + ", SOL_SOCKET, " + name + ", {tv_sec=" + strconv.FormatInt(tv.Sec, 10) + ", tv_usec=" + strconv.FormatInt(tv.Usec, 10) + "}, " + strconv.Itoa(int(unsafe.Sizeof(tv)))
-		k.before(conn, "setsockopt", args)
 	}
-	for {
-		err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, opt, &tv)
-		if k.t.On() {
-			k.emit(call(conn, "setsockopt", args, 0), err)
-		}
-		if err != unix.EINTR {
-			return sysErr("setsockopt", err)
-		}
-	}
+	return k.do(conn, "setsockopt", args, func() error { return unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, opt, &tv) })
 }
 
 // gettid wraps gettid(2): the id of the calling thread, the number strace

@@ -186,16 +186,21 @@ func (t *Tracer) Emit(e Event) {
 		t.explained[e.Explain] = true
 		t.line = t.paint(t.line, t.palette.comment, "    # ", e.Explain, "\n")
 	}
-	if len(t.line) > t.w.Available() {
-		// Flush whole lines only: other processes may write to the same
-		// file or pipe between two of our writes.
-		t.w.Flush()
-	}
-	t.w.Write(t.line)
+	writeLine(t.w, t.line)
 	if t.json != nil {
 		t.line = appendJSON(t.line[:0], e, now.Sub(t.start))
-		t.json.Write(t.line)
+		writeLine(t.json, t.line)
 	}
+}
+
+// writeLine buffers line in w, flushing first if it would not fit, so that
+// only whole lines are ever written: other processes (the fork model's)
+// may write to the same file or pipe between two of our writes.
+func writeLine(w *bufio.Writer, line []byte) {
+	if len(line) > w.Available() {
+		w.Flush()
+	}
+	w.Write(line)
 }
 
 // stamp appends the line's timestamp, if any.

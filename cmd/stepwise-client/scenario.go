@@ -72,13 +72,22 @@ func (s *session) expect(c *client, want int) {
 	s.printf("* UNEXPECTED: %s; want %d", a.short(len(c.got)), want)
 }
 
+// one sends req on one connection, c1, and reports what came back: what
+// most scenarios do before checking the answer.
+func (s *session) one(req []byte) (*client, error) {
+	c, err := s.exchange("c1", req)
+	if err == nil {
+		s.report(c, false)
+	}
+	return c, err
+}
+
 func (s *session) get(path string) error {
 	s.begin("get: one ordinary GET; an HTTP/1.0 server answers and closes")
-	c, err := s.exchange("c1", []byte("GET "+path+" HTTP/1.0\r\n\r\n"))
+	c, err := s.one([]byte("GET " + path + " HTTP/1.0\r\n\r\n"))
 	if err != nil {
 		return err
 	}
-	s.report(c, false)
 	return failed(c)
 }
 
@@ -181,11 +190,10 @@ func (s *session) many(n int) error {
 
 func (s *session) http09(path string) error {
 	s.begin("http09: a request line with no version is an HTTP/0.9 Simple-Request; the answer must be the body alone (RFC 1945 §4.1, §5)")
-	c, err := s.exchange("c1", []byte("GET "+path+"\r\n"))
+	c, err := s.one([]byte("GET " + path + "\r\n"))
 	if err != nil {
 		return err
 	}
-	s.report(c, false)
 	switch a := parseAnswer(c.got); {
 	case len(c.got) == 0:
 		s.printf("* UNEXPECTED: nothing came back")
@@ -199,22 +207,20 @@ func (s *session) http09(path string) error {
 
 func (s *session) nolength() error {
 	s.begin("nolength: a POST with a body but no Content-Length; the server cannot tell where the body ends, so RFC 1945 §7.2.2 and §8.3 want 400")
-	c, err := s.exchange("c1", []byte("POST /echo HTTP/1.0\r\nContent-Type: text/plain\r\n\r\nhello, server\n"))
+	c, err := s.one([]byte("POST /echo HTTP/1.0\r\nContent-Type: text/plain\r\n\r\nhello, server\n"))
 	if err != nil {
 		return err
 	}
-	s.report(c, false)
 	s.expect(c, 400)
 	return failed(c)
 }
 
 func (s *session) fold() error {
 	s.begin("fold: a header continued on a line that starts with a space; the server must read the two lines as one (RFC 1945 §2.2, §4.2)")
-	c, err := s.exchange("c1", []byte("GET / HTTP/1.0\r\nX-Folded: first half,\r\n second half\r\n\r\n"))
+	c, err := s.one([]byte("GET / HTTP/1.0\r\nX-Folded: first half,\r\n second half\r\n\r\n"))
 	if err != nil {
 		return err
 	}
-	s.report(c, false)
 	s.expect(c, 200)
 	return failed(c)
 }
@@ -253,11 +259,10 @@ func (s *session) traversal() error {
 
 func (s *session) pipelined() error {
 	s.begin("pipelined: two requests in one write; an HTTP/1.0 server answers the first and closes (RFC 1945 §1.3)")
-	c, err := s.exchange("c1", []byte("GET / HTTP/1.0\r\n\r\nGET /hello.txt HTTP/1.0\r\n\r\n"))
+	c, err := s.one([]byte("GET / HTTP/1.0\r\n\r\nGET /hello.txt HTTP/1.0\r\n\r\n"))
 	if err != nil {
 		return err
 	}
-	s.report(c, false)
 	switch a := parseAnswer(c.got); {
 	case len(c.got) == 0:
 		s.printf("* UNEXPECTED: nothing came back")
@@ -281,10 +286,9 @@ func (s *session) raw(name string, data []byte) error {
 		name = "standard input"
 	}
 	s.begin("raw: %d bytes from %s, sent as they are in one write", len(data), name)
-	c, err := s.exchange("c1", data)
+	c, err := s.one(data)
 	if err != nil {
 		return err
 	}
-	s.report(c, false)
 	return failed(c)
 }

@@ -1106,6 +1106,13 @@ func TestSignalSIGINTInFlight(t *testing.T) {
 	sendSignal(t, s, syscall.SIGINT)
 	tries := listenerClosed(t, s)
 	t.Logf("listener closed: dial refused at attempt %d", tries)
+	finishInFlight(t, s, c)
+}
+
+// finishInFlight sends the rest of c's half request after SIGINT: it must
+// be answered 200, and the server must then stop with status 0.
+func finishInFlight(t *testing.T, s *server, c net.Conn) {
+	t.Helper()
 	if _, err := io.WriteString(c, "\r\n"); err != nil {
 		t.Fatalf("in-flight client, after SIGINT: write: %v", err)
 	}
@@ -1115,7 +1122,7 @@ func TestSignalSIGINTInFlight(t *testing.T) {
 	}
 	code, out := wait(t, s)
 	if code != 0 || out != "stepwise: stopped\n" {
-		t.Errorf("SIGINT: exit status %d, stdout %q; want 0 and \"stepwise: stopped\\n\"; stderr:\n%s", code, out, s.stderr)
+		t.Fatalf("SIGINT: exit status %d, stdout %q; want 0 and \"stepwise: stopped\\n\"; stderr:\n%s", code, out, s.stderr)
 	}
 }
 

@@ -196,17 +196,7 @@ func TestModelsSIGINT(t *testing.T) {
 			get(t, s, "/hello.txt")
 			sendSignal(t, s, syscall.SIGINT)
 			listenerClosed(t, s)
-			if _, err := io.WriteString(slow, "\r\n"); err != nil {
-				t.Fatalf("in-flight client, after SIGINT: write: %v", err)
-			}
-			resp, err := io.ReadAll(slow)
-			if line := statusLine(string(resp)); err != nil || line != "HTTP/1.0 200 OK" {
-				t.Errorf("in-flight client, after SIGINT: status line %q (%v); want HTTP/1.0 200 OK", line, err)
-			}
-			code, out := wait(t, s)
-			if code != 0 || out != "stepwise: stopped\n" {
-				t.Fatalf("SIGINT: exit status %d, stdout %q; want 0 and \"stepwise: stopped\\n\"; stderr:\n%s", code, out, s.stderr)
-			}
+			finishInFlight(t, s, slow)
 			tr := s.stderr.String()
 			// c1's first read: the half request, or all of it if the
 			// child process started after the rest had come.
