@@ -282,27 +282,22 @@ func lastModified(fi fs.FileInfo, now time.Time) (time.Time, bool) {
 	return t, true
 }
 
-// readAll reads f to its end, in the manner of os.ReadFile: one allocation
-// when size is right.
+// readAll reads the size bytes f's Stat gave, and stops there: a read
+// that only finds the end of the file would be one more system call per
+// request (docs/performance.md). A file that grew since it was stat'ed is
+// cut at size, as its Content-Length says; one that shrank is sent as it
+// is now. A size of 0, which some file systems give for files they make up
+// as they are read, means read to the end.
 func readAll(f fs.File, size int64) ([]byte, error) {
-	n := 512
-	if size > 0 && size < 1<<40 {
-		n = int(size) + 1 // one more, so that EOF needs no growth
+	if size <= 0 {
+		return io.ReadAll(f)
 	}
-	b := make([]byte, 0, n)
-	for {
-		m, err := f.Read(b[len(b):cap(b)])
-		b = b[:len(b)+m]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
+	b := make([]byte, size)
+	n, err := io.ReadFull(f, b)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		err = nil
 	}
+	return b[:n], err
 }
 
 // htmlType is the type of the pages the server writes itself.

@@ -222,31 +222,54 @@ func (s *Server) turn() error {
 	return nil
 }
 
-// accept takes one waiting connection off the listener.
+// accept takes the connections waiting on the listener, until none is
+// left (EAGAIN) or acceptBatch have come, and reads each one's request at
+// once, without waiting for select to say it has arrived: it usually
+// has, since a client sends its request as soon as it is connected, and
+// each select round saved is a system call and a pass over every fd
+// (docs/performance.md). A request not there yet costs one read that
+// says EAGAIN, and select watches for it as for any other.
 func (s *Server) accept() {
+	for range acceptBatch {
+		c := s.acceptOne()
+		if c == nil {
+			return
+		}
+		s.read(c)
+	}
+}
+
+// acceptBatch is the most connections accept takes in one turn, so that a
+// flood of new ones cannot keep the loop from those it already has.
+const acceptBatch = 64
+
+// acceptOne takes one waiting connection off the listener. It returns nil
+// when there is none to serve: none waiting, an error, or one refused.
+func (s *Server) acceptOne() *conn {
 	fd, sa, err := s.k.accept(s.fd, s.lastID+1, unix.SOCK_NONBLOCK)
 	switch {
 	case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.ECONNABORTED):
-		return // the client gave up before we got to it: nothing to do
+		return nil // none left, or the client gave up before we got to it
 	case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE), errors.Is(err, unix.ENOBUFS), errors.Is(err, unix.ENOMEM):
 		// The listener would stay readable and select would return at once,
 		// forever: stop watching it for a moment instead.
 		s.acceptAt = s.clock().Add(acceptPause)
 		s.note(0, "out of file descriptors: not accepting for %v, or until a connection closes", acceptPause)
-		return
+		return nil
 	case err != nil:
-		return // traced by accept; the listener is still fine
+		return nil // traced by accept; the listener is still fine
 	}
 	s.lastID++
 	c := &conn{fd: fd, id: s.lastID, peer: addrString(sa)}
 	if fd >= len(s.conns) {
 		s.refuse(c)
-		return
+		return nil
 	}
 	s.conns[fd] = c
 	s.top = max(s.top, fd+1)
 	c.deadline = s.clock().Add(s.cfg.HeadTimeout)
 	s.k.connected(c)
+	return c
 }
 
 // refuse answers a connection whose fd is too big for select's fd_set
@@ -331,6 +354,11 @@ func (s *Server) respond(c *conn, resp *http10.Response) {
 	c.in = nil
 	c.deadline = s.clock().Add(s.cfg.WriteTimeout)
 	s.setState(c, stateWriting)
+	// Write at once rather than wait for select to say the socket is
+	// writable: a socket that has sent nothing yet has room in its buffer,
+	// so the first write nearly always goes through whole, and the
+	// connection is closed in the same turn it was read in.
+	s.write(c)
 }
 
 // write sends as much of the response as the socket takes. A large file

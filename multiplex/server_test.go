@@ -109,8 +109,8 @@ func readAll(t *testing.T, c net.Conn) string {
 func (s *testServer) get(t *testing.T, req string) string {
 	t.Helper()
 	c := s.dial(t)
-	s.turns(t, 1) // accept
 	send(t, c, req)
+	s.turns(t, 1) // accept, and read the request at once
 	s.answered(t)
 	resp := readAll(t, c)
 	c.Close()
@@ -264,10 +264,9 @@ func TestOneByteAtATime(t *testing.T) {
 
 	s := newServer(t, site)
 	c := s.dial(t)
-	s.turns(t, 1) // accept
 	for i := range len(req) {
 		send(t, c, req[i:i+1])
-		s.turns(t, 1)
+		s.turns(t, 1) // the first accepts, and reads at once
 	}
 	s.drain(t)
 	if got := readAll(t, c); got != whole {
@@ -286,14 +285,12 @@ func TestOneByteAtATime(t *testing.T) {
 func TestInterleaved(t *testing.T) {
 	s := newServer(t, site)
 	c1 := s.dial(t)
-	s.turns(t, 1)
+	s.turns(t, 1) // accept c1; its read finds nothing yet (EAGAIN)
 	send(t, c1, "GET /hello.txt HTTP/1.0\r\n")
 	s.turns(t, 1) // c1: incomplete
 	c2 := s.dial(t)
 	send(t, c2, "GET / HTTP/1.0\r\n\r\n")
-	s.turns(t, 1) // accept c2
-	s.turns(t, 1) // read c2
-	s.turns(t, 1) // write c2, close
+	s.turns(t, 1) // accept c2, read, answer and close it in one turn
 	if s.conns[s.fdOf(1)] == nil {
 		t.Fatal("c1 was closed while its request was incomplete")
 	}
