@@ -14,6 +14,8 @@ var explanations = map[string]string{
 	"accept4":      "accept takes the next connection from the listen queue and gives it a new fd of its own; the listening socket stays open for the next client.",
 	"read":         "read copies the bytes that have arrived into the server's buffer and returns how many: 0 means the other side has closed, EAGAIN that nothing is waiting.",
 	"write":        "write hands bytes to the kernel to send; when the socket's buffer is full it takes only part, and the server sends the rest when select says there is room.",
+	"sendfile":     "sendfile has the kernel copy part of a file straight to the socket: the bytes never pass through the server's memory.",
+	"newfstatat":   "newfstatat (stat by name) checks that a file served before is still the same file, unchanged, without opening it.",
 	"shutdown":     "shutdown(SHUT_WR) closes only the server's sending side: the client reads end of file after the answer, and the server can still read what the client sends.",
 	"close":        "close gives the fd back; for a socket, the kernel sends what is still queued and then ends the connection.",
 	"openat":       "the server opens the directory it serves, once; every file will be opened relative to it.",

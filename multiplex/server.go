@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"net/netip"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -361,36 +362,62 @@ func (s *Server) respond(c *conn, resp *http10.Response) {
 	s.write(c)
 }
 
-// write sends as much of the response as the socket takes. A large file
-// is sent a piece at a time: the next one is read only when the socket has
-// taken the last.
+// write sends what the socket takes of the response: the bytes in c.out
+// (the head, and the body when it is in memory), then a large file a piece
+// at a time. It stops when the socket is full (EAGAIN: select says when
+// there is room again), when all is sent, or after writeTurn bytes, so
+// that one quick client of a big file cannot keep the others waiting.
 func (s *Server) write(c *conn) {
-	if len(c.out) == 0 && c.fileLeft > 0 {
-		if err := c.nextPiece(); err != nil {
-			s.note(c.id, "%v: closing", err)
-			s.close(c)
+	for sent := 0; sent < writeTurn; {
+		n, err := s.writeSome(c)
+		switch {
+		case errors.Is(err, unix.EAGAIN):
 			return
+		case err != nil:
+			if !errors.As(err, new(*os.SyscallError)) { // not a failed call, which the trace shows
+				s.note(c.id, "%v: closing", err)
+			}
+			s.close(c) // EPIPE or ECONNRESET: the client left
+			return
+		case len(c.out) > 0:
+			s.note(c.id, "partial write: %d bytes sent, %d left for when the socket drains", n, len(c.out))
+			return
+		case c.fileLeft == 0 && c.linger:
+			s.linger(c)
+			return
+		case c.fileLeft == 0:
+			s.close(c) // HTTP/1.0: the server closes after each response
+			return
+		}
+		sent += n
+	}
+	s.note(c.id, "%d bytes of the file left: the rest in later turns, so the other clients are not kept waiting", c.fileLeft)
+}
+
+// writeTurn is about how many bytes write sends to one client in one turn.
+const writeTurn = 4 * pieceBytes
+
+// writeSome makes one call that sends the next bytes of c's response:
+// write(2) of c.out, or, once c.out is sent, the next piece of the file:
+// with sendfile(2) when it is one of a Root's files, else read into c.out
+// and written.
+func (s *Server) writeSome(c *conn) (int, error) {
+	if len(c.out) == 0 && c.fileLeft > 0 {
+		if f, ok := c.file.(*file); ok {
+			n, err := s.k.sendfile(c.fd, c.id, f.fd, int(min(c.fileLeft, pieceBytes)))
+			if err == nil && n == 0 {
+				err = fmt.Errorf("the file ended %d bytes short of its size", c.fileLeft)
+			}
+			c.fileLeft -= int64(max(n, 0))
+			return n, err
+		}
+		if err := c.nextPiece(); err != nil {
+			return 0, err
 		}
 	}
 	n, err := s.k.write(c.fd, c.id, c.out)
-	switch {
-	case errors.Is(err, unix.EAGAIN):
-		return
-	case err != nil:
-		s.close(c) // EPIPE or ECONNRESET: the client left; traced by write
-		return
-	}
-	c.out = c.out[n:]
-	switch {
-	case len(c.out) > 0:
-		s.note(c.id, "partial write: %d bytes sent, %d left for when the socket drains", n, len(c.out))
-	case c.fileLeft > 0:
-		s.note(c.id, "piece sent: %d bytes of the file left, read %d at a time as the socket drains", c.fileLeft, pieceBytes)
-	case c.linger:
-		s.linger(c)
-	default:
-		s.close(c) // HTTP/1.0: the server closes after each response
-	}
+	c.out = c.out[max(n, 0):]
+	return n, err
 }
 
 // linger is a polite close (RFC 1945 9.4): after answering a request it

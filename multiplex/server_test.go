@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -48,7 +49,7 @@ func (s *testServer) log() string {
 	return s.buf.String()
 }
 
-func newServer(t *testing.T, fsys fstest.MapFS) *testServer {
+func newServer(t *testing.T, fsys fs.FS) *testServer {
 	t.Helper()
 	var buf bytes.Buffer
 	s, err := Listen(Config{Addr: "127.0.0.1:0", FS: fsys, Trace: trace.New(&buf, trace.Options{}), Now: func() time.Time { return clock }})
@@ -384,46 +385,67 @@ func TestClientLeavesMidResponse(t *testing.T) {
 }
 
 // A large file is sent a piece at a time as the client takes it: the
-// connection never holds more than a piece, however big the file.
+// connection never holds more than a piece, however big the file. From a
+// directory (a Root) the pieces go by sendfile, and never pass through the
+// server's memory at all.
 func TestPartialWrites(t *testing.T) {
 	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<20) // 16 MiB: more than any socket buffer
-	s := newServer(t, fstest.MapFS{"big.bin": {Data: big, ModTime: clock}})
-	c := s.dial(t)
-	s.turns(t, 1)
-	send(t, c, "GET /big.bin HTTP/1.0\r\n\r\n")
-	s.turns(t, 1) // read and parse
-	fd := s.fdOf(1)
-	var got []byte
-	buf := make([]byte, 1<<20)
-	for {
-		// Run a turn only when it will not block: the server's socket has
-		// room. Otherwise its send buffer holds data on its way to the
-		// client, so the client's read returns.
-		if s.open() > 0 && writable(t, fd) {
-			s.turns(t, 1)
-			if c := s.conns[fd]; c != nil && len(c.out) > pieceBytes {
-				t.Fatalf("the connection holds %d bytes of the response; want a piece (%d) at most", len(c.out), pieceBytes)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "big.bin"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root, err := OpenRoot(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	for _, tc := range []struct {
+		name string
+		fsys fs.FS
+		call string // the call that sends each piece
+	}{
+		{"memory", fstest.MapFS{"big.bin": {Data: big, ModTime: clock}}, "write"},
+		{"directory", root, "sendfile"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, tc.fsys)
+			c := s.dial(t)
+			send(t, c, "GET /big.bin HTTP/1.0\r\n\r\n")
+			s.turns(t, 1) // accept, read, parse, and write what the socket takes
+			fd := s.fdOf(1)
+			var got []byte
+			buf := make([]byte, 1<<20)
+			for {
+				// Run a turn only when it will not block: the server's socket has
+				// room. Otherwise its send buffer holds data on its way to the
+				// client, so the client's read returns.
+				if s.open() > 0 && writable(t, fd) {
+					s.turns(t, 1)
+					if c := s.conns[fd]; c != nil && len(c.out) > pieceBytes {
+						t.Fatalf("the connection holds %d bytes of the response; want a piece (%d) at most", len(c.out), pieceBytes)
+					}
+					continue
+				}
+				n, err := c.Read(buf)
+				got = append(got, buf[:n]...)
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
 			}
-			continue
-		}
-		n, err := c.Read(buf)
-		got = append(got, buf[:n]...)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	i := bytes.Index(got, []byte("\r\n\r\n"))
-	if i < 0 || !bytes.Equal(got[i+4:], big) {
-		t.Fatalf("body: got %d bytes after the head; want the %d bytes of big.bin", len(got)-i-4, len(big))
-	}
-	if !strings.Contains(s.log(), "piece sent") {
-		t.Error("trace shows no piece of the file sent for a 16 MiB response")
-	}
-	if writes := strings.Count(s.log(), "\nwrite("); writes < len(big)/pieceBytes {
-		t.Errorf("%d writes for %d bytes; want one per %d-byte piece at least", writes, len(big), pieceBytes)
+			i := bytes.Index(got, []byte("\r\n\r\n"))
+			if i < 0 || !bytes.Equal(got[i+4:], big) {
+				t.Fatalf("body: got %d bytes after the head; want the %d bytes of big.bin", len(got)-i-4, len(big))
+			}
+			if !strings.Contains(s.log(), "partial write") && !strings.Contains(s.log(), "bytes of the file left") {
+				t.Error("trace shows no piece of the file left for later for a 16 MiB response")
+			}
+			if calls := strings.Count(s.log(), "\n"+tc.call+"("); calls < len(big)/pieceBytes {
+				t.Errorf("%d %s calls for %d bytes; want one per %d-byte piece at least", calls, tc.call, len(big), pieceBytes)
+			}
+		})
 	}
 }
 

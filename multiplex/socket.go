@@ -38,7 +38,7 @@ type sys struct {
 // names strace and the trace give them: what -trace may choose from.
 func SyscallNames() []string {
 	return []string{"socket", "setsockopt", "bind", "listen", "getsockname", "pipe2", "pselect6",
-		"accept4", "read", "write", "shutdown", "close", "openat", "openat2", "fstat",
+		"accept4", "read", "write", "sendfile", "shutdown", "close", "openat", "openat2", "fstat", "newfstatat",
 		"gettid", "wait4", "kill"}
 }
 
@@ -50,7 +50,7 @@ func SyscallAliases() map[string][]string {
 		"select": {"pselect6"},
 		"open":   {"openat", "openat2"},
 		"pipe":   {"pipe2"},
-		"stat":   {"fstat"},
+		"stat":   {"fstat", "newfstatat"},
 	}
 }
 
@@ -249,6 +249,27 @@ func (k sys) write(fd, conn int, buf []byte) (int, error) {
 		}
 		if err != unix.EINTR {
 			return n, sysErr("write", err)
+		}
+	}
+}
+
+// sendfile wraps sendfile(2): the kernel copies up to count bytes from
+// the file in to the socket out, from the file's own offset, which it
+// moves on. The bytes never pass through the server's memory. Like write,
+// it may send fewer than asked.
+func (k sys) sendfile(out, conn, in, count int) (int, error) {
+	var args string
+	if k.t.On() {
+		args = strconv.Itoa(out) + ", " + strconv.Itoa(in) + ", NULL, " + strconv.Itoa(count)
+		k.before(conn, "sendfile", args)
+	}
+	for {
+		n, err := unix.Sendfile(out, in, nil, count)
+		if k.t.On() {
+			k.emit(call(conn, "sendfile", args, n), err)
+		}
+		if err != unix.EINTR {
+			return n, sysErr("sendfile", err)
 		}
 	}
 }
