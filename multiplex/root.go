@@ -23,11 +23,15 @@ import (
 // loop (regular files ignore it). Its files are read with plain read(2) calls that go through the
 // trace like every other call.
 //
+// A small file, once read whole, is kept in memory and served again after
+// a single stat that shows it unchanged (see fileCache).
+//
 // The os package is not used on purpose: os.Open registers every file with
 // the Go runtime's epoll poller, and a select server should show no epoll.
 type Root struct {
-	k  sys
-	fd int
+	k     sys
+	fd    int
+	cache *fileCache // shared by every thread's copy of the Root
 }
 
 // OpenRoot opens dir for serving.
@@ -44,7 +48,7 @@ func OpenRoot(dir string, t *trace.Tracer) (*Root, error) {
 			if err != nil {
 				return nil, &fs.PathError{Op: "open", Path: dir, Err: err}
 			}
-			return &Root{k: k, fd: fd}, nil
+			return &Root{k: k, fd: fd, cache: newFileCache()}, nil
 		}
 	}
 }
@@ -53,7 +57,7 @@ func OpenRoot(dir string, t *trace.Tracer) (*Root, error) {
 // directory, for a thread that serves one connection (threads model).
 func tracedAs(fsys fs.FS, k sys) fs.FS {
 	if r, ok := fsys.(*Root); ok {
-		return &Root{k: sys{t: r.k.t, task: k.task}, fd: r.fd}
+		return &Root{k: sys{t: r.k.t, task: k.task}, fd: r.fd, cache: r.cache}
 	}
 	return fsys
 }
@@ -65,6 +69,9 @@ func (r *Root) Close() error { return r.k.close(r.fd, 0) }
 func (r *Root) Open(name string) (fs.File, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	if f := r.cached(name); f != nil {
+		return f, nil
 	}
 	how := unix.OpenHow{Flags: unix.O_RDONLY | unix.O_NONBLOCK | unix.O_CLOEXEC, Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS}
 	var args string
@@ -81,7 +88,7 @@ func (r *Root) Open(name string) (fs.File, error) {
 		case unix.EINTR:
 			continue
 		case nil:
-			return &file{k: r.k, fd: fd, name: name}, nil
+			return &file{k: r.k, fd: fd, name: name, cache: r.cache}, nil
 		case unix.EXDEV:
 			err = errOutside // through a symlink or "..": never served
 		case unix.ELOOP:
@@ -114,34 +121,45 @@ type unavailable struct{ errno unix.Errno }
 func (e unavailable) Error() string        { return e.errno.Error() }
 func (e unavailable) Is(target error) bool { return target == http10.ErrUnavailable }
 
-// A file is one open file under a Root.
+// A file is one open file under a Root. While it is read whole for the
+// first time, keep collects its bytes for the Root's cache.
 type file struct {
-	k    sys
-	fd   int
-	name string
+	k     sys
+	fd    int
+	name  string
+	cache *fileCache
+	st    unix.Stat_t // what fstat said, once Stat has been called
+	keep  []byte      // nil: not to be cached
 }
 
 func (f *file) Stat() (fs.FileInfo, error) {
-	var st unix.Stat_t
 	if f.k.t.Stepping() {
 		f.k.before(0, "fstat", strconv.Itoa(f.fd)+", ...")
 	}
 	for {
-		err := unix.Fstat(f.fd, &st)
+		err := unix.Fstat(f.fd, &f.st)
 		if f.k.t.On() {
-			arg := "0x..."
-			if err == nil {
-				arg = "{st_mode=" + modeString(st.Mode) + ", st_size=" + strconv.FormatInt(st.Size, 10) + ", ...}"
-			}
-			f.k.emit(call(0, "fstat", strconv.Itoa(f.fd)+", "+arg, 0), err)
+			f.k.emit(call(0, "fstat", strconv.Itoa(f.fd)+", "+statArg(&f.st, err), 0), err)
 		}
 		if err != unix.EINTR {
 			if err != nil {
 				return nil, &fs.PathError{Op: "stat", Path: f.name, Err: err}
 			}
-			return fileInfo{name: path.Base(f.name), st: st}, nil
+			if f.cache.worthKeeping(&f.st) {
+				f.keep = make([]byte, 0, f.st.Size)
+			}
+			return fileInfo{name: path.Base(f.name), st: f.st}, nil
 		}
 	}
+}
+
+// statArg is how strace shows a stat buffer: its type and size, or its
+// address when the call failed.
+func statArg(st *unix.Stat_t, err error) string {
+	if err != nil {
+		return "0x..."
+	}
+	return "{st_mode=" + modeString(st.Mode) + ", st_size=" + strconv.FormatInt(st.Size, 10) + ", ...}"
 }
 
 func (f *file) Read(b []byte) (int, error) {
@@ -151,14 +169,28 @@ func (f *file) Read(b []byte) (int, error) {
 	n, err := f.k.read(f.fd, 0, b)
 	switch {
 	case err != nil:
+		f.keep = nil
 		return 0, &fs.PathError{Op: "read", Path: f.name, Err: errors.Unwrap(err)}
 	case n == 0:
 		return 0, io.EOF
 	}
+	if f.keep != nil {
+		if len(f.keep)+n > cap(f.keep) {
+			f.keep = nil // longer than fstat said: changing under us
+		} else {
+			f.keep = append(f.keep, b[:n]...)
+		}
+	}
 	return n, nil
 }
 
-func (f *file) Close() error { return f.k.close(f.fd, 0) }
+// Close closes the file, and caches it if it was read whole.
+func (f *file) Close() error {
+	if f.keep != nil && len(f.keep) == cap(f.keep) {
+		f.cache.put(f.name, &cachedFile{st: f.st, data: f.keep})
+	}
+	return f.k.close(f.fd, 0)
+}
 
 // fileInfo is fs.FileInfo from fstat(2)'s answer.
 type fileInfo struct {

@@ -3,26 +3,25 @@
 package multiplex
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"stepwise/trace"
 )
 
 // A Root serves what is under its directory and nothing else.
 func TestRoot(t *testing.T) {
 	dir, outside := t.TempDir(), t.TempDir()
-	write := func(name, data string) {
-		t.Helper()
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(name, data string) { t.Helper(); writeFile(t, dir, name, data) }
 	write("a.txt", "hello\n")
 	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
 	write("sub/b.txt", "bee\n")
@@ -111,5 +110,98 @@ func TestRoot(t *testing.T) {
 	}
 	if _, err := OpenRoot(filepath.Join(dir, "missing"), nil); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("OpenRoot(missing dir) error = %v; want not exist", err)
+	}
+}
+
+// A small file read whole is kept, and served again after one stat by
+// name that shows it unchanged; a change of any kind is seen, and a
+// symlink swapped to lead out of the root is refused as before.
+func TestFileCache(t *testing.T) {
+	dir, outside := t.TempDir(), t.TempDir()
+	write := func(name, data string) { t.Helper(); writeFile(t, dir, name, data) }
+	write("a.txt", "hello\n")
+	os.WriteFile(filepath.Join(outside, "secret"), []byte("secret\n"), 0o644)
+	os.Symlink("a.txt", filepath.Join(dir, "link"))
+	var buf bytes.Buffer
+	r, err := OpenRoot(dir, trace.New(&buf, trace.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	// get reads name as http10 does, and returns its content and the
+	// system calls it took.
+	get := func(name string) (string, []string, error) {
+		t.Helper()
+		r.k.t.Flush()
+		buf.Reset()
+		f, err := r.Open(name)
+		if err != nil {
+			r.k.t.Flush()
+			return "", calls(buf.String()), err
+		}
+		fi, err := f.Stat()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := make([]byte, fi.Size())
+		_, err = io.ReadFull(f, b)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.k.t.Flush()
+		return string(b), calls(buf.String()), nil
+	}
+	check := func(name, want string, wantCalls ...string) {
+		t.Helper()
+		got, cs, err := get(name)
+		if err != nil || got != want || strings.Join(cs, " ") != strings.Join(wantCalls, " ") {
+			t.Errorf("%s: %q, %v with calls %v; want %q with %v", name, got, err, cs, want, wantCalls)
+		}
+	}
+	opened := []string{"openat2", "fstat", "read", "close"}
+
+	// Just written: too new to trust its timestamps, so never cached.
+	check("a.txt", "hello\n", opened...)
+	check("a.txt", "hello\n", opened...)
+
+	// From now on every file counts as changed long ago.
+	r.cache.now = func() time.Time { return time.Now().Add(time.Hour) }
+	check("a.txt", "hello\n", opened...)
+	check("a.txt", "hello\n", "newfstatat")
+	if !strings.Contains(buf.String(), "sent from memory") {
+		t.Errorf("trace of a cached file does not say so:\n%s", buf.String())
+	}
+	write("a.txt", "changed\n")
+	check("a.txt", "changed\n", append([]string{"newfstatat"}, opened...)...)
+	check("link", "changed\n", opened...)
+	check("link", "changed\n", "newfstatat")
+
+	os.Remove(filepath.Join(dir, "link"))
+	os.Symlink(filepath.Join(outside, "secret"), filepath.Join(dir, "link"))
+	if _, cs, err := get("link"); !errors.Is(err, fs.ErrPermission) {
+		t.Errorf("link swapped to lead outside: %v with calls %v; want permission denied", err, cs)
+	}
+	os.Remove(filepath.Join(dir, "a.txt"))
+	if _, cs, err := get("a.txt"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("removed file: %v with calls %v; want not exist", err, cs)
+	}
+}
+
+// calls lists the names of the system calls in a trace, in order.
+func calls(trace string) []string {
+	var names []string
+	for _, line := range strings.Split(trace, "\n") {
+		if i := strings.IndexByte(line, '('); i > 0 && !strings.ContainsAny(line[:i], " *") {
+			names = append(names, line[:i])
+		}
+	}
+	return names
+}
+
+func writeFile(t *testing.T, dir, name, data string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

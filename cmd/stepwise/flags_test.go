@@ -54,10 +54,10 @@ func TestTraceFiles(t *testing.T) {
 	if _, err := exchange(t, s.addr, "GET /hello.txt HTTP/1.0\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}
-	// One more request: the server flushes its trace before each select,
-	// so the first request's lines are out once it answers the second.
-	if _, err := exchange(t, s.addr, "GET / HTTP/1.0\r\n\r\n"); err != nil {
-		t.Fatal(err)
+	// A graceful stop flushes the trace and closes its files.
+	sendSignal(t, s, syscall.SIGTERM)
+	if code, _ := wait(t, s); code != 0 {
+		t.Fatalf("SIGTERM: exit status %d; want 0", code)
 	}
 	if stderr := s.trace(); stderr != "" {
 		t.Errorf("stderr with -o: %q; want nothing", stderr)
