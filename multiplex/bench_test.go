@@ -44,8 +44,10 @@ func BenchmarkRequest(b *testing.B) {
 				c := &conn{fd: fds[0], id: 1, peer: "bench"}
 				s.conns[c.fd] = c
 				s.top = max(s.top, c.fd+1)
-				s.read(c)  // read, parse, respond
-				s.write(c) // write, close
+				s.read(c) // read, parse, respond, write and close
+				if s.conns[c.fd] != nil {
+					b.Fatal("the connection is still open after its request")
+				}
 				if n, _ := unix.Read(client, resp); n < 100 {
 					b.Fatalf("response of %d bytes", n)
 				}

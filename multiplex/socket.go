@@ -499,8 +499,10 @@ func nonblock(flags int) string {
 }
 
 func sysErr(name string, err error) error {
-	if err == nil {
-		return nil
+	if err == nil || err == unix.EAGAIN {
+		// EAGAIN is no failure, only "not now": the loop meets it on most
+		// turns, and it goes back bare, without a SyscallError to allocate.
+		return err
 	}
 	return os.NewSyscallError(name, err)
 }
