@@ -27,6 +27,9 @@ type rule struct {
 var rules = []rule{
 	{dir: "http10", forbid: []string{"net", "os", "syscall", "unsafe", "plugin", "runtime/cgo"}, noGo: true, pure: true},
 	{dir: "trace", allow: []string{"github.com/fatih/color"}, forbid: []string{"net", "syscall", "unsafe"}, noGo: true},
+	// Pictures from a trace's events: as pure as http10, readers in and
+	// writers out.
+	{dir: "trace/draw", allow: []string{"stepwise/trace"}, forbid: []string{"net", "os", "syscall", "unsafe", "plugin", "runtime/cgo"}, noGo: true, pure: true},
 	// The server runs on its caller's goroutine, with one exception: the
 	// thread-per-connection model (issue 5) is a goroutine per client, so
 	// threads.go, and only it, starts goroutines.
