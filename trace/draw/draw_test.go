@@ -87,6 +87,7 @@ func TestGolden(t *testing.T) {
 	}{
 		{"session.table", options(), (*Diagram).Table},
 		{"session-72.table", narrow, (*Diagram).Table},
+		{"session.svg", options(), (*Diagram).SVG},
 		{"session-2rounds.table", first2, (*Diagram).Table},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
