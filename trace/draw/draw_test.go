@@ -78,6 +78,8 @@ func TestGolden(t *testing.T) {
 	events := session(t)
 	narrow := options()
 	narrow.Columns = 72
+	onlyC2 := options()
+	onlyC2.Conn = 2
 	first2 := options()
 	first2.Rounds = 2
 	for _, tc := range []struct {
@@ -87,7 +89,9 @@ func TestGolden(t *testing.T) {
 	}{
 		{"session.table", options(), (*Diagram).Table},
 		{"session-72.table", narrow, (*Diagram).Table},
+		{"session.mmd", options(), (*Diagram).Mermaid},
 		{"session.svg", options(), (*Diagram).SVG},
+		{"session-c2.mmd", onlyC2, (*Diagram).Mermaid},
 		{"session-2rounds.table", first2, (*Diagram).Table},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
