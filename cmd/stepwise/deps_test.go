@@ -34,7 +34,7 @@ var rules = []rule{
 	// thread-per-connection model (issue 5) is a goroutine per client, so
 	// threads.go, and only it, starts goroutines.
 	{dir: "multiplex", allow: []string{"golang.org/x/sys/unix", "stepwise/http10", "stepwise/trace"}, forbid: []string{"net/http"}, noGo: true, goOK: []string{"threads.go"}},
-	{dir: "cmd/stepwise", allow: []string{"stepwise/multiplex", "stepwise/trace", "stepwise/http10"}, forbid: []string{"net", "syscall", "unsafe"}},
+	{dir: "cmd/stepwise", allow: []string{"stepwise/multiplex", "stepwise/trace", "stepwise/trace/draw", "stepwise/http10"}, forbid: []string{"net", "syscall", "unsafe"}},
 	{dir: "cmd/bench", forbid: []string{"unsafe"}}, // a client and harness: net, net/http, os/exec; it builds stepwise, imports none of it
 	{dir: "cmd/stepwise-client", forbid: []string{"net/http", "syscall", "unsafe"}, noGo: true, pure: true},
 }
