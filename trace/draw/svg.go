@@ -196,7 +196,8 @@ func (d *Diagram) legend() []string {
 	return []string{
 		"a system call and its result, or what a client sent",
 		"an answer: the fds " + round + " found ready, or what the server sends",
-		"a decision the server took, or a connection's new state",
+		"a decision the server took, or a signal",
+		"a connection's new state",
 		"one round of the loop, from one " + round + " to the next",
 		"a call that failed: -1 and its errno",
 	}
@@ -296,6 +297,7 @@ func (d *Diagram) layout() *picture {
 		func(y float64) { p.arrow(margin, margin+44, y, ink, false) },
 		func(y float64) { p.arrow(margin+44, margin, y, ink, true) },
 		func(y float64) { p.rect(box{margin, y - 8, 44, 16}, noteFill, noteLine, 3, "") },
+		func(y float64) { p.rect(box{margin, y - 8, 44, 16}, "#ffffff", connColor(1), 3, "") },
 		func(y float64) { p.rect(box{margin, y - 8, 44, 16}, bandColors(1).fill, "", 0, "") },
 		func(y float64) { p.arrow(margin, margin+44, y, failColor, false) },
 	}
