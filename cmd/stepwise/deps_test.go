@@ -27,11 +27,14 @@ type rule struct {
 var rules = []rule{
 	{dir: "http10", forbid: []string{"net", "os", "syscall", "unsafe", "plugin", "runtime/cgo"}, noGo: true, pure: true},
 	{dir: "trace", allow: []string{"github.com/fatih/color"}, forbid: []string{"net", "syscall", "unsafe"}, noGo: true},
+	// Pictures from a trace's events: as pure as http10, readers in and
+	// writers out.
+	{dir: "trace/draw", allow: []string{"stepwise/trace"}, forbid: []string{"net", "os", "syscall", "unsafe", "plugin", "runtime/cgo"}, noGo: true, pure: true},
 	// The server runs on its caller's goroutine, with one exception: the
 	// thread-per-connection model (issue 5) is a goroutine per client, so
 	// threads.go, and only it, starts goroutines.
 	{dir: "multiplex", allow: []string{"golang.org/x/sys/unix", "stepwise/http10", "stepwise/trace"}, forbid: []string{"net/http"}, noGo: true, goOK: []string{"threads.go"}},
-	{dir: "cmd/stepwise", allow: []string{"stepwise/multiplex", "stepwise/trace", "stepwise/http10"}, forbid: []string{"net", "syscall", "unsafe"}},
+	{dir: "cmd/stepwise", allow: []string{"stepwise/multiplex", "stepwise/trace", "stepwise/trace/draw", "stepwise/http10"}, forbid: []string{"net", "syscall", "unsafe"}},
 	{dir: "cmd/bench", forbid: []string{"unsafe"}}, // a client and harness: net, net/http, os/exec; it builds stepwise, imports none of it
 	{dir: "cmd/stepwise-client", forbid: []string{"net/http", "syscall", "unsafe"}, noGo: true, pure: true},
 }

@@ -9,6 +9,7 @@
 // Usage:
 //
 //	stepwise [flags]
+//	stepwise draw [-format table|mermaid|svg] [-o FILE] [-rounds N] [-conn c2] TRACE.jsonl
 //
 // The flags are:
 //
@@ -109,6 +110,17 @@
 //	c1 > GET /hello.txt HTTP/1.0
 //	c1 < HTTP/1.0 200 OK
 //
+// Pictures of a session: stepwise draw reads the JSON lines that -json
+// wrote (- for standard input) and draws a table of the loop's rounds for a
+// terminal (the default), or a sequence diagram, with a lane for each
+// client, the server loop and the kernel and a band for each round, as
+// Mermaid text for Markdown (-format mermaid) or as an SVG (-format svg).
+// -rounds N keeps the first N rounds, -conn c2 one connection's steps;
+// stepwise draw -h lists the rest. For example:
+//
+//	$ stepwise -json session.jsonl    # and some requests, then Ctrl-C
+//	$ stepwise draw -o session.svg session.jsonl
+//
 // Exit status: 0 after a graceful stop, 1 if the server cannot start (an
 // address in use, say) or was stopped by a second signal, 2 for a bad flag.
 package main
@@ -155,6 +167,9 @@ func exitCode(err error) int {
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "draw" {
+		return runDraw(args[1:], stdout, stderr)
+	}
 	flags := flag.NewFlagSet("stepwise", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	addr := flags.String("addr", "127.0.0.1:8080", "`host:port` to listen on; port 0 lets the kernel choose")

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// The fixture and the pictures drawn from it, checked by package draw's
+// golden tests; the command must draw the same.
+var drawFixture = filepath.Join("..", "..", "trace", "draw", "testdata")
+
+func drawGolden(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(drawFixture, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestDrawFormats(t *testing.T) {
+	trace := filepath.Join(drawFixture, "session.jsonl")
+	for _, tc := range []struct {
+		args   []string
+		golden string
+	}{
+		{[]string{trace}, "session.table"},
+		{[]string{"-format", "table", "-width", "72", trace}, "session-72.table"},
+		{[]string{"-format", "mermaid", trace}, "session.mmd"},
+		{[]string{"-format", "mermaid", "-conn", "c2", trace}, "session-c2.mmd"},
+		{[]string{"-format", "svg", trace}, "session.svg"},
+		{[]string{"-rounds", "2", trace}, "session-2rounds.table"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if err := run(append([]string{"draw"}, tc.args...), &stdout, &stderr); err != nil {
+			t.Errorf("stepwise draw %q: %v; stderr:\n%s", tc.args, err, stderr.String())
+			continue
+		}
+		if want := drawGolden(t, tc.golden); stdout.String() != want {
+			t.Errorf("stepwise draw %q differs from %s:\n%s", tc.args, tc.golden, stdout.String())
+		}
+	}
+}
+
+// -o picks the format from its extension.
+func TestDrawOutputFile(t *testing.T) {
+	dir := t.TempDir()
+	for file, golden := range map[string]string{"s.svg": "session.svg", "s.mmd": "session.mmd", "s.txt": "session.table"} {
+		out := filepath.Join(dir, file)
+		var stdout, stderr bytes.Buffer
+		if err := run([]string{"draw", "-o", out, filepath.Join(drawFixture, "session.jsonl")}, &stdout, &stderr); err != nil {
+			t.Fatalf("stepwise draw -o %s: %v; stderr:\n%s", file, err, stderr.String())
+		}
+		got, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != drawGolden(t, golden) || stdout.Len() != 0 {
+			t.Errorf("stepwise draw -o %s: wrote %d bytes unlike %s, and %q on stdout", file, len(got), golden, stdout.String())
+		}
+	}
+}
+
+// - reads standard input (in a subprocess, to have one); mistakes exit 2.
+func TestDrawStdinAndMistakes(t *testing.T) {
+	trace, err := os.ReadFile(filepath.Join(drawFixture, "session.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "draw", "-format", "mermaid", "-title", "session.jsonl", "-")
+	cmd.Env = append(os.Environ(), "STEPWISE_TEST_MAIN=1")
+	cmd.Stdin = bytes.NewReader(trace)
+	out, err := cmd.Output()
+	if err != nil || string(out) != drawGolden(t, "session.mmd") {
+		t.Errorf("stepwise draw - < session.jsonl: %v; output:\n%s", err, out)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"draw"}, 2, "want one trace file"},
+		{[]string{"draw", "-format", "png", "x.jsonl"}, 2, `-format "png"`},
+		{[]string{"draw", "-conn", "two", "x.jsonl"}, 2, `-conn "two"`},
+		{[]string{"draw", "-rounds", "-1", "x.jsonl"}, 2, "-rounds -1"},
+		{[]string{"draw", "-bogus", "x.jsonl"}, 2, "bogus"},
+		{[]string{"draw", filepath.Join(t.TempDir(), "missing.jsonl")}, 1, "no such file"},
+		{[]string{"draw", "-conn", "c9", filepath.Join(drawFixture, "session.jsonl")}, 1, "has no connection c9"},
+		{[]string{"draw", filepath.Join(drawFixture, "session.txt")}, 1, "is it the JSON-lines file of -json?"},
+	} {
+		code, stderr := mustFail(t, tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.says) {
+			t.Errorf("stepwise %q: exit status %d, stderr %q; want %d and %q", tc.args, code, stderr, tc.code, tc.says)
+		}
+	}
+}
+
+// The real server's -json, drawn: what it did for one request is in the
+// table and in the diagram.
+func TestDrawLiveTrace(t *testing.T) {
+	js := filepath.Join(t.TempDir(), "trace.jsonl")
+	s := start(t, "-json", js)
+	if resp, err := exchange(t, s.addr, "GET /hello.txt HTTP/1.0\r\n\r\n"); err != nil || statusLine(resp) != "HTTP/1.0 200 OK" {
+		t.Fatalf("GET /hello.txt: %q, %v", statusLine(resp), err)
+	}
+	sendSignal(t, s, syscall.SIGINT)
+	if code, _ := wait(t, s); code != 0 {
+		t.Fatalf("the server exited %d after SIGINT; stderr:\n%s", code, s.stderr.String())
+	}
+	for format, wants := range map[string][]string{
+		"table":   {"round  read set", "c1: accept4 ", "c1: read ", "> GET /hello.txt HTTP/1.0", "< HTTP/1.0 200 OK", "SIGINT"},
+		"mermaid": {"participant C1 as c1 (fd ", "C1->>S: GET /hello.txt HTTP/1.0", "S-->>C1: HTTP/1.0 200 OK", "rect rgba("},
+		"svg":     {"<svg ", ">c1</text>", ">GET /hello.txt HTTP/1.0 (+1 line)</text>"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if err := run([]string{"draw", "-format", format, js}, &stdout, &stderr); err != nil {
+			t.Fatalf("stepwise draw -format %s: %v; stderr:\n%s", format, err, stderr.String())
+		}
+		for _, want := range wants {
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("stepwise draw -format %s: no %q in:\n%s", format, want, stdout.String())
+			}
+		}
+	}
+}

@@ -1,0 +1,348 @@
+package draw
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"stepwise/trace"
+)
+
+// Options say what to draw and how.
+type Options struct {
+	// Round names the system calls that begin each round of the server's
+	// loop: its select ("pselect6"). Each such call starts a new band. Its
+	// first two bracketed arguments are the fds watched for reading and
+	// for writing, as strace prints select(2), and what follows its result
+	// ("(in [5], out [6])") the fds found ready. A round call that is
+	// retried after it failed (EINTR) stays in the same band.
+	Round []string
+	// Rounds, if not 0, keeps the events before the first round and the
+	// first Rounds rounds, and leaves out the rest.
+	Rounds int
+	// Conn, if not 0, keeps only connection Conn's events, the round calls,
+	// and the rounds in which the connection did something.
+	Conn int
+	// Label is the most characters a label may have (default 48); longer
+	// ones are shortened, so that a diagram stays narrow.
+	Label int
+	// Columns is the width of the table of rounds (default 100).
+	Columns int
+	// Title is written above the diagram (SVG and Mermaid); none if empty.
+	Title string
+}
+
+const (
+	defaultLabel   = 48
+	defaultColumns = 100
+	noteLines      = 2 // a note wraps onto at most this many lines
+)
+
+// Read reads a trace's JSON lines, one event per line; blank lines are
+// skipped.
+func Read(r io.Reader) ([]trace.JSONEvent, error) {
+	var events []trace.JSONEvent
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		var e trace.JSONEvent
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			return nil, fmt.Errorf("line %d: %v", n, err)
+		}
+		events = append(events, e)
+	}
+	return events, sc.Err()
+}
+
+// A Diagram is a session laid out as lanes, bands and steps, ready to be
+// written as a table, Mermaid text or SVG.
+type Diagram struct {
+	opt   Options
+	lanes []lane // clients, then the server loop, then the kernel
+	bands []band
+	conns int // how many connections are drawn
+}
+
+// A lane is one participant: a client, the server loop, or the kernel.
+type lane struct {
+	name string // "c1", "server loop", "kernel"
+	sub  string // a second line: "fd 11", or the server's fds "7=listener 8=signals"
+	conn int    // the client's connection number; 0 for the server and the kernel
+	id   string // Mermaid's name for it: C1, S, K
+}
+
+// A band is one round of the loop, or the start before the first round.
+type band struct {
+	round  int // 1, 2, ...; 0 for the start
+	read   string
+	write  string
+	ready  string
+	events []trace.JSONEvent // the round's events, after the filters
+	steps  []step
+}
+
+// A step is one row of the diagram: an arrow between two lanes, or a note
+// over one.
+type step struct {
+	from, to int      // lane indexes; equal for a note
+	note     bool     // a note over lane from
+	dashed   bool     // an answer: the kernel's to a round call, or the server's to a client
+	failed   bool     // a call that returned -1
+	conn     int      // the connection it belongs to, for its colour; 0 for none
+	lines    []string // the label: one line, or up to noteLines for a note
+}
+
+// New lays out events as opt says.
+func New(events []trace.JSONEvent, opt Options) *Diagram {
+	if opt.Label <= 0 {
+		opt.Label = defaultLabel
+	}
+	if opt.Columns <= 0 {
+		opt.Columns = defaultColumns
+	}
+	d := &Diagram{opt: opt}
+	d.bands = d.split(events)
+	d.lanes = d.makeLanes(events)
+	for i := range d.bands {
+		d.bands[i].steps = d.steps(d.bands[i].events)
+	}
+	return d
+}
+
+// isRound reports whether e is a call that begins a round.
+func (d *Diagram) isRound(e trace.JSONEvent) bool {
+	return e.Kind == trace.Syscall.String() && slices.Contains(d.opt.Round, e.Name)
+}
+
+// split cuts the events into bands at each round call, then applies the
+// Rounds and Conn filters.
+func (d *Diagram) split(events []trace.JSONEvent) []band {
+	var bands []band
+	round := 0
+	for i, e := range events {
+		if !d.isRound(e) {
+			if len(bands) == 0 {
+				bands = append(bands, band{})
+			}
+			b := &bands[len(bands)-1]
+			b.events = append(b.events, e)
+			continue
+		}
+		retry := i > 0 && d.isRound(events[i-1]) && failed(events[i-1])
+		if !retry {
+			round++
+			if d.opt.Rounds > 0 && round > d.opt.Rounds {
+				break
+			}
+			read, write, _ := watched(e)
+			bands = append(bands, band{round: round, read: read, write: write})
+		}
+		b := &bands[len(bands)-1]
+		b.events = append(b.events, e)
+		b.ready = strings.TrimSuffix(strings.TrimPrefix(e.Extra, "("), ")")
+		if failed(e) {
+			b.ready = strings.TrimPrefix(result(e), "= ")
+		}
+	}
+	if d.opt.Conn == 0 {
+		return bands
+	}
+	kept := bands[:0]
+	for _, b := range bands {
+		mine := false
+		b.events = slices.DeleteFunc(b.events, func(e trace.JSONEvent) bool {
+			mine = mine || e.Conn == d.opt.Conn
+			return e.Conn != d.opt.Conn && !d.isRound(e)
+		})
+		if mine {
+			kept = append(kept, b)
+		}
+	}
+	return kept
+}
+
+// makeLanes makes a lane for each connection in the bands, in the order of
+// their numbers, then the server loop's and the kernel's. A client's lane
+// says its fd, and the server's the fds that are not clients', as the round
+// calls' comments in the whole trace name them ("7=listener 8=signals
+// 11=c1").
+func (d *Diagram) makeLanes(events []trace.JSONEvent) []lane {
+	fds := map[string]string{} // "c1" -> "11"
+	var server []string
+	for _, e := range events {
+		if !d.isRound(e) {
+			continue
+		}
+		for _, role := range strings.Fields(e.Comment) {
+			fd, who, ok := strings.Cut(role, "=")
+			if _, err := strconv.Atoi(fd); err != nil || !ok {
+				continue
+			}
+			if isConnLabel(who) {
+				if _, seen := fds[who]; !seen {
+					fds[who] = fd
+				}
+			} else if !slices.Contains(server, role) {
+				server = append(server, role)
+			}
+		}
+	}
+	var conns []int
+	for _, b := range d.bands {
+		for _, e := range b.events {
+			if e.Conn > 0 && !slices.Contains(conns, e.Conn) {
+				conns = append(conns, e.Conn)
+			}
+		}
+	}
+	slices.Sort(conns)
+	d.conns = len(conns)
+	var lanes []lane
+	for _, c := range conns {
+		l := lane{name: trace.Label(c), conn: c, id: "C" + strconv.Itoa(c)}
+		if fd, ok := fds[l.name]; ok {
+			l.sub = "fd " + fd
+		}
+		lanes = append(lanes, l)
+	}
+	return append(lanes,
+		lane{name: "server loop", sub: strings.Join(server, " "), id: "S"},
+		lane{name: "kernel", id: "K"})
+}
+
+// isConnLabel reports whether s is a connection's label: c1, c2, ...
+func isConnLabel(s string) bool {
+	n, err := strconv.Atoi(strings.TrimPrefix(s, "c"))
+	return strings.HasPrefix(s, "c") && err == nil && trace.Label(n) == s
+}
+
+func (d *Diagram) server() int { return len(d.lanes) - 2 }
+func (d *Diagram) kernel() int { return len(d.lanes) - 1 }
+
+// client returns connection conn's lane, or -1 for none.
+func (d *Diagram) client(conn int) int {
+	if conn <= 0 {
+		return -1
+	}
+	return slices.IndexFunc(d.lanes, func(l lane) bool { return l.conn == conn })
+}
+
+// watched returns a round call's first two bracketed arguments: the fds it
+// watches for reading and for writing, "[3 5]".
+func watched(e trace.JSONEvent) (read, write string, ok bool) {
+	var sets []string
+	for _, a := range splitArgs(e.Args) {
+		if strings.HasPrefix(a, "[") {
+			sets = append(sets, a)
+		}
+	}
+	if len(sets) < 2 {
+		return "", "", false
+	}
+	return sets[0], sets[1], true
+}
+
+// steps turns one band's events into rows. A run of lines a client sent
+// (a request line and its headers) is one arrow labelled with the first and
+// the number of others; so is a run the server sends back.
+func (d *Diagram) steps(events []trace.JSONEvent) []step {
+	var steps []step
+	w := d.opt.Label
+	for i := 0; i < len(events); i++ {
+		e := events[i]
+		switch e.Kind {
+		case trace.Syscall.String():
+			s := step{from: d.server(), to: d.kernel(), failed: failed(e), conn: e.Conn}
+			if d.isRound(e) {
+				label := callLabel(e, w)
+				if read, write, ok := watched(e); ok {
+					label = cut(e.Name+"(rd "+read+", wr "+write+")", w)
+				}
+				s.lines = []string{label}
+				answer := step{from: d.kernel(), to: d.server(), dashed: true, failed: s.failed,
+					lines: []string{cut(strings.TrimSpace(result(e)+" "+e.Extra), w)}}
+				steps = append(steps, s, answer)
+				continue
+			}
+			s.lines = []string{callLabel(e, w)}
+			steps = append(steps, s)
+		case trace.Recv.String(), trace.Send.String():
+			j := i
+			for j+1 < len(events) && events[j+1].Kind == e.Kind && events[j+1].Conn == e.Conn {
+				j++
+			}
+			label := e.Text
+			if label == "" {
+				label = "(blank line)"
+			}
+			if more := j - i; more == 1 {
+				label += " (+1 line)"
+			} else if more > 1 {
+				label += " (+" + strconv.Itoa(more) + " lines)"
+			}
+			s := step{from: d.client(e.Conn), to: d.server(), conn: e.Conn, lines: []string{cut(label, w)}}
+			if e.Kind == trace.Send.String() {
+				s.from, s.to, s.dashed = s.to, s.from, true
+			}
+			if s.from < 0 || s.to < 0 { // no connection: the server's own line
+				s.from, s.to, s.note = d.server(), d.server(), true
+			}
+			steps = append(steps, s)
+			i = j
+		case trace.Info.String():
+			text := e.Text
+			if e.Conn > 0 {
+				text = trace.Label(e.Conn) + ": " + text
+			}
+			steps = append(steps, step{from: d.server(), to: d.server(), note: true, conn: e.Conn, lines: wrap(text, w, noteLines)})
+		case trace.State.String():
+			// "new connection from ... -> reading request": the note says
+			// the state entered.
+			text := e.Text
+			if k := strings.LastIndex(text, " -> "); k >= 0 {
+				text = text[k+len(" -> "):]
+			}
+			at := d.server()
+			if e.Conn > 0 {
+				at = d.client(e.Conn)
+			}
+			steps = append(steps, step{from: at, to: at, note: true, conn: e.Conn, lines: wrap(text, w, noteLines)})
+		}
+	}
+	return steps
+}
+
+// title is a band's name: "start" or "round 2".
+func (b band) title() string {
+	if b.round == 0 {
+		return "start"
+	}
+	return "round " + strconv.Itoa(b.round)
+}
+
+// summary says how much the diagram shows: "7 rounds, 3 connections".
+func (d *Diagram) summary() string {
+	n := 0
+	for _, b := range d.bands {
+		if b.round > 0 {
+			n++
+		}
+	}
+	return plural(n, "round") + ", " + plural(d.conns, "connection")
+}
+
+func plural(n int, what string) string {
+	s := strconv.Itoa(n) + " " + what
+	if n != 1 {
+		s += "s"
+	}
+	return s
+}

@@ -1,0 +1,244 @@
+package draw
+
+import (
+	"bytes"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"stepwise/trace"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// The fixture, testdata/session.jsonl, is a real session (see
+// testdata/README.md): two clients at once, then curl, then Ctrl-C.
+func session(t *testing.T) []trace.JSONEvent {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "session.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	events, err := Read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return events
+}
+
+// options are what cmd/stepwise passes: multiplex's select is pselect6.
+func options() Options {
+	return Options{Round: []string{"pselect6"}, Title: "session.jsonl"}
+}
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./trace/draw -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+		i := 0
+		for i < len(g) && i < len(w) && g[i] == w[i] {
+			i++
+		}
+		line := func(l []string) string {
+			if i < len(l) {
+				return l[i]
+			}
+			return "(end of file)"
+		}
+		t.Errorf("%s differs from what the code draws now, first at line %d:\ngot:  %s\nwant: %s\nIf the change is meant, run go test ./trace/draw -update and review the diff.", path, i+1, line(g), line(w))
+	}
+}
+
+func render(t *testing.T, d *Diagram, write func(*Diagram, io.Writer) error) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := write(d, &buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestGolden(t *testing.T) {
+	events := session(t)
+	narrow := options()
+	narrow.Columns = 72
+	onlyC2 := options()
+	onlyC2.Conn = 2
+	first2 := options()
+	first2.Rounds = 2
+	for _, tc := range []struct {
+		file  string
+		opt   Options
+		write func(*Diagram, io.Writer) error
+	}{
+		{"session.table", options(), (*Diagram).Table},
+		{"session-72.table", narrow, (*Diagram).Table},
+		{"session.mmd", options(), (*Diagram).Mermaid},
+		{"session.svg", options(), (*Diagram).SVG},
+		{"session-c2.mmd", onlyC2, (*Diagram).Mermaid},
+		{"session-2rounds.table", first2, (*Diagram).Table},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			golden(t, tc.file, render(t, New(events, tc.opt), tc.write))
+		})
+	}
+}
+
+func TestShortArg(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`5`, `5`},
+		{`{sa_family=AF_INET, sin_port=htons(80)}`, `{...}`},
+		{`"GET / HTTP/1.0\r\n\r\n"`, `"GET / HTTP/1.0\r\n"...`},
+		{`"short"`, `"short"`},
+		{`"cut by strace"...`, `"cut by strace"...`},
+		{`"\2"`, `"\2"`},
+		{`"\0\1\2\3\4\5\6\7\10\11\12\13\14\15\16\17\20"`, `"\0\1\2\3\4\5\6\7\10\11\12\13\14\15\16\17"...`},
+		{`"héllo wörld, ünïcode ok"`, `"héllo wörld, ünï"...`},
+	} {
+		if got := shortArg(tc.in); got != tc.want {
+			t.Errorf("shortArg(%s) = %s; want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestSplitArgs(t *testing.T) {
+	got := splitArgs(`7, {sa_family=AF_INET, sin_port=htons(1)}, [112 => 16], "a, \"b\", c"..., SOCK_CLOEXEC|SOCK_NONBLOCK`)
+	want := []string{`7`, `{sa_family=AF_INET, sin_port=htons(1)}`, `[112 => 16]`, `"a, \"b\", c"...`, `SOCK_CLOEXEC|SOCK_NONBLOCK`}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("splitArgs = %q; want %q", got, want)
+	}
+	if got := splitArgs(""); len(got) != 0 {
+		t.Errorf("splitArgs(\"\") = %q; want none", got)
+	}
+}
+
+func TestCallLabel(t *testing.T) {
+	ret := func(n int) *int { return &n }
+	for _, tc := range []struct {
+		e     trace.JSONEvent
+		width int
+		want  string
+	}{
+		{trace.JSONEvent{Name: "close", Args: "5", Ret: ret(0)}, 48, "close(5) = 0"},
+		{trace.JSONEvent{Name: "read", Args: `5, "GET / HTTP/1.0\r\n\r\n", 16384`, Ret: ret(18)}, 48, `read(5, "GET / HTTP/1.0\r\n"..., 16384) = 18`},
+		{trace.JSONEvent{Name: "accept4", Args: `3, {sa_family=AF_INET, sin_port=htons(51234)}, [112 => 16], SOCK_CLOEXEC|SOCK_NONBLOCK`, Ret: ret(5)}, 40, `accept4(3, {...}, [112 => 16], ...) = 5`},
+		{trace.JSONEvent{Name: "accept4", Args: `3, NULL, NULL, 0`, Ret: ret(-1), Errno: "EAGAIN"}, 48, `accept4(3, NULL, NULL, 0) = -1 EAGAIN`},
+		{trace.JSONEvent{Name: "socket", Args: `AF_INET, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP`, Ret: ret(3)}, 30, `socket(AF_INET, ...) = 3`},
+		{trace.JSONEvent{Name: "averyveryverylongname", Args: `1, 2`, Ret: ret(0)}, 16, `averyveryvery...`},
+		{trace.JSONEvent{Name: "read", Args: `19, "GET /"..., 16384`, Ret: ret(-1), Errno: "EAGAIN"}, 21, `read(...) = -1 EAGAIN`},
+		{trace.JSONEvent{Name: "read", Args: `19, "GET /"..., 16384`, Ret: ret(-1), Errno: "EAGAIN"}, 25, `read(19, ...) = -1 EAGAIN`},
+	} {
+		if got := callLabel(tc.e, tc.width); got != tc.want {
+			t.Errorf("callLabel(%s(%s), %d) = %s; want %s", tc.e.Name, tc.e.Args, tc.width, got, tc.want)
+		}
+		if got := callLabel(tc.e, tc.width); runes(got) > tc.width {
+			t.Errorf("callLabel(%s(%s), %d) = %s: wider than %d", tc.e.Name, tc.e.Args, tc.width, got, tc.width)
+		}
+	}
+}
+
+func TestWrap(t *testing.T) {
+	for _, tc := range []struct {
+		in       string
+		width, n int
+		want     string
+	}{
+		{"one two three", 7, 0, "one two|three"},
+		{"one two three four five", 9, 2, "one two|three..."},
+		{"abcdefghij", 4, 0, "abcd|efgh|ij"},
+		{"", 10, 0, ""},
+	} {
+		if got := strings.Join(wrap(tc.in, tc.width, tc.n), "|"); got != tc.want {
+			t.Errorf("wrap(%q, %d, %d) = %q; want %q", tc.in, tc.width, tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestFill(t *testing.T) {
+	for _, tc := range []struct {
+		in    []string
+		width int
+		want  string
+	}{
+		{[]string{"c1: read 5 = 18,", "> GET / HTTP/1.0,", "< HTTP/1.0 200 OK"}, 36, "c1: read 5 = 18, > GET / HTTP/1.0,|< HTTP/1.0 200 OK"},
+		{[]string{"a,", "a piece much too long,", "b"}, 10, "a, a piece|much too|long, b"},
+		{[]string{"x", "abcdefghijkl"}, 5, "x|abcde|fghij|kl"},
+		{nil, 5, ""},
+	} {
+		if got := strings.Join(fill(tc.in, tc.width), "|"); got != tc.want {
+			t.Errorf("fill(%q, %d) = %q; want %q", tc.in, tc.width, got, tc.want)
+		}
+	}
+}
+
+func TestTableWidth(t *testing.T) {
+	for _, cols := range []int{60, 80, 100, 140} {
+		opt := options()
+		opt.Columns = cols
+		out := render(t, New(session(t), opt), (*Diagram).Table)
+		for _, line := range strings.Split(strings.TrimSuffix(string(out), "\n"), "\n") {
+			if runes(line) > cols {
+				t.Errorf("columns %d: line %q is %d wide", cols, line, runes(line))
+			}
+		}
+	}
+}
+
+func TestRead(t *testing.T) {
+	events, err := Read(strings.NewReader("{\"seq\":1,\"kind\":\"syscall\",\"name\":\"close\",\"args\":\"3\",\"ret\":0}\n\n{\"seq\":2,\"kind\":\"info\",\"text\":\"x\"}\n"))
+	if err != nil || len(events) != 2 || events[0].Name != "close" || *events[0].Ret != 0 || events[1].Text != "x" {
+		t.Errorf("Read = %+v, %v", events, err)
+	}
+	if _, err := Read(strings.NewReader("{\"seq\":1}\nnot json\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("Read of a bad line: err = %v; want one naming line 2", err)
+	}
+}
+
+// A retried round call stays in its round; Rounds and Conn leave out what
+// they should.
+func TestBands(t *testing.T) {
+	events := session(t)
+	d := New(events, options())
+	var titles []string
+	for _, b := range d.bands {
+		titles = append(titles, b.title()+" "+b.ready)
+	}
+	want := "start |round 1 in [7]|round 2 in [7 11]|round 3 in [12], out [11]|round 4 out [12]|round 5 in [7]|round 6 in [11]|round 7 out [11]|round 8 in [8]"
+	if got := strings.Join(titles, "|"); got != want {
+		t.Errorf("bands:\n%s\nwant\n%s", got, want)
+	}
+	opt := options()
+	opt.Conn = 2
+	d = New(events, opt)
+	var rounds []string
+	for _, b := range d.bands {
+		rounds = append(rounds, b.title())
+		for _, e := range b.events {
+			if e.Conn != 2 && e.Name != "pselect6" {
+				t.Errorf("-conn 2 keeps %+v", e)
+			}
+		}
+	}
+	if got := strings.Join(rounds, ","); got != "round 2,round 3,round 4" {
+		t.Errorf("-conn 2 rounds: %s", got)
+	}
+	if lanes := len(d.lanes); lanes != 3 {
+		t.Errorf("-conn 2: %d lanes; want c2, server loop, kernel", lanes)
+	}
+}
