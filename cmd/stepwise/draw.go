@@ -57,7 +57,7 @@ func runDraw(args []string, stdout, stderr io.Writer) error {
 			*format = "table"
 		}
 	}
-	opt := draw.Options{Round: multiplex.SyscallAliases()["select"], Rounds: *rounds, Label: *label, Columns: *width, Title: *title}
+	opt := draw.Options{Round: multiplex.SyscallAliases()["select"], Accept: multiplex.SyscallAliases()["accept"], Rounds: *rounds, Label: *label, Columns: *width, Title: *title}
 	var write func(*draw.Diagram, io.Writer) error
 	switch *format {
 	case "table":

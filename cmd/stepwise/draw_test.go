@@ -114,7 +114,7 @@ func TestDrawLiveTrace(t *testing.T) {
 		t.Fatalf("the server exited %d after SIGINT; stderr:\n%s", code, s.stderr.String())
 	}
 	for format, wants := range map[string][]string{
-		"table":   {"round  read set", "c1: accept4 ", "c1: read ", "> GET /hello.txt HTTP/1.0", "< HTTP/1.0 200 OK", "SIGINT"},
+		"table":   {"round  read set", "c1: accept4 ", ", read ", "> GET /hello.txt HTTP/1.0", "< HTTP/1.0 200 OK", "SIGINT"},
 		"mermaid": {"participant C1 as c1 (fd ", "C1->>S: GET /hello.txt HTTP/1.0", "S-->>C1: HTTP/1.0 200 OK", "rect rgba("},
 		"svg":     {"<svg ", ">c1</text>", ">GET /hello.txt HTTP/1.0 (+1 line)</text>"},
 	} {

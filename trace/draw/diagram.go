@@ -21,6 +21,11 @@ type Options struct {
 	// ("(in [5], out [6])") the fds found ready. A round call that is
 	// retried after it failed (EINTR) stays in the same band.
 	Round []string
+	// Accept names the system calls that return a new connection's fd
+	// ("accept4"), labelled with that connection: a client's lane shows
+	// its fd even if it was served within the round that accepted it and
+	// never appeared in a select's sets.
+	Accept []string
 	// Rounds, if not 0, keeps the events before the first round and the
 	// first Rounds rounds, and leaves out the rest.
 	Rounds int
@@ -171,13 +176,18 @@ func (d *Diagram) split(events []trace.JSONEvent) []band {
 
 // makeLanes makes a lane for each connection in the bands, in the order of
 // their numbers, then the server loop's and the kernel's. A client's lane
-// says its fd, and the server's the fds that are not clients', as the round
-// calls' comments in the whole trace name them ("7=listener 8=signals
-// 11=c1").
+// says its fd, as the accept call returned it or the round calls'
+// comments name it ("11=c1"), and the server's the fds that are not
+// clients' ("7=listener 8=signals").
 func (d *Diagram) makeLanes(events []trace.JSONEvent) []lane {
 	fds := map[string]string{} // "c1" -> "11"
 	var server []string
 	for _, e := range events {
+		if e.Kind == trace.Syscall.String() && slices.Contains(d.opt.Accept, e.Name) && e.Conn > 0 && e.Errno == "" {
+			if _, seen := fds[trace.Label(e.Conn)]; !seen && e.Ret != nil {
+				fds[trace.Label(e.Conn)] = strconv.Itoa(*e.Ret)
+			}
+		}
 		if !d.isRound(e) {
 			continue
 		}
