@@ -2,6 +2,7 @@ package http10
 
 import (
 	"io"
+	"slices"
 	"strconv"
 )
 
@@ -48,6 +49,7 @@ func (r *Response) Append(b []byte) []byte {
 		}
 		return append(b, r.Body...)
 	}
+	b = slices.Grow(b, r.wireSize()) // one allocation, not one per doubling
 	b = r.appendStatusLine(b)
 	b = append(b, "\r\n"...)
 	for _, f := range r.Header {
@@ -61,6 +63,19 @@ func (r *Response) Append(b []byte) []byte {
 		b = append(b, r.Body...)
 	}
 	return b
+}
+
+// wireSize is how many bytes Append adds for a full response, or a few
+// more: the status line is counted at its longest.
+func (r *Response) wireSize() int {
+	n := len("HTTP/1.0 999 \r\n") + len(StatusText(r.Status)) + len("\r\n")
+	for _, f := range r.Header {
+		n += len(f.Name) + len(": ") + len(f.Value) + len("\r\n")
+	}
+	if !r.NoBody {
+		n += len(r.Body)
+	}
+	return n
 }
 
 // appendLineSafe appends s with every CR and LF replaced by SP, so that no
