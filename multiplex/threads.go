@@ -61,6 +61,10 @@ func (s *Threads) serve(c *conn) {
 	runtime.LockOSThread()
 	k := s.k.gettid(c.id) // the thread's id labels its lines
 	serve(s.cfg, k, tracedAs(s.cfg.FS, k), c)
+	// The thread's last lines are on screen when it ends, not when some
+	// other thread next blocks: otherwise a client served at once would
+	// seem to wait for a slow one.
+	k.t.Flush()
 }
 
 // stop closes the listener and waits for the threads still serving, until
