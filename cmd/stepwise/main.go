@@ -9,6 +9,7 @@
 // Usage:
 //
 //	stepwise [flags]
+//	stepwise compare [-pace D] [-quick N] [-models LIST] slow|idle|many N
 //
 // The flags are:
 //
@@ -93,6 +94,32 @@
 // SIGINT or SIGTERM stops accepting, lets responses in flight finish, and
 // exits 0; a second one stops at once, with exit status 1.
 //
+// Comparing the models: stepwise compare runs one classroom scenario
+// against each model in turn, each a server of its own (this program on a
+// loopback port the kernel picks, its trace off), and prints a timeline
+// per model, one row per client and time across; a table of each
+// client's wait (from connecting to the first byte back) and total time,
+// the requests each server logged, and the processes, threads and fds it
+// held, read from /proc; and, in words, what those figures show. The
+// scenarios: slow, one client sending its request a byte at a time over
+// -pace (default 2s) while -quick others (default 5) come and go; idle,
+// one client that says nothing for -pace; many N, N quick clients at once.
+// -models picks the models and their order (default
+// blocking,select,threads,fork). For example:
+//
+//	$ stepwise compare slow
+//	...
+//	blocking
+//	  c1 slow   >>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>|
+//	  c2 quick          ..................................................|
+//	...
+//	select
+//	  c1 slow   >>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>|
+//	  c2 quick          |
+//
+// compare exits 1 if a server did not run or a client failed, and 2 for a
+// mistake on its command line.
+//
 // Example session. In one terminal:
 //
 //	$ go run ./cmd/stepwise
@@ -155,6 +182,9 @@ func exitCode(err error) int {
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "compare" {
+		return compare(args[1:], stdout, stderr)
+	}
 	flags := flag.NewFlagSet("stepwise", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	addr := flags.String("addr", "127.0.0.1:8080", "`host:port` to listen on; port 0 lets the kernel choose")
@@ -187,7 +217,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		return usageError{err}
 	}
-	if flags.NArg() > 0 {
+	switch {
+	case flags.Arg(0) == "compare":
+		return usageError{errors.New("compare comes first, before its own flags: stepwise compare [flags] SCENARIO")}
+	case flags.NArg() > 0:
 		return usageError{fmt.Errorf("unexpected argument %q (serve a directory with -root DIR)", flags.Arg(0))}
 	}
 	switch *modelName {
