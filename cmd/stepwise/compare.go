@@ -182,7 +182,7 @@ Flags:
 		fmt.Fprintf(stderr, "stepwise compare: %s: %s ...\n", sc.name, m)
 		results = append(results, runModel(exe, m, sc))
 	}
-	fmt.Fprintf(stdout, "stepwise compare %s: %s.\n\n", sc.name, sc.about)
+	fmt.Fprintf(stdout, "%s\n", wrap(fmt.Sprintf("stepwise compare %s: %s.", sc.name, sc.about), 78))
 	report(stdout, sc, results)
 	return failures(results)
 }
@@ -249,11 +249,12 @@ func runModel(exe, model string, sc scenario) *result {
 // A serverProc is a server this program started: one model, on an
 // ephemeral loopback port.
 type serverProc struct {
-	cmd  *exec.Cmd
-	pid  int
-	addr string
-	out  *os.File          // its standard output
-	rest chan stdoutResult // what it prints after the "serving" line
+	cmd    *exec.Cmd
+	pid    int
+	addr   string
+	out    *os.File          // its standard output
+	rest   chan stdoutResult // what it prints after the "serving" line
+	stderr *strings.Builder  // what it says when it fails; read after Wait
 }
 
 type stdoutResult struct {
@@ -265,8 +266,8 @@ type stdoutResult struct {
 // and its access log on, and returns once it has said where it listens.
 func startServer(exe, model string) (*serverProc, error) {
 	cmd := exec.Command(exe, "-model", model, "-addr", "127.0.0.1:0", "-trace", "none", "-access-log")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
+	stderr := new(strings.Builder)
+	cmd.Stderr = stderr
 	cmd.WaitDelay = time.Second // a fork child still holding stderr does not hold Wait
 	pipe, err := cmd.StdoutPipe()
 	if err != nil {
@@ -275,7 +276,7 @@ func startServer(exe, model string) (*serverProc, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting the %s server: %w", model, err)
 	}
-	s := &serverProc{cmd: cmd, pid: cmd.Process.Pid, out: pipe.(*os.File), rest: make(chan stdoutResult, 1)}
+	s := &serverProc{cmd: cmd, pid: cmd.Process.Pid, out: pipe.(*os.File), rest: make(chan stdoutResult, 1), stderr: stderr}
 	s.out.SetReadDeadline(time.Now().Add(startTimeout))
 	stdout := bufio.NewReader(s.out)
 	line, err := stdout.ReadString('\n')
@@ -283,7 +284,11 @@ func startServer(exe, model string) (*serverProc, error) {
 	if err != nil || !strings.HasPrefix(line, "stepwise: serving ") || !ok {
 		cmd.Process.Kill()
 		cmd.Wait()
-		return nil, fmt.Errorf("the %s server did not start: %q (%v) %s", model, line, err, strings.TrimSpace(stderr.String()))
+		why := strings.TrimSpace(stderr.String())
+		if why == "" {
+			why = fmt.Sprintf("its first line was %q (%v)", line, err)
+		}
+		return nil, fmt.Errorf("the %s server did not start: %s", model, why)
 	}
 	s.addr = strings.TrimSuffix(url, "/")
 	s.out.SetReadDeadline(time.Time{})
@@ -321,7 +326,7 @@ func (s *serverProc) stop() (int, error) {
 	case out.err != nil:
 		return served, out.err
 	case err != nil:
-		return served, fmt.Errorf("after SIGINT: %v", err)
+		return served, fmt.Errorf("after SIGINT: %v %s", err, strings.TrimSpace(s.stderr.String()))
 	case !strings.HasSuffix(out.text, "stepwise: stopped\n"):
 		return served, fmt.Errorf("after SIGINT: stdout ends %q; want \"stepwise: stopped\"", out.text)
 	}

@@ -1,7 +1,8 @@
 // Command stepwise is an HTTP/1.0 server you can watch while it works.
 //
 // One goroutine serves every client with select(2); -model runs the same
-// server the ways it is usually compared with. Each system call it
+// server the ways it is usually compared with, and stepwise compare runs
+// them side by side. Each system call it
 // makes and each stage of each request it parses is printed, as it
 // happens, on standard error: system calls as strace prints them, HTTP as
 // curl -v does (> what the client sent, < what the server answers, * why).
@@ -110,12 +111,21 @@
 //	$ stepwise compare slow
 //	...
 //	blocking
+//	  ms        0             500            1000          1500           2000
+//	            +-------------+--------------+-------------+--------------+-
 //	  c1 slow   >>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>|
 //	  c2 quick          ..................................................|
+//	  c3 quick                  ..........................................|
 //	...
 //	select
+//	  ...
 //	  c1 slow   >>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>|
 //	  c2 quick          |
+//	  c3 quick                  |
+//	...
+//	Under blocking, all 5 quick clients waited for the slow one: none was answered
+//	before its last byte went, at 2030 ms, and the wait was up to 1744 ms. Under
+//	select, threads and fork, none waited: ...
 //
 // compare exits 1 if a server did not run or a client failed, and 2 for a
 // mistake on its command line.
