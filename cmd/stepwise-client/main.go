@@ -104,7 +104,6 @@ const (
 	maxDelay   = 10 * time.Second // slow: per byte
 	maxWait    = 10 * time.Minute // idle -for, and -timeout
 	maxRaw     = 1 << 20          // raw FILE: bytes sent
-	maxGot     = 4 << 20          // bytes read back from one connection
 	maxPath    = 1024             // PATH arguments
 	scenarios  = `Scenarios:
   get [PATH]     one ordinary GET (default /)

@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"stepwise/cmd/internal/client"
 )
 
 // quote shows b as strace shows a byte string: quoted with Go's escapes,
@@ -24,7 +26,7 @@ func quote(b []byte, max int) string {
 
 // ms prints a time since the start of the scenario in milliseconds.
 func ms(d time.Duration) string {
-	if d == never {
+	if d == client.Never {
 		return "-"
 	}
 	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64)
@@ -54,31 +56,31 @@ func (s *session) printf(format string, args ...any) {
 // report prints what c sent and got, and when: in full, or in brief (the
 // request, the status and the times) when a scenario has several clients
 // to show.
-func (s *session) report(c *client, brief bool) {
+func (s *session) report(c *client.Conn, brief bool) {
 	if s.json {
 		s.record(c)
 		return
 	}
 	switch {
-	case len(c.sent) == 0:
-		s.printf("%s > (nothing sent)", c.name)
-	case c.writes > 1:
-		s.printf("%s > %s (%d bytes in %d writes)", c.name, quote(c.sent, s.strSize), len(c.sent), c.writes)
+	case len(c.Sent) == 0:
+		s.printf("%s > (nothing sent)", c.Name)
+	case c.Writes > 1:
+		s.printf("%s > %s (%d bytes in %d writes)", c.Name, quote(c.Sent, s.strSize), len(c.Sent), c.Writes)
 	default:
-		s.printf("%s > %s (%d bytes)", c.name, quote(c.sent, s.strSize), len(c.sent))
+		s.printf("%s > %s (%d bytes)", c.Name, quote(c.Sent, s.strSize), len(c.Sent))
 	}
-	a := parseAnswer(c.got)
+	a := client.ParseAnswer(c.Got)
 	switch {
 	case brief:
-		s.printf("%s < %s", c.name, orNothing(a.status, a.short(len(c.got))))
-	case len(c.got) == 0:
-		s.printf("%s * nothing came back", c.name)
+		s.printf("%s < %s", c.Name, orNothing(a.Status, a.Short(len(c.Got))))
+	case len(c.Got) == 0:
+		s.printf("%s * nothing came back", c.Name)
 	default:
-		s.printAnswer(c.name, a, bytes.HasPrefix(c.sent, []byte("HEAD ")))
+		s.printAnswer(c.Name, a, bytes.HasPrefix(c.Sent, []byte("HEAD ")))
 	}
-	s.printf("%s * %s", c.name, timeline(c))
-	if c.err != nil {
-		s.printf("%s * failed: %v", c.name, c.err)
+	s.printf("%s * %s", c.Name, timeline(c))
+	if c.Err != nil {
+		s.printf("%s * failed: %v", c.Name, c.Err)
 	}
 }
 
@@ -91,73 +93,73 @@ func orNothing(status, short string) string {
 
 // printAnswer prints the head line by line, as curl -v does, and then the
 // body's size and, if it is text, its first bytes.
-func (s *session) printAnswer(name string, a answer, head bool) {
-	if a.status == "" {
+func (s *session) printAnswer(name string, a client.Answer, head bool) {
+	if a.Status == "" {
 		s.printf("%s * no status line and no headers: the body alone, as an HTTP/0.9 server answers", name)
 	} else {
-		for _, line := range append([]string{a.status}, a.header...) {
+		for _, line := range append([]string{a.Status}, a.Header...) {
 			if !isText([]byte(line)) {
 				line = strconv.Quote(line)
 			}
 			s.printf("%s < %s", name, line)
 		}
-		if !a.headDone {
+		if !a.HeadDone {
 			s.printf("%s * the head never ended: no empty line came back", name)
 			return
 		}
 		s.printf("%s <", name)
 	}
 	var what strings.Builder
-	fmt.Fprintf(&what, "%d bytes", len(a.body))
+	fmt.Fprintf(&what, "%d bytes", len(a.Body))
 	switch {
-	case head && len(a.body) == 0 && a.length > 0:
-		fmt.Fprintf(&what, " (an answer to HEAD: Content-Length %d is what GET would send)", a.length)
-	case a.length >= 0 && len(a.body) != a.length:
-		fmt.Fprintf(&what, " (Content-Length said %d)", a.length)
+	case head && len(a.Body) == 0 && a.Length > 0:
+		fmt.Fprintf(&what, " (an answer to HEAD: Content-Length %d is what GET would send)", a.Length)
+	case a.Length >= 0 && len(a.Body) != a.Length:
+		fmt.Fprintf(&what, " (Content-Length said %d)", a.Length)
 	}
 	switch {
-	case len(a.body) == 0:
-	case isText(a.body):
-		fmt.Fprintf(&what, " %s", quote(a.body, s.strSize))
+	case len(a.Body) == 0:
+	case isText(a.Body):
+		fmt.Fprintf(&what, " %s", quote(a.Body, s.strSize))
 	default:
 		what.WriteString(", not text")
 	}
 	s.printf("%s * body: %s", name, what.String())
-	if len(a.extra) > 0 {
-		s.printf("%s * then %d more bytes: %s", name, len(a.extra), quote(a.extra, s.strSize))
+	if len(a.Extra) > 0 {
+		s.printf("%s * then %d more bytes: %s", name, len(a.Extra), quote(a.Extra, s.strSize))
 	}
 }
 
 // timeline says when each step of c happened, in one line.
-func timeline(c *client) string {
+func timeline(c *client.Conn) string {
 	var b strings.Builder
 	b.WriteString("ms:")
-	if c.connected == never {
+	if c.Connected == client.Never {
 		b.WriteString(" never connected")
 		return b.String()
 	}
-	fmt.Fprintf(&b, " connected %s", ms(c.connected))
+	fmt.Fprintf(&b, " connected %s", ms(c.Connected))
 	switch {
-	case c.firstSent == never:
+	case c.FirstSent == client.Never:
 		b.WriteString(", sent nothing")
-	case c.lastSent > c.firstSent && c.writes > 1:
-		fmt.Fprintf(&b, ", sent %s to %s", ms(c.firstSent), ms(c.lastSent))
+	case c.LastSent > c.FirstSent && c.Writes > 1:
+		fmt.Fprintf(&b, ", sent %s to %s", ms(c.FirstSent), ms(c.LastSent))
 	default:
-		fmt.Fprintf(&b, ", sent %s", ms(c.firstSent))
+		fmt.Fprintf(&b, ", sent %s", ms(c.FirstSent))
 	}
-	if c.firstGot == never {
+	if c.FirstGot == client.Never {
 		b.WriteString(", nothing back")
 	} else {
-		fmt.Fprintf(&b, ", first byte back %s", ms(c.firstGot))
+		fmt.Fprintf(&b, ", first byte back %s", ms(c.FirstGot))
 	}
-	if c.closed != never {
-		fmt.Fprintf(&b, ", closed by %s %s", c.closedBy, ms(c.closed))
+	if c.Closed != client.Never {
+		fmt.Fprintf(&b, ", closed by %s %s", c.ClosedBy, ms(c.Closed))
 	}
 	return b.String()
 }
 
 // table prints one line per client: the view of many clients at once.
-func (s *session) table(clients []*client) {
+func (s *session) table(clients []*client.Conn) {
 	if s.json {
 		for _, c := range clients {
 			s.record(c)
@@ -167,17 +169,17 @@ func (s *session) table(clients []*client) {
 	w := tabwriter.NewWriter(s.out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "client\tstatus\tbytes back\tconnected\tsent\tfirst byte back\tclosed (ms)\t")
 	for _, c := range clients {
-		a := parseAnswer(c.got)
-		status := a.short(len(c.got))
-		if c.err != nil {
+		a := client.ParseAnswer(c.Got)
+		status := a.Short(len(c.Got))
+		if c.Err != nil {
 			status = "failed"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t\n", c.name, status, len(c.got), ms(c.connected), ms(c.firstSent), ms(c.firstGot), ms(c.closed))
+		fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t\n", c.Name, status, len(c.Got), ms(c.Connected), ms(c.FirstSent), ms(c.FirstGot), ms(c.Closed))
 	}
 	w.Flush()
 	for _, c := range clients {
-		if c.err != nil {
-			s.printf("%s * failed: %v", c.name, c.err)
+		if c.Err != nil {
+			s.printf("%s * failed: %v", c.Name, c.Err)
 		}
 	}
 }
@@ -203,25 +205,25 @@ type record struct {
 	Err      string   `json:"error,omitempty"`
 }
 
-func (s *session) record(c *client) {
-	a := parseAnswer(c.got)
+func (s *session) record(c *client.Conn) {
+	a := client.ParseAnswer(c.Got)
 	r := record{
-		Scenario: s.scenario, Client: c.name, Addr: s.addr,
-		Sent: string(c.sent[:min(len(c.sent), s.strSize)]), SentLen: len(c.sent), Writes: c.writes,
-		Status: a.status,
-		Got:    string(c.got[:min(len(c.got), s.strSize)]), GotLen: len(c.got), BodyLen: len(a.body),
-		Connect: msJSON(c.connected), First: msJSON(c.firstSent), Last: msJSON(c.lastSent),
-		FirstGot: msJSON(c.firstGot), Closed: msJSON(c.closed), ClosedBy: c.closedBy,
+		Scenario: s.scenario, Client: c.Name, Addr: s.addr,
+		Sent: string(c.Sent[:min(len(c.Sent), s.strSize)]), SentLen: len(c.Sent), Writes: c.Writes,
+		Status: a.Status,
+		Got:    string(c.Got[:min(len(c.Got), s.strSize)]), GotLen: len(c.Got), BodyLen: len(a.Body),
+		Connect: msJSON(c.Connected), First: msJSON(c.FirstSent), Last: msJSON(c.LastSent),
+		FirstGot: msJSON(c.FirstGot), Closed: msJSON(c.Closed), ClosedBy: c.ClosedBy,
 	}
-	if c.err != nil {
-		r.Err = c.err.Error()
+	if c.Err != nil {
+		r.Err = c.Err.Error()
 	}
 	line, _ := json.Marshal(r) // a struct of strings, ints and float pointers always marshals
 	fmt.Fprintf(s.out, "%s\n", line)
 }
 
 func msJSON(d time.Duration) *float64 {
-	if d == never {
+	if d == client.Never {
 		return nil
 	}
 	f := float64(d.Microseconds()) / 1000

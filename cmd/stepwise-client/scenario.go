@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"stepwise/cmd/internal/client"
 )
 
 // A session is one run of the client: a scenario, the settings it runs
@@ -33,24 +35,23 @@ func (s *session) begin(format string, args ...any) {
 // exchange is one connection that sends req in one write and reads until
 // the server closes. Its error is only for a failed connect, when there is
 // nothing to show; other failures are in the client, to report.
-func (s *session) exchange(name string, req []byte) (*client, error) {
-	c := newClient(name, s.start)
-	c.dial(s.addr, s.timeout)
-	if c.conn == nil {
-		return nil, c.err
+func (s *session) exchange(name string, req []byte) (*client.Conn, error) {
+	c := client.New(name, s.start)
+	if err := c.Dial(s.addr, s.timeout); err != nil {
+		return nil, err
 	}
-	c.send(req, s.timeout)
-	c.receive(time.Now().Add(s.timeout), false)
+	c.Send(req, s.timeout)
+	c.Receive(time.Now().Add(s.timeout), false)
 	return c, nil
 }
 
 // failed is the error of a scenario whose clients' failures have been
 // shown already: it only counts them, for the exit status.
-func failed(clients ...*client) error {
+func failed(clients ...*client.Conn) error {
 	var bad []string
 	for _, c := range clients {
-		if c.err != nil {
-			bad = append(bad, c.name)
+		if c.Err != nil {
+			bad = append(bad, c.Name)
 		}
 	}
 	switch {
@@ -63,18 +64,18 @@ func failed(clients ...*client) error {
 }
 
 // expect says whether c's status is the one RFC 1945 asks for.
-func (s *session) expect(c *client, want int) {
-	a := parseAnswer(c.got)
-	if a.code() == want {
-		s.printf("* as expected: %s", a.short(len(c.got)))
+func (s *session) expect(c *client.Conn, want int) {
+	a := client.ParseAnswer(c.Got)
+	if a.Code() == want {
+		s.printf("* as expected: %s", a.Short(len(c.Got)))
 		return
 	}
-	s.printf("* UNEXPECTED: %s; want %d", a.short(len(c.got)), want)
+	s.printf("* UNEXPECTED: %s; want %d", a.Short(len(c.Got)), want)
 }
 
 // one sends req on one connection, c1, and reports what came back: what
 // most scenarios do before checking the answer.
-func (s *session) one(req []byte) (*client, error) {
+func (s *session) one(req []byte) (*client.Conn, error) {
 	c, err := s.exchange("c1", req)
 	if err == nil {
 		s.report(c, false)
@@ -94,37 +95,35 @@ func (s *session) get(path string) error {
 func (s *session) slow(path string) error {
 	req := []byte("GET " + path + " HTTP/1.0\r\n\r\n")
 	s.begin("slow: %d bytes, one every %v; select wakes the server for each byte, and it serves others meanwhile", len(req), s.delay)
-	c := newClient("c1", s.start)
-	c.dial(s.addr, s.timeout)
-	if c.conn == nil {
-		return c.err
+	c := client.New("c1", s.start)
+	if err := c.Dial(s.addr, s.timeout); err != nil {
+		return err
 	}
 	progress := io.Discard
 	if !s.json {
 		progress = s.out
 		fmt.Fprint(progress, "* sending: ")
 	}
-	c.sendSlowly(req, s.delay, s.timeout, progress)
-	c.receive(time.Now().Add(s.timeout), false)
+	c.SendSlowly(req, s.delay, s.timeout, progress)
+	c.Receive(time.Now().Add(s.timeout), false)
 	s.report(c, false)
-	if c.firstGot != never {
-		s.printf("* the answer began %s ms after the last byte: the server waited for the whole head", ms(c.firstGot-c.lastSent))
+	if c.FirstGot != client.Never {
+		s.printf("* the answer began %s ms after the last byte: the server waited for the whole head", ms(c.FirstGot-c.LastSent))
 	}
 	return failed(c)
 }
 
 func (s *session) idle() error {
 	s.begin("idle: connect and send nothing; how long does the server keep a silent client? (we wait up to %v)", s.idleFor)
-	c := newClient("c1", s.start)
-	c.dial(s.addr, s.timeout)
-	if c.conn == nil {
-		return c.err
+	c := client.New("c1", s.start)
+	if err := c.Dial(s.addr, s.timeout); err != nil {
+		return err
 	}
-	c.receive(time.Now().Add(s.idleFor), true)
+	c.Receive(time.Now().Add(s.idleFor), true)
 	s.report(c, false)
-	if c.closedBy == "the server" {
-		s.printf("* the server hung up %s ms after we connected", ms(c.closed-c.connected))
-	} else if c.err == nil {
+	if c.ClosedBy == "the server" {
+		s.printf("* the server hung up %s ms after we connected", ms(c.Closed-c.Connected))
+	} else if c.Err == nil {
 		s.printf("* after %v the server still held the connection: one of its fds, spent on a client that says nothing", s.idleFor)
 	}
 	return failed(c)
@@ -148,21 +147,20 @@ func (s *session) idle() error {
 func (s *session) many(n int) error {
 	req := []byte("GET / HTTP/1.0\r\n\r\n")
 	s.begin("many: %d clients connect, then each sends %s, then each answer is read in turn", n, quote(req, s.strSize))
-	clients := make([]*client, n)
+	clients := make([]*client.Conn, n)
 	for i := range clients {
-		c := newClient(fmt.Sprintf("c%d", i+1), s.start)
-		c.dial(s.addr, s.timeout)
-		if i == 0 && c.conn == nil {
-			return c.err // no server: nothing to show
+		c := client.New(fmt.Sprintf("c%d", i+1), s.start)
+		if err := c.Dial(s.addr, s.timeout); i == 0 && err != nil {
+			return err // no server: nothing to show
 		}
 		clients[i] = c
 	}
 	for _, c := range clients {
-		c.send(req, s.timeout)
+		c.Send(req, s.timeout)
 	}
 	deadline := time.Now().Add(s.timeout)
 	for _, c := range clients {
-		c.receive(deadline, false)
+		c.Receive(deadline, false)
 	}
 	s.table(clients)
 
@@ -170,15 +168,15 @@ func (s *session) many(n int) error {
 	count := map[string]int{}
 	var last time.Duration
 	for _, c := range clients {
-		status := parseAnswer(c.got).short(len(c.got))
-		if c.err != nil {
+		status := client.ParseAnswer(c.Got).Short(len(c.Got))
+		if c.Err != nil {
 			status = "failed"
 		}
 		if count[status] == 0 {
 			order = append(order, status)
 		}
 		count[status]++
-		last = max(last, c.firstGot)
+		last = max(last, c.FirstGot)
 	}
 	var parts []string
 	for _, status := range order {
@@ -194,13 +192,13 @@ func (s *session) http09(path string) error {
 	if err != nil {
 		return err
 	}
-	switch a := parseAnswer(c.got); {
-	case len(c.got) == 0:
+	switch a := client.ParseAnswer(c.Got); {
+	case len(c.Got) == 0:
 		s.printf("* UNEXPECTED: nothing came back")
-	case a.status == "":
-		s.printf("* as expected: no status line, no headers, %d bytes of body, then the server closed", len(c.got))
+	case a.Status == "":
+		s.printf("* as expected: no status line, no headers, %d bytes of body, then the server closed", len(c.Got))
 	default:
-		s.printf("* UNEXPECTED: a status line came back, %q; a Simple-Request gets a Simple-Response", a.status)
+		s.printf("* UNEXPECTED: a status line came back, %q; a Simple-Request gets a Simple-Response", a.Status)
 	}
 	return failed(c)
 }
@@ -236,7 +234,7 @@ func (s *session) traversal() error {
 		"/static/../../etc/passwd",
 	}
 	s.begin("traversal: %d paths that climb out of the document root, one connection each; none may be answered 200 (RFC 1945 §12.5)", len(paths))
-	var clients []*client
+	var clients []*client.Conn
 	var served []string
 	for i, path := range paths {
 		c, err := s.exchange(fmt.Sprintf("c%d", i+1), []byte("GET "+path+" HTTP/1.0\r\n\r\n"))
@@ -244,7 +242,7 @@ func (s *session) traversal() error {
 			return err
 		}
 		s.report(c, true)
-		if parseAnswer(c.got).code() == 200 {
+		if client.ParseAnswer(c.Got).Code() == 200 {
 			served = append(served, path)
 		}
 		clients = append(clients, c)
@@ -263,14 +261,14 @@ func (s *session) pipelined() error {
 	if err != nil {
 		return err
 	}
-	switch a := parseAnswer(c.got); {
-	case len(c.got) == 0:
+	switch a := client.ParseAnswer(c.Got); {
+	case len(c.Got) == 0:
 		s.printf("* UNEXPECTED: nothing came back")
-	case bytes.HasPrefix(a.extra, []byte("HTTP/")):
+	case bytes.HasPrefix(a.Extra, []byte("HTTP/")):
 		s.printf("* UNEXPECTED: a second answer followed; this server kept the connection open for the second request")
-	case len(a.extra) > 0:
-		s.printf("* UNEXPECTED: %d bytes after the first answer's Content-Length", len(a.extra))
-	case a.length < 0:
+	case len(a.Extra) > 0:
+		s.printf("* UNEXPECTED: %d bytes after the first answer's Content-Length", len(a.Extra))
+	case a.Length < 0:
 		s.printf("* one answer, with no Content-Length: it ended where the server closed")
 	default:
 		s.printf("* as expected: one answer for two requests, then the server closed; the second request was never answered")

@@ -605,9 +605,9 @@ func readAllOf(id, n int) func(string) bool {
 	}
 }
 
-// A play is one transcript being played: the server, and the terminals
+// A lessonRun is one transcript being played: the server, and the terminals
 // taking turns.
-type play struct {
+type lessonRun struct {
 	t      *testing.T
 	srv    *lessonServer
 	tr     traced
@@ -633,7 +633,7 @@ type term struct {
 
 func runTranscript(t *testing.T, tr *transcript, client string) []output {
 	srv, spec, model := startLesson(t, tr.blocks[0].cmds[0])
-	r := &play{t: t, srv: srv, tr: spec, client: client, model: model, open: map[int]bool{}}
+	r := &lessonRun{t: t, srv: srv, tr: spec, client: client, model: model, open: map[int]bool{}}
 	terms := make([]*term, len(tr.blocks)-1)
 	for i, b := range tr.blocks[1:] {
 		terms[i] = &term{cmds: b.cmds}
@@ -660,7 +660,7 @@ func runTranscript(t *testing.T, tr *transcript, client string) []output {
 
 // turn runs tm's commands until one sleeps or waits, or all are done,
 // and reports whether tm has more to do and whether it did anything.
-func (r *play) turn(tm *term) (more, progress bool) {
+func (r *lessonRun) turn(tm *term) (more, progress bool) {
 	for {
 		if tm.nc != nil {
 			out, done, moved := r.continueNC(tm.nc)
@@ -707,7 +707,7 @@ var (
 	printfs = strings.NewReplacer(`\r`, "\r", `\n`, "\n", `\t`, "\t", `\\`, `\`, `%%`, "%")
 )
 
-func (r *play) startNC(cmd string) *ncSession {
+func (r *lessonRun) startNC(cmd string) *ncSession {
 	r.t.Helper()
 	var parts []string
 	if m := ncOne.FindStringSubmatch(cmd); m != nil {
@@ -741,7 +741,7 @@ func (r *play) startNC(cmd string) *ncSession {
 	return s
 }
 
-func (r *play) dial() net.Conn {
+func (r *lessonRun) dial() net.Conn {
 	r.t.Helper()
 	c, err := net.DialTimeout("tcp", r.srv.addr(), ioTimeout)
 	if err != nil {
@@ -752,7 +752,7 @@ func (r *play) dial() net.Conn {
 	return c
 }
 
-func (r *play) send(s *ncSession, format string) {
+func (r *lessonRun) send(s *ncSession, format string) {
 	r.t.Helper()
 	b := printfs.Replace(format)
 	if _, err := io.WriteString(s.conn, b); err != nil {
@@ -764,7 +764,7 @@ func (r *play) send(s *ncSession, format string) {
 // continueNC runs s's parts up to its next sleep, or to its end: then it
 // reads the answer and returns what nc would have printed, and done. moved
 // says whether it did anything.
-func (r *play) continueNC(s *ncSession) (out []string, done, moved bool) {
+func (r *lessonRun) continueNC(s *ncSession) (out []string, done, moved bool) {
 	r.t.Helper()
 	for len(s.parts) > 0 {
 		moved = true
@@ -796,7 +796,7 @@ func (r *play) continueNC(s *ncSession) (out []string, done, moved bool) {
 
 // settle waits until the trace shows connections first to last closed,
 // if it shows closes at all.
-func (r *play) settle(first, last int) {
+func (r *lessonRun) settle(first, last int) {
 	r.t.Helper()
 	if !r.tr.state && !r.tr.closes {
 		return
@@ -848,7 +848,7 @@ func shellWords(line string) []string {
 }
 
 // external runs a client program to its end and returns what it printed.
-func (r *play) external(cmd string, conns int, name string, args ...string) []string {
+func (r *lessonRun) external(cmd string, conns int, name string, args ...string) []string {
 	r.t.Helper()
 	if r.tr.sys && !(name == r.client && len(args) > 2 && args[2] == "idle") {
 		r.t.Fatalf("$ %s: curl and stepwise-client race the server's read after accept; trace no system calls with them (-trace http,state)", cmd)
@@ -875,14 +875,14 @@ func (r *play) external(cmd string, conns int, name string, args ...string) []st
 	return normalise(printed, r.srv.port, name == r.client)
 }
 
-func (r *play) curl(cmd string) []string {
+func (r *lessonRun) curl(cmd string) []string {
 	r.t.Helper()
 	lookPath(r.t, "curl")
 	args := append([]string{"--max-time", "10", "--connect-to", "127.0.0.1:8080:" + r.srv.addr()}, shellWords(strings.TrimPrefix(cmd, "curl "))...)
 	return r.external(cmd, 1, "curl", args...)
 }
 
-func (r *play) stepwiseClient(cmd string) []string {
+func (r *lessonRun) stepwiseClient(cmd string) []string {
 	r.t.Helper()
 	words := shellWords(strings.TrimPrefix(cmd, "go run ./cmd/stepwise-client "))
 	conns := 1
@@ -903,14 +903,14 @@ var (
 	listenPort = func(port string) *regexp.Regexp {
 		return regexp.MustCompile(`(127\.0\.0\.1:|htons\(|port )` + port + `\b`)
 	}
-	bindZero    = regexp.MustCompile(`^(bind\(\d+, \{sa_family=AF_INET, sin_port=htons\()0\)`)
-	clientPort  = regexp.MustCompile(`(127\.0\.0\.1:|htons\()([0-9]{4,5})\b`)
-	timeout     = regexp.MustCompile(`\{tv_sec=(\d+), tv_nsec=(\d+)\}`)
-	millis      = regexp.MustCompile(`\b\d+\.\d\d\b`)
-	pidRef      = regexp.MustCompile(`\[pid (\d+)\]|gettid\(\) = (\d+)|process (\d+)|^wait4\(.*\) = ([1-9]\d*)$`)
-	interrupted = regexp.MustCompile(`^((?:\[pid \w+\] )?\w+\([^,)]*).* = -1 EINTR \(Interrupted system call\)(.*)$`)
-	dateAfter   = []string{"Date: ", "Last-Modified: "}
-	dateShape   = "Sat, 21 Nov 2026 12:00:00 GMT"
+	bindZero     = regexp.MustCompile(`^(bind\(\d+, \{sa_family=AF_INET, sin_port=htons\()0\)`)
+	clientPort   = regexp.MustCompile(`(127\.0\.0\.1:|htons\()([0-9]{4,5})\b`)
+	timeout      = regexp.MustCompile(`\{tv_sec=(\d+), tv_nsec=(\d+)\}`)
+	clientMillis = regexp.MustCompile(`\b\d+\.\d\d\b`)
+	pidRef       = regexp.MustCompile(`\[pid (\d+)\]|gettid\(\) = (\d+)|process (\d+)|^wait4\(.*\) = ([1-9]\d*)$`)
+	interrupted  = regexp.MustCompile(`^((?:\[pid \w+\] )?\w+\([^,)]*).* = -1 EINTR \(Interrupted system call\)(.*)$`)
+	dateAfter    = []string{"Date: ", "Last-Modified: "}
+	dateShape    = "Sat, 21 Nov 2026 12:00:00 GMT"
 )
 
 // normalise rewrites what changes from run to run (see the top of this
@@ -931,7 +931,7 @@ func normalise(in []string, port string, timed bool) []string {
 		})
 		l = timeout.ReplaceAllStringFunc(l, roundTimeout)
 		if timed {
-			l = millis.ReplaceAllString(l, "N.NN")
+			l = clientMillis.ReplaceAllString(l, "N.NN")
 		}
 		l = pidRef.ReplaceAllStringFunc(l, func(m string) string {
 			sub := pidRef.FindStringSubmatch(m)

@@ -148,7 +148,7 @@ func readFile(t *testing.T, name string) []byte {
 	return b
 }
 
-func client() *http.Client {
+func httpClient() *http.Client {
 	return &http.Client{
 		Timeout:   ioTimeout,
 		Transport: &http.Transport{DisableKeepAlives: true},
@@ -234,7 +234,7 @@ func checkLength(t *testing.T, what string, resp *http.Response, body []byte) {
 // 1. The demo site, with Go's own HTTP client.
 func TestDemoSite(t *testing.T) {
 	s := start(t)
-	c := client()
+	c := httpClient()
 
 	resp, index := do(t, c, "GET", s.url("/"), "", "")
 	checkStatus(t, "GET /", resp, 200)
@@ -531,7 +531,7 @@ func TestRoot(t *testing.T) {
 	}
 
 	s := start(t, "-root", root)
-	c := client()
+	c := httpClient()
 
 	resp, body := do(t, c, "GET", s.url("/notes.txt"), "", "")
 	checkStatus(t, "GET /notes.txt", resp, 200)

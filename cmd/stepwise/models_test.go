@@ -170,15 +170,6 @@ func childrenOf(t *testing.T, pid int) []int {
 	return kids
 }
 
-// procState is process pid's state letter: R, S, Z...
-func procState(pid int) string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return "gone"
-	}
-	return strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))[0]
-}
-
 // SIGINT stops the threads and fork models gracefully too: no more
 // accepting, the request in flight answered, exit status 0. With the trace
 // on (and, under -race, a server built with the race detector), the lines

@@ -1,4 +1,4 @@
-package main
+package client
 
 import (
 	"bytes"
@@ -6,44 +6,44 @@ import (
 	"strings"
 )
 
-// An answer is what came back on one connection, cut into its parts. It
+// An Answer is what came back on one connection, cut into its parts. It
 // is read only to show it: the client is a witness, not a second HTTP
 // implementation, so it trusts nothing and rejects nothing.
-type answer struct {
-	status   string   // the status line, "" if the answer does not start with "HTTP/"
-	header   []string // the header lines, without their line ends
-	headDone bool     // the blank line that ends the head came back
-	body     []byte   // the body: up to Content-Length if there is one, else all the rest
-	length   int      // Content-Length, or -1 if absent or unreadable
-	extra    []byte   // bytes after Content-Length's worth of body
+type Answer struct {
+	Status   string   // the status line, "" if the answer does not start with "HTTP/"
+	Header   []string // the header lines, without their line ends
+	HeadDone bool     // the blank line that ends the head came back
+	Body     []byte   // the body: up to Content-Length if there is one, else all the rest
+	Length   int      // Content-Length, or -1 if absent or unreadable
+	Extra    []byte   // bytes after Content-Length's worth of body
 }
 
-// parseAnswer cuts b, all the bytes that came back, into an answer.
+// ParseAnswer cuts b, all the bytes that came back, into an Answer.
 // Lines may end in "\r\n" or "\n".
-func parseAnswer(b []byte) answer {
-	a := answer{length: -1}
+func ParseAnswer(b []byte) Answer {
+	a := Answer{Length: -1}
 	if !bytes.HasPrefix(b, []byte("HTTP/")) {
-		a.body = b // an HTTP/0.9 Simple-Response, or nothing at all
+		a.Body = b // an HTTP/0.9 Simple-Response, or nothing at all
 		return a
 	}
 	head, rest, done := splitHead(b)
-	a.headDone = done
+	a.HeadDone = done
 	lines := strings.Split(string(head), "\n")
 	for i, line := range lines {
 		lines[i] = strings.TrimSuffix(line, "\r")
 	}
-	a.status, a.header = lines[0], lines[1:]
-	for _, line := range a.header {
+	a.Status, a.Header = lines[0], lines[1:]
+	for _, line := range a.Header {
 		name, value, ok := strings.Cut(line, ":")
 		if ok && strings.EqualFold(strings.TrimSpace(name), "Content-Length") {
 			if n, err := strconv.Atoi(strings.TrimSpace(value)); err == nil && n >= 0 {
-				a.length = n
+				a.Length = n
 			}
 		}
 	}
-	a.body = rest
-	if a.length >= 0 && len(rest) > a.length {
-		a.body, a.extra = rest[:a.length], rest[a.length:]
+	a.Body = rest
+	if a.Length >= 0 && len(rest) > a.Length {
+		a.Body, a.Extra = rest[:a.Length], rest[a.Length:]
 	}
 	return a
 }
@@ -66,9 +66,9 @@ func splitHead(b []byte) (head, rest []byte, done bool) {
 	return b, nil, false
 }
 
-// code returns the status code of the status line, or 0.
-func (a answer) code() int {
-	_, rest, _ := strings.Cut(a.status, " ")
+// Code returns the status code of the status line, or 0.
+func (a Answer) Code() int {
+	_, rest, _ := strings.Cut(a.Status, " ")
 	code, _, _ := strings.Cut(rest, " ")
 	n, err := strconv.Atoi(code)
 	if err != nil || len(code) != 3 {
@@ -77,15 +77,16 @@ func (a answer) code() int {
 	return n
 }
 
-// short is the status without the version, "200 OK", or what stood in
-// its place: "no status line" or "nothing".
-func (a answer) short(got int) string {
+// Short is the status without the version, "200 OK", or what stood in
+// its place: "no status line", or "nothing" if got, the number of bytes
+// that came back, is 0.
+func (a Answer) Short(got int) string {
 	switch {
 	case got == 0:
 		return "nothing"
-	case a.status == "":
+	case a.Status == "":
 		return "no status line"
 	}
-	_, rest, _ := strings.Cut(a.status, " ")
+	_, rest, _ := strings.Cut(a.Status, " ")
 	return rest
 }

@@ -1,0 +1,156 @@
+// Package client is the classroom's end of the conversation, shared by
+// stepwise-client and stepwise compare: a connection that keeps what it
+// sent, what came back and when (Conn), and the answer cut into its parts
+// (ParseAnswer). It is a witness, not a second HTTP implementation.
+package client
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"time"
+)
+
+// A Conn is one connection and its story: what was sent, what came back,
+// and when. Every time counts from the start of the scenario, so that the
+// connections of one scenario can be compared; a time that has not
+// happened is Never.
+type Conn struct {
+	Name string // c1, c2, ... in the order of connecting (the server numbers its own since it started)
+
+	Sent   []byte // everything written
+	Writes int    // how many write calls it took
+	Got    []byte // everything read, at most maxGot bytes
+
+	// Connected is when connect returned; FirstSent and LastSent when
+	// the first and the last write call began (so nothing the server
+	// does with the last byte can come before LastSent); FirstGot when
+	// the first byte came back; Closed when the connection ended.
+	Connected, FirstSent, LastSent, FirstGot, Closed time.Duration
+
+	ClosedBy string // "the server" if it hung up first, "us" if we gave up waiting
+	Err      error  // what went wrong, if anything did
+
+	conn  net.Conn  // nil until connected, and once closed
+	start time.Time // the start of the scenario
+}
+
+// Never is the time of what has not happened.
+const Never time.Duration = -1
+
+// maxGot bounds the bytes read back from one connection.
+const maxGot = 4 << 20
+
+// New returns a connection named name, not yet connected, whose times
+// count from start.
+func New(name string, start time.Time) *Conn {
+	return &Conn{Name: name, start: start, Connected: Never, FirstSent: Never, LastSent: Never, FirstGot: Never, Closed: Never}
+}
+
+func (c *Conn) since() time.Duration { return time.Since(c.start) }
+
+// Dial connects to addr, waiting at most timeout. On failure it returns
+// c.Err, which says why, and what to try: on loopback, nearly always
+// nothing is listening.
+func (c *Conn) Dial(addr string, timeout time.Duration) error {
+	conn, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		c.Err = fmt.Errorf("%v; is the server running? start it with: go run ./cmd/stepwise -addr %s", err, addr)
+		return c.Err
+	}
+	c.conn = conn
+	c.Connected = c.since()
+	return nil
+}
+
+// SendSlowly writes b one byte per write call, pausing delay between
+// bytes, and shows each byte on progress as it goes. It is the one place
+// the client sleeps: the pause is the lesson. len(b) bounds the loop.
+func (c *Conn) SendSlowly(b []byte, delay, timeout time.Duration, progress io.Writer) {
+	for i := range b {
+		if i > 0 {
+			time.Sleep(delay)
+		}
+		if !c.Send(b[i:i+1], timeout) {
+			break
+		}
+		q := strconv.Quote(string(b[i : i+1]))
+		fmt.Fprint(progress, q[1:len(q)-1])
+	}
+	fmt.Fprintln(progress)
+}
+
+// Send writes b in one write call and reports whether it succeeded.
+// (net.Conn's Write loops over short writes itself; on loopback a request
+// of a few hundred bytes goes out, and arrives, in one piece.)
+func (c *Conn) Send(b []byte, timeout time.Duration) bool {
+	if c.conn == nil || c.Err != nil {
+		return false
+	}
+	c.conn.SetWriteDeadline(time.Now().Add(timeout))
+	c.LastSent = c.since()
+	if c.FirstSent == Never {
+		c.FirstSent = c.LastSent
+	}
+	n, err := c.conn.Write(b)
+	c.Writes++
+	c.Sent = append(c.Sent, b[:n]...)
+	if err != nil {
+		c.Err = fmt.Errorf("write: %w", err)
+		return false
+	}
+	return true
+}
+
+// Receive reads until the server closes the connection, an error, the
+// deadline, or maxGot bytes; then it closes the connection. idle says
+// that reaching the deadline is the expected end rather than a failure.
+func (c *Conn) Receive(deadline time.Time, idle bool) {
+	if c.conn == nil {
+		return
+	}
+	defer c.HangUp()
+	if c.Err != nil {
+		return
+	}
+	c.conn.SetReadDeadline(deadline)
+	buf := make([]byte, 32<<10)
+	for len(c.Got) < maxGot { // each pass reads at least one byte, or ends
+		n, err := c.conn.Read(buf[:min(len(buf), maxGot-len(c.Got))])
+		if n > 0 && c.FirstGot == Never {
+			c.FirstGot = c.since()
+		}
+		c.Got = append(c.Got, buf[:n]...)
+		switch {
+		case err == io.EOF:
+			c.ClosedBy = "the server"
+			c.Closed = c.since()
+			return
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			if !idle {
+				c.Err = fmt.Errorf("no end of answer in time; the server is still waiting or still sending")
+			}
+			return
+		case err != nil:
+			c.Err = fmt.Errorf("read: %w", err)
+			return
+		}
+	}
+	c.Err = fmt.Errorf("stopped reading after %d bytes", maxGot)
+}
+
+// HangUp closes the connection if the server has not already.
+func (c *Conn) HangUp() {
+	if c.conn == nil {
+		return
+	}
+	if c.ClosedBy == "" {
+		c.ClosedBy = "us"
+		c.Closed = c.since()
+	}
+	c.conn.Close()
+	c.conn = nil
+}

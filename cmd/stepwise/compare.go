@@ -1,0 +1,391 @@
+package main
+
+// stepwise compare: one scenario against every model, side by side (issue
+// 5). Each model runs as its own server process, this program started
+// again; the clients are stepwise-client's (cmd/internal/client), and the
+// kernel's account of each server comes from /proc (proc.go). What is
+// printed is in timeline.go.
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"stepwise/cmd/internal/client"
+)
+
+// Bounds and deadlines, so that every run ends.
+const (
+	maxPace         = 5 * time.Second // under the servers' 10 s head timeout
+	minPace         = 10 * time.Millisecond
+	maxCompared     = 50               // clients in one scenario
+	startTimeout    = 10 * time.Second // for a server to say where it listens
+	answerTimeout   = 10 * time.Second // for an answer, beyond the pace
+	stopTimeout     = 10 * time.Second // for a server to stop after the signal
+	settleTimeout   = 2 * time.Second  // for a server to close its last connection and reap its last child
+	samplePeriod    = time.Millisecond // how often /proc is read
+	compareModelsOK = "blocking, select, threads or fork"
+)
+
+// A role is what one client does in a scenario.
+type role int
+
+const (
+	quick    role = iota // sends a GET in one write and reads the answer
+	slow                 // sends a GET one byte at a time, spread over the pace
+	idle                 // sends nothing, and hangs up once the pace is over
+	numRoles             // the number of roles
+)
+
+func (r role) String() string {
+	return [numRoles]string{"quick", "slow", "idle"}[r]
+}
+
+// The requests: the slow client asks for another file than the quick
+// ones, so that a server's trace or access log tells them apart.
+const (
+	quickRequest = "GET / HTTP/1.0\r\n\r\n"
+	slowRequest  = "GET /hello.txt HTTP/1.0\r\n\r\n"
+)
+
+// A scenario is who connects when. The first client connects before any
+// other starts, so a blocking server takes it first.
+type scenario struct {
+	name  string
+	about string          // what it shows, in one line
+	roles []role          // one per client, c1 first
+	at    []time.Duration // when each client starts, from the scenario's start
+	pace  time.Duration
+}
+
+// newScenario builds the scenario called name; n is its number of quick
+// clients.
+func newScenario(name string, n int, pace time.Duration) scenario {
+	sc := scenario{name: name, pace: pace}
+	holder := slow
+	switch name {
+	case "many":
+		sc.about = fmt.Sprintf("%d quick clients at once", n)
+		for range n {
+			sc.roles = append(sc.roles, quick)
+			sc.at = append(sc.at, 0)
+		}
+		return sc
+	case "slow":
+		sc.about = fmt.Sprintf("one client sends its request a byte at a time over %v; %d quick ones come meanwhile", pace, n)
+	case "idle":
+		holder = idle
+		sc.about = fmt.Sprintf("one client connects and says nothing for %v; %d quick ones come meanwhile", pace, n)
+	}
+	sc.roles, sc.at = []role{holder}, []time.Duration{0}
+	// The quick ones start one by one while the first holds on, the
+	// last well before it lets go: k/(n+2) of the pace.
+	for k := 1; k <= n; k++ {
+		sc.roles = append(sc.roles, quick)
+		sc.at = append(sc.at, pace*time.Duration(k)/time.Duration(n+2))
+	}
+	return sc
+}
+
+// A result is one model's run of the scenario.
+type result struct {
+	model string
+	conns []*client.Conn // one per client, as the scenario's roles
+	watch                // the server in /proc
+	left  []string       // children still there then, with their states
+	// served counts the server's access log lines: requests it answered.
+	served int
+	err    error // the server failed to start or to stop
+}
+
+// compare is "stepwise compare [flags] SCENARIO".
+func compare(args []string, stdout, stderr io.Writer) error {
+	// A mistake is one line (see main); only -h prints the usage.
+	flags := flag.NewFlagSet("stepwise compare", flag.ContinueOnError)
+	flags.SetOutput(io.Discard)
+	usage := func() {
+		flags.SetOutput(stderr)
+		fmt.Fprint(stderr, `usage: stepwise compare [flags] SCENARIO
+
+Runs SCENARIO against each model, one after the other, each a server of
+its own on a loopback port, and prints who waited for whom.
+
+Scenarios:
+  slow     one client sends its request a byte at a time, over -pace;
+           -quick others send theirs at once meanwhile
+  idle     one client connects and sends nothing for -pace; -quick others
+           come meanwhile
+  many N   N quick clients at once (1 to 50)
+Flags:
+`)
+		flags.PrintDefaults()
+	}
+	pace := flags.Duration("pace", 2*time.Second, "slow: how long the slow client takes over its request; idle: how long the idle one stays")
+	nQuick := flags.Int("quick", 5, "slow, idle: how many quick clients come meanwhile (1 to 50)")
+	modelList := flags.String("models", "blocking,select,threads,fork", "which models to compare, in this order: `list` of blocking, select, threads, fork")
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage()
+			return nil
+		}
+		return usageError{fmt.Errorf("compare: %w", err)}
+	}
+	rest := flags.Args()
+	if len(rest) == 0 {
+		return usageError{errors.New("compare: no scenario; want slow, idle or many N")}
+	}
+	name, n := rest[0], *nQuick
+	switch {
+	case name != "slow" && name != "idle" && name != "many":
+		return usageError{fmt.Errorf("compare: unknown scenario %q; want slow, idle or many N", name)}
+	case name == "many" && len(rest) != 2:
+		return usageError{errors.New("compare many takes one argument, the number of clients: many 5")}
+	case name != "many" && len(rest) > 1:
+		return usageError{fmt.Errorf("compare %s takes no arguments, not %q", name, rest[1:])}
+	case *pace < minPace || *pace > maxPace:
+		return usageError{fmt.Errorf("-pace %v: want %v to %v", *pace, minPace, maxPace)}
+	case n < 1 || n > maxCompared:
+		return usageError{fmt.Errorf("-quick %d: want 1 to %d", n, maxCompared)}
+	}
+	if name == "many" {
+		if isSet(flags, "quick") {
+			return usageError{errors.New("compare many: -quick is for slow and idle; many N's clients are all quick")}
+		}
+		var err error
+		if n, err = strconv.Atoi(rest[1]); err != nil || n < 1 || n > maxCompared {
+			return usageError{fmt.Errorf("compare many %q: want a number of clients from 1 to %d", rest[1], maxCompared)}
+		}
+	}
+	models, err := parseModels(*modelList)
+	if err != nil {
+		return usageError{err}
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("compare: finding this program, to start the servers: %w", err)
+	}
+	if err := canCountChildren(); err != nil {
+		return fmt.Errorf("compare: %w", err)
+	}
+
+	sc := newScenario(name, n, *pace)
+	var results []*result
+	for _, m := range models {
+		fmt.Fprintf(stderr, "stepwise compare: %s: %s ...\n", sc.name, m)
+		results = append(results, runModel(exe, m, sc))
+	}
+	fmt.Fprintf(stdout, "%s\n", wrap(fmt.Sprintf("stepwise compare %s: %s.", sc.name, sc.about), 78))
+	report(stdout, sc, results)
+	return failures(results)
+}
+
+// isSet reports whether the flag called name was given.
+func isSet(flags *flag.FlagSet, name string) bool {
+	set := false
+	flags.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// parseModels reads -models: known names, each at most once.
+func parseModels(list string) ([]string, error) {
+	var models []string
+	for m := range strings.SplitSeq(list, ",") {
+		switch {
+		case m != "blocking" && m != "select" && m != "threads" && m != "fork":
+			return nil, fmt.Errorf("-models: unknown model %q; want %s", m, compareModelsOK)
+		case strings.Contains(","+strings.Join(models, ",")+",", ","+m+","):
+			return nil, fmt.Errorf("-models: %s twice", m)
+		}
+		models = append(models, m)
+	}
+	return models, nil
+}
+
+// failures is compare's error once everything is printed: a server that
+// did not run, or clients that failed.
+func failures(results []*result) error {
+	var bad []string
+	for _, r := range results {
+		if r.err != nil {
+			bad = append(bad, r.model+": "+r.err.Error())
+			continue
+		}
+		for _, c := range r.conns {
+			if c.Err != nil {
+				bad = append(bad, r.model+": "+c.Name+" failed")
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return errors.New("compare: " + strings.Join(bad, "; "))
+}
+
+// runModel starts a server of the model, plays the scenario against it
+// while watching it in /proc, and stops it.
+func runModel(exe, model string, sc scenario) *result {
+	r := &result{model: model}
+	srv, err := startServer(exe, model)
+	if err != nil {
+		r.err = err
+		return r
+	}
+	r.begin(srv.pid)
+	r.conns = play(srv.addr, sc, r.sample)
+	r.left = r.end()
+	r.served, r.err = srv.stop()
+	return r
+}
+
+// A serverProc is a server this program started: one model, on an
+// ephemeral loopback port.
+type serverProc struct {
+	cmd    *exec.Cmd
+	pid    int
+	addr   string
+	out    *os.File          // its standard output
+	rest   chan stdoutResult // what it prints after the "serving" line
+	stderr *strings.Builder  // what it says when it fails; read after Wait
+}
+
+type stdoutResult struct {
+	text string
+	err  error
+}
+
+// startServer runs this program as a server of the model, its trace off
+// and its access log on, and returns once it has said where it listens.
+func startServer(exe, model string) (*serverProc, error) {
+	cmd := exec.Command(exe, "-model", model, "-addr", "127.0.0.1:0", "-trace", "none", "-access-log")
+	stderr := new(strings.Builder)
+	cmd.Stderr = stderr
+	cmd.WaitDelay = time.Second // a fork child still holding stderr does not hold Wait
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting the %s server: %w", model, err)
+	}
+	s := &serverProc{cmd: cmd, pid: cmd.Process.Pid, out: pipe.(*os.File), rest: make(chan stdoutResult, 1), stderr: stderr}
+	s.out.SetReadDeadline(time.Now().Add(startTimeout))
+	stdout := bufio.NewReader(s.out)
+	line, err := stdout.ReadString('\n')
+	_, url, ok := strings.Cut(strings.TrimSpace(line), " on http://")
+	if err != nil || !strings.HasPrefix(line, "stepwise: serving ") || !ok {
+		cmd.Process.Kill()
+		cmd.Wait()
+		why := strings.TrimSpace(stderr.String())
+		if why == "" {
+			why = fmt.Sprintf("its first line was %q (%v)", line, err)
+		}
+		return nil, fmt.Errorf("the %s server did not start: %s", model, why)
+	}
+	s.addr = strings.TrimSuffix(url, "/")
+	s.out.SetReadDeadline(time.Time{})
+	go func() { // the access log, read as it comes so that the pipe never fills
+		b, err := io.ReadAll(stdout)
+		s.rest <- stdoutResult{string(b), err}
+	}()
+	return s, nil
+}
+
+// stop sends the server SIGINT, as Ctrl-C would, and waits for it to exit;
+// after stopTimeout it is killed. It returns the number of requests the
+// server logged.
+func (s *serverProc) stop() (int, error) {
+	s.cmd.Process.Signal(os.Interrupt)
+	timer := time.NewTimer(stopTimeout)
+	defer timer.Stop()
+	var out stdoutResult
+	select {
+	case out = <-s.rest:
+	case <-timer.C:
+		s.cmd.Process.Kill()
+		s.out.SetReadDeadline(time.Now()) // a child may hold the pipe open
+		out = <-s.rest
+		out.err = fmt.Errorf("no exit %v after SIGINT; killed", stopTimeout)
+	}
+	err := s.cmd.Wait()
+	served := 0
+	for line := range strings.Lines(out.text) {
+		if !strings.HasPrefix(line, "stepwise: ") {
+			served++
+		}
+	}
+	switch {
+	case out.err != nil:
+		return served, out.err
+	case err != nil:
+		return served, fmt.Errorf("after SIGINT: %v %s", err, strings.TrimSpace(s.stderr.String()))
+	case !strings.HasSuffix(out.text, "stepwise: stopped\n"):
+		return served, fmt.Errorf("after SIGINT: stdout ends %q; want \"stepwise: stopped\"", out.text)
+	}
+	return served, nil
+}
+
+// play runs the scenario against addr and returns its clients when they
+// are done, calling sample every samplePeriod meanwhile.
+//
+// Unlike stepwise-client, each client here has a goroutine of its own:
+// the point is to time, to the millisecond, when each one is answered,
+// and one goroutine reading them in turn would time only its own turns.
+// No trace is shown, so nothing is lost by their running in any order.
+func play(addr string, sc scenario, sample func()) []*client.Conn {
+	start := time.Now()
+	conns := make([]*client.Conn, len(sc.roles))
+	for i := range conns {
+		conns[i] = client.New("c"+strconv.Itoa(i+1), start)
+	}
+	timeout := sc.pace + answerTimeout
+	if conns[0].Dial(addr, timeout) != nil {
+		return conns // no server: nothing to play
+	}
+	var wg sync.WaitGroup
+	for i, c := range conns {
+		wg.Go(func() {
+			if i > 0 {
+				time.Sleep(time.Until(start.Add(sc.at[i])))
+				if c.Dial(addr, timeout) != nil {
+					return
+				}
+			}
+			act(c, sc.roles[i], sc.pace, timeout)
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	tick := time.NewTicker(samplePeriod)
+	defer tick.Stop()
+	for {
+		sample()
+		select {
+		case <-done:
+			return conns
+		case <-tick.C:
+		}
+	}
+}
+
+// act plays one connected client's role.
+func act(c *client.Conn, r role, pace, timeout time.Duration) {
+	switch r {
+	case quick:
+		c.Send([]byte(quickRequest), timeout)
+	case slow:
+		c.SendSlowly([]byte(slowRequest), pace/time.Duration(len(slowRequest)-1), timeout, io.Discard)
+	case idle:
+		c.Receive(time.Now().Add(pace), true)
+		return
+	}
+	c.Receive(time.Now().Add(timeout), false)
+}

@@ -1,0 +1,180 @@
+package main
+
+// stepwise compare (issue 5): the shapes the lesson rests on, not the
+// milliseconds. The servers compare starts are this test binary, run
+// again as stepwise (STEPWISE_TEST_MAIN=1), as everywhere in this package.
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"stepwise/cmd/internal/client"
+)
+
+// testPace is the slow client's pace here: the last quick client starts
+// at 5/7 of it, so under select, threads and fork it is done some 140 ms
+// before the slow client's last byte, however slow a fork child is to
+// start; and four models of it keep the test to a few seconds.
+const testPace = 500 * time.Millisecond
+
+// The headline lesson, model by model: one slow client and five quick
+// ones. Under blocking every quick client is done only after the slow one
+// sent its last byte; under select, threads and fork each is done before.
+// threads and fork pay for it in threads and processes, and fork reaps
+// every child and ends with the fds it began with.
+func TestCompareSlow(t *testing.T) {
+	t.Setenv("STEPWISE_TEST_MAIN", "1") // for the servers compare starts
+	sc := newScenario("slow", 5, testPace)
+	runs := map[string]*result{}
+	for _, m := range []string{"blocking", "select", "threads", "fork"} {
+		r := runModel(os.Args[0], m, sc)
+		runs[m] = r
+		if r.err != nil {
+			t.Fatalf("%s: %v", m, r.err)
+		}
+		for i, c := range r.conns {
+			if a := client.ParseAnswer(c.Got); c.Err != nil || a.Code() != 200 {
+				t.Errorf("%s, %s %s: status line %q (%v); want HTTP/1.0 200 OK", m, c.Name, sc.roles[i], a.Status, c.Err)
+			}
+		}
+		if r.served != len(sc.roles) {
+			t.Errorf("%s: %d requests in the access log; want %d", m, r.served, len(sc.roles))
+		}
+		// The slow client's last write began before the server could
+		// have its whole request: an answer after that moment is one a
+		// blocking server could give, one before it is not.
+		lastByte := r.conns[0].LastSent
+		for _, q := range r.conns[1:] {
+			switch after := q.Closed > lastByte; {
+			case m == "blocking" && !after:
+				t.Errorf("blocking: %s was done at %v, before the slow client's last byte (%v); a server that serves one client at a time cannot have answered it yet", q.Name, q.Closed, lastByte)
+			case m != "blocking" && after:
+				t.Errorf("%s: %s was done at %v, after the slow client's last byte (%v); want it answered while the slow one was still sending", m, q.Name, q.Closed, lastByte)
+			}
+		}
+		if m != "fork" && r.peak.procs != 1 {
+			t.Errorf("%s: %d processes at once; want 1", m, r.peak.procs)
+		}
+	}
+	// What not waiting costs. Go keeps spare threads and the threads model
+	// takes those first, so its cost shows in threads started more than
+	// in threads held at once.
+	if th, sel := runs["threads"].newThreads, runs["select"].newThreads; th <= sel {
+		t.Errorf("threads model started %d threads, select %d; want more", th, sel)
+	}
+	fork := runs["fork"]
+	if fork.peak.procs < 2 || fork.newProcs < 1 {
+		t.Errorf("fork: %d processes at once, %d started; want a child process at least, as the slow client holds one", fork.peak.procs, fork.newProcs)
+	}
+	if len(fork.left) > 0 {
+		t.Errorf("fork: child processes left after the scenario: %v; want none, zombie or not", fork.left)
+	}
+	for m, r := range runs {
+		if r.fdsAfter != r.fdsBefore {
+			t.Errorf("%s: %d fds before the scenario, %d after; want the same", m, r.fdsBefore, r.fdsAfter)
+		}
+	}
+}
+
+// The command itself, as a teacher runs it: its timelines show the same
+// shapes, its table has a row per client, and its conclusion says which
+// model made the quick clients wait.
+func TestCompareCommand(t *testing.T) {
+	stdout, stderr, err := runCompare(t, "compare", "-models", "blocking,select", "-pace", testPace.String(), "-quick", "2", "slow")
+	if err != nil {
+		t.Fatalf("stepwise compare: %v; stderr:\n%s", err, stderr)
+	}
+	for model, rows := range timelines(stdout) {
+		if len(rows) != 3 || !strings.HasPrefix(rows[0], "c1 slow ") {
+			t.Fatalf("%s: timeline rows %q; want c1 slow, c2 quick, c3 quick", model, rows)
+		}
+		lastByte := strings.LastIndexByte(rows[0], '>') // the column of the slow client's last byte
+		for _, row := range rows[1:] {
+			done := strings.IndexByte(row, '|')
+			switch {
+			case done < 0:
+				t.Errorf("%s: %q: no | where the client is done", model, row)
+			case model == "blocking" && done < lastByte:
+				t.Errorf("blocking: %q is done before the slow client's last byte, column %d:\n%s", row, lastByte, stdout)
+			case model == "select" && done >= lastByte:
+				t.Errorf("select: %q is done at or after the slow client's last byte, column %d:\n%s", row, lastByte, stdout)
+			}
+		}
+	}
+	for _, want := range []string{"\nc1 slow ", "\nc3 quick ", "\nanswered 200 OK ", "\nthreads idle/peak/new ", "\nchildren left "} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout has no line starting %q:\n%s", want[1:], stdout)
+		}
+	}
+	words := strings.Join(strings.Fields(stdout), " ") // the conclusion is wrapped
+	for _, want := range []string{"Under blocking, all 2 quick clients waited for the slow one", "Under select, none waited"} {
+		if !strings.Contains(words, want) {
+			t.Errorf("stdout does not say %q:\n%s", want, stdout)
+		}
+	}
+}
+
+// timelines returns the rows of each model's timeline in compare's
+// output, without their labels' indent: "c1 slow   >>>>|".
+func timelines(out string) map[string][]string {
+	rows := map[string][]string{}
+	model := ""
+	for line := range strings.Lines(out) {
+		line = strings.TrimSuffix(line, "\n")
+		switch {
+		case line == "blocking" || line == "select" || line == "threads" || line == "fork":
+			model = line
+			rows[model] = nil
+		case line == "":
+			model = ""
+		case model != "" && strings.HasPrefix(line, "  c"):
+			rows[model] = append(rows[model], line[2:])
+		}
+	}
+	return rows
+}
+
+// Every mistake on compare's command line is one line and exit status 2;
+// an unknown scenario names the known ones.
+func TestCompareUsage(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"compare"}, "no scenario; want slow, idle or many N"},
+		{[]string{"compare", "fast"}, `unknown scenario "fast"; want slow, idle or many N`},
+		{[]string{"compare", "slow", "extra"}, "takes no arguments"},
+		{[]string{"compare", "many"}, "many takes one argument"},
+		{[]string{"compare", "many", "0"}, "from 1 to 50"},
+		{[]string{"compare", "many", "lots"}, "from 1 to 50"},
+		{[]string{"compare", "-quick", "2", "many", "3"}, "-quick is for slow and idle"},
+		{[]string{"compare", "-pace", "1ms", "slow"}, "-pace 1ms: want 10ms to 5s"},
+		{[]string{"compare", "-pace", "soon", "slow"}, `invalid value "soon" for flag -pace`},
+		{[]string{"compare", "-quick", "0", "slow"}, "-quick 0: want 1 to 50"},
+		{[]string{"compare", "-models", "select,coroutines", "slow"}, `unknown model "coroutines"`},
+		{[]string{"compare", "-models", "select,select", "slow"}, "select twice"},
+		{[]string{"compare", "-bogus", "slow"}, "flag provided but not defined: -bogus"},
+		{[]string{"-trace", "none", "compare", "slow"}, "compare comes first"},
+	} {
+		code, stderr := mustFail(t, tt.args...)
+		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("stepwise %q: status %d, stderr %q; want 2 and one line with %q", tt.args, code, stderr, tt.want)
+		}
+	}
+}
+
+// runCompare runs stepwise with args to the end and returns what it
+// printed.
+func runCompare(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "STEPWISE_TEST_MAIN=1")
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	return out.String(), errOut.String(), err
+}
