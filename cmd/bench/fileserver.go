@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+
+	"stepwise/cmd/internal/cli"
 )
 
 // fileserver is "bench fileserver": the net/http file server a user would
@@ -17,14 +19,11 @@ func fileserver(args []string, stdout, stderr io.Writer) error {
 	flags.SetOutput(stderr)
 	addr := flags.String("addr", "127.0.0.1:0", "`host:port` to listen on; port 0 lets the kernel choose")
 	root := flags.String("root", "", "`directory` to serve")
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err}
+	if help, err := cli.Parse(flags, args); help || err != nil {
+		return err
 	}
 	if *root == "" || flags.NArg() > 0 {
-		return usageError{errors.New("usage: bench fileserver [-addr host:port] -root DIR")}
+		return cli.Usage(errors.New("usage: bench fileserver [-addr host:port] -root DIR"))
 	}
 	l, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -87,7 +87,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -96,23 +95,12 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"stepwise/cmd/internal/cli"
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(exitCode(err))
-	}
-}
-
-// usageError is a mistake on the command line: exit status 2.
-type usageError struct{ error }
-
-func exitCode(err error) int {
-	if errors.As(err, new(usageError)) {
-		return 2
-	}
-	return 1
+	cli.Main("bench", run)
 }
 
 // config is what the flags ask for.
@@ -135,14 +123,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	requests := flags.Int("n", 20000, "`requests` per ab run (at least 100)")
 	smoke := flags.Bool("smoke", false, "a tiny run for CI: -n 200 -runs 1, 50 connections held; nginx optional")
 	timeout := flags.Duration("timeout", 15*time.Minute, "give up after `D` (1m with -smoke)")
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err}
+	if help, err := cli.Parse(flags, args); help || err != nil {
+		return err
 	}
 	if flags.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q", flags.Arg(0))}
+		return cli.Usage(fmt.Errorf("unexpected argument %q", flags.Arg(0)))
 	}
 	cfg := config{runs: *runs, requests: *requests, smoke: *smoke, idle: 900, held: 1000, timeout: *timeout}
 	if cfg.smoke {
@@ -161,11 +146,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	switch {
 	case cfg.runs < 1:
-		return usageError{fmt.Errorf("-runs %d: want at least 1", cfg.runs)}
+		return cli.Usage(fmt.Errorf("-runs %d: want at least 1", cfg.runs))
 	case cfg.requests < 100:
-		return usageError{fmt.Errorf("-n %d: want at least 100 (one run is ab -c 100)", cfg.requests)}
+		return cli.Usage(fmt.Errorf("-n %d: want at least 100 (one run is ab -c 100)", cfg.requests))
 	case cfg.timeout <= 0:
-		return usageError{fmt.Errorf("-timeout %v: want a positive duration", cfg.timeout)}
+		return cli.Usage(fmt.Errorf("-timeout %v: want a positive duration", cfg.timeout))
 	}
 
 	// Ctrl-C, SIGTERM or -timeout cancel ctx: the ab or strace running

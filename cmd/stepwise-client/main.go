@@ -79,23 +79,12 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"stepwise/cmd/internal/cli"
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "stepwise-client:", err)
-		os.Exit(exitCode(err))
-	}
-}
-
-// usageError is a mistake on the command line: exit status 2.
-type usageError struct{ error }
-
-func exitCode(err error) int {
-	if errors.As(err, new(usageError)) {
-		return 2
-	}
-	return 1
+	cli.Main("stepwise-client", run)
 }
 
 // Bounds on what a teacher can ask for, so that every loop ends.
@@ -138,37 +127,31 @@ func run(args []string, stdout, stderr io.Writer) error {
 
 	// Flags may come before the scenario or right after its name:
 	// "stepwise-client slow -delay 50ms" reads as a teacher would expect.
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err}
+	if help, err := cli.Parse(flags, args); help || err != nil {
+		return err
 	}
 	if flags.NArg() == 0 {
-		return usageError{errors.New("no scenario; want " + scenarioOK + " (-h lists them)")}
+		return cli.Usage(errors.New("no scenario; want " + scenarioOK + " (-h lists them)"))
 	}
 	name := flags.Arg(0)
-	if err := flags.Parse(flags.Args()[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err}
+	if help, err := cli.Parse(flags, flags.Args()[1:]); help || err != nil {
+		return err
 	}
 	rest := flags.Args()
 
 	target, err := loopback(*addr)
 	if err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	switch {
 	case *delay < 0 || *delay > maxDelay:
-		return usageError{fmt.Errorf("-delay %v: want 0 to %v", *delay, maxDelay)}
+		return cli.Usage(fmt.Errorf("-delay %v: want 0 to %v", *delay, maxDelay))
 	case *idleFor <= 0 || *idleFor > maxWait:
-		return usageError{fmt.Errorf("-for %v: want more than 0 and at most %v", *idleFor, maxWait)}
+		return cli.Usage(fmt.Errorf("-for %v: want more than 0 and at most %v", *idleFor, maxWait))
 	case *timeout <= 0 || *timeout > maxWait:
-		return usageError{fmt.Errorf("-timeout %v: want more than 0 and at most %v", *timeout, maxWait)}
+		return cli.Usage(fmt.Errorf("-timeout %v: want more than 0 and at most %v", *timeout, maxWait))
 	case *strSize < 0:
-		return usageError{fmt.Errorf("-s %d: want 0 or more", *strSize)}
+		return cli.Usage(fmt.Errorf("-s %d: want 0 or more", *strSize))
 	}
 
 	s := &session{
@@ -185,13 +168,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case "get", "slow", "http09":
 		path := "/"
 		if len(rest) > 1 {
-			return usageError{fmt.Errorf("%s takes at most one PATH, not %q", name, rest)}
+			return cli.Usage(fmt.Errorf("%s takes at most one PATH, not %q", name, rest))
 		}
 		if len(rest) == 1 {
 			path = rest[0]
 		}
 		if err := checkPath(path); err != nil {
-			return usageError{err}
+			return cli.Usage(err)
 		}
 		switch name {
 		case "get":
@@ -202,16 +185,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return s.http09(path)
 	case "many":
 		if len(rest) != 1 {
-			return usageError{errors.New("many takes one argument, the number of clients: many 5")}
+			return cli.Usage(errors.New("many takes one argument, the number of clients: many 5"))
 		}
 		n, err := strconv.Atoi(rest[0])
 		if err != nil || n < 1 || n > maxClients {
-			return usageError{fmt.Errorf("many %q: want a number of clients from 1 to %d", rest[0], maxClients)}
+			return cli.Usage(fmt.Errorf("many %q: want a number of clients from 1 to %d", rest[0], maxClients))
 		}
 		return s.many(n)
 	case "raw":
 		if len(rest) != 1 {
-			return usageError{errors.New("raw takes one argument, a file whose bytes to send (- for standard input)")}
+			return cli.Usage(errors.New("raw takes one argument, a file whose bytes to send (- for standard input)"))
 		}
 		data, err := readRaw(rest[0])
 		if err != nil {
@@ -220,7 +203,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return s.raw(rest[0], data)
 	case "idle", "nolength", "fold", "traversal", "pipelined":
 		if len(rest) > 0 {
-			return usageError{fmt.Errorf("%s takes no arguments, not %q", name, rest)}
+			return cli.Usage(fmt.Errorf("%s takes no arguments, not %q", name, rest))
 		}
 		switch name {
 		case "idle":
@@ -234,7 +217,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		return s.pipelined()
 	}
-	return usageError{fmt.Errorf("unknown scenario %q; want %s (-h lists them)", name, scenarioOK)}
+	return cli.Usage(fmt.Errorf("unknown scenario %q; want %s (-h lists them)", name, scenarioOK))
 }
 
 // loopback checks that addr is a loopback host:port and returns it with

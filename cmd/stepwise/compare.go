@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"stepwise/cmd/internal/cli"
 	"stepwise/cmd/internal/client"
 )
 
@@ -136,37 +137,37 @@ Flags:
 			usage()
 			return nil
 		}
-		return usageError{fmt.Errorf("compare: %w", err)}
+		return cli.Usage(fmt.Errorf("compare: %w", err))
 	}
 	rest := flags.Args()
 	if len(rest) == 0 {
-		return usageError{errors.New("compare: no scenario; want slow, idle or many N")}
+		return cli.Usage(errors.New("compare: no scenario; want slow, idle or many N"))
 	}
 	name, n := rest[0], *nQuick
 	switch {
 	case name != "slow" && name != "idle" && name != "many":
-		return usageError{fmt.Errorf("compare: unknown scenario %q; want slow, idle or many N", name)}
+		return cli.Usage(fmt.Errorf("compare: unknown scenario %q; want slow, idle or many N", name))
 	case name == "many" && len(rest) != 2:
-		return usageError{errors.New("compare many takes one argument, the number of clients: many 5")}
+		return cli.Usage(errors.New("compare many takes one argument, the number of clients: many 5"))
 	case name != "many" && len(rest) > 1:
-		return usageError{fmt.Errorf("compare %s takes no arguments, not %q", name, rest[1:])}
+		return cli.Usage(fmt.Errorf("compare %s takes no arguments, not %q", name, rest[1:]))
 	case *pace < minPace || *pace > maxPace:
-		return usageError{fmt.Errorf("-pace %v: want %v to %v", *pace, minPace, maxPace)}
+		return cli.Usage(fmt.Errorf("-pace %v: want %v to %v", *pace, minPace, maxPace))
 	case n < 1 || n > maxCompared:
-		return usageError{fmt.Errorf("-quick %d: want 1 to %d", n, maxCompared)}
+		return cli.Usage(fmt.Errorf("-quick %d: want 1 to %d", n, maxCompared))
 	}
 	if name == "many" {
 		if isSet(flags, "quick") {
-			return usageError{errors.New("compare many: -quick is for slow and idle; many N's clients are all quick")}
+			return cli.Usage(errors.New("compare many: -quick is for slow and idle; many N's clients are all quick"))
 		}
 		var err error
 		if n, err = strconv.Atoi(rest[1]); err != nil || n < 1 || n > maxCompared {
-			return usageError{fmt.Errorf("compare many %q: want a number of clients from 1 to %d", rest[1], maxCompared)}
+			return cli.Usage(fmt.Errorf("compare many %q: want a number of clients from 1 to %d", rest[1], maxCompared))
 		}
 	}
 	models, err := parseModels(*modelList)
 	if err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	exe, err := os.Executable()
 	if err != nil {

@@ -36,11 +36,13 @@ var rules = []rule{
 	{dir: "multiplex", allow: []string{"golang.org/x/sys/unix", "stepwise/http10", "stepwise/trace"}, forbid: []string{"net/http"}, noGo: true, goOK: []string{"threads.go"}},
 	// compare's clients come from cmd/internal/client, so the server's own
 	// command never imports net.
-	{dir: "cmd/stepwise", allow: []string{"stepwise/multiplex", "stepwise/trace", "stepwise/trace/draw", "stepwise/http10", "stepwise/cmd/internal/client"}, forbid: []string{"net", "syscall", "unsafe"}},
-	{dir: "cmd/bench", forbid: []string{"unsafe"}}, // a client and harness: net, net/http, os/exec; it builds stepwise, imports none of it
-	{dir: "cmd/stepwise-client", allow: []string{"stepwise/cmd/internal/client"}, forbid: []string{"net/http", "syscall", "unsafe"}, noGo: true, pure: true},
+	{dir: "cmd/stepwise", allow: []string{"stepwise/multiplex", "stepwise/trace", "stepwise/trace/draw", "stepwise/http10", "stepwise/cmd/internal/client", "stepwise/cmd/internal/cli"}, forbid: []string{"net", "syscall", "unsafe"}},
+	{dir: "cmd/bench", allow: []string{"stepwise/cmd/internal/cli"}, forbid: []string{"unsafe"}}, // a client and harness: net, net/http, os/exec; it builds stepwise, imports none of it
+	{dir: "cmd/stepwise-client", allow: []string{"stepwise/cmd/internal/client", "stepwise/cmd/internal/cli"}, forbid: []string{"net/http", "syscall", "unsafe"}, noGo: true, pure: true},
 	// The clients' side, shared by stepwise-client and stepwise compare:
 	// net as a client, and no goroutines of its own.
+	// How a command ends: usage errors (exit 2) apart from failures (1).
+	{dir: "cmd/internal/cli", forbid: []string{"net", "syscall", "unsafe"}, noGo: true, pure: true},
 	{dir: "cmd/internal/client", forbid: []string{"net/http", "syscall", "unsafe"}, noGo: true, pure: true},
 }
 

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"stepwise/cmd/internal/cli"
 	"stepwise/multiplex"
 	"stepwise/trace"
 	"stepwise/trace/draw"
@@ -36,14 +37,11 @@ func runDraw(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "Draws a session from the JSON lines that stepwise -json wrote. Flags:")
 		flags.PrintDefaults()
 	}
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err}
+	if help, err := cli.Parse(flags, args); help || err != nil {
+		return err
 	}
 	if flags.NArg() != 1 {
-		return usageError{errors.New("draw: want one trace file, written by stepwise -json FILE (- for standard input)")}
+		return cli.Usage(errors.New("draw: want one trace file, written by stepwise -json FILE (- for standard input)"))
 	}
 	file := flags.Arg(0)
 
@@ -67,20 +65,20 @@ func runDraw(args []string, stdout, stderr io.Writer) error {
 	case "svg":
 		write = (*draw.Diagram).SVG
 	default:
-		return usageError{fmt.Errorf("draw: -format %q: want table, mermaid or svg", *format)}
+		return cli.Usage(fmt.Errorf("draw: -format %q: want table, mermaid or svg", *format))
 	}
 	switch {
 	case *rounds < 0:
-		return usageError{fmt.Errorf("draw: -rounds %d: want 0 (all) or more", *rounds)}
+		return cli.Usage(fmt.Errorf("draw: -rounds %d: want 0 (all) or more", *rounds))
 	case *label < 12:
-		return usageError{fmt.Errorf("draw: -label %d: want at least 12 characters", *label)}
+		return cli.Usage(fmt.Errorf("draw: -label %d: want at least 12 characters", *label))
 	case *width < 40:
-		return usageError{fmt.Errorf("draw: -width %d: want at least 40 columns", *width)}
+		return cli.Usage(fmt.Errorf("draw: -width %d: want at least 40 columns", *width))
 	}
 	if *conn != "" {
 		n, err := strconv.Atoi(strings.TrimPrefix(*conn, "c"))
 		if err != nil || n < 1 {
-			return usageError{fmt.Errorf("draw: -conn %q: want a connection like c2 (or 2)", *conn)}
+			return cli.Usage(fmt.Errorf("draw: -conn %q: want a connection like c2 (or 2)", *conn))
 		}
 		opt.Conn = n
 	}

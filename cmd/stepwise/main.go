@@ -175,6 +175,7 @@ import (
 	"strings"
 	"time"
 
+	"stepwise/cmd/internal/cli"
 	"stepwise/http10"
 	"stepwise/multiplex"
 	"stepwise/trace"
@@ -187,20 +188,7 @@ func main() {
 	// Keep the server on the main thread from socket(2) on, so that
 	// strace -f shows every network call under the process's own pid.
 	runtime.LockOSThread()
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "stepwise:", err)
-		os.Exit(exitCode(err))
-	}
-}
-
-// usageError is a mistake on the command line: exit status 2.
-type usageError struct{ error }
-
-func exitCode(err error) int {
-	if errors.As(err, new(usageError)) {
-		return 2
-	}
-	return 1
+	cli.Main("stepwise", run)
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -236,26 +224,23 @@ func run(args []string, stdout, stderr io.Writer) error {
 	flags.IntVar(&cfg.Limits.Head, "max-head", http10.DefaultHeadBytes, "largest request head in `bytes`; then 431")
 	flags.IntVar(&cfg.Limits.Headers, "max-headers", http10.DefaultHeaderFields, "most header fields in a request; then 431")
 	flags.Int64Var(&cfg.Limits.Body, "max-body", http10.DefaultBodyBytes, "largest request body in `bytes`; then 413")
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err}
+	if help, err := cli.Parse(flags, args); help || err != nil {
+		return err
 	}
 	switch {
 	case flags.Arg(0) == "compare":
-		return usageError{errors.New("compare comes first, before its own flags: stepwise compare [flags] SCENARIO")}
+		return cli.Usage(errors.New("compare comes first, before its own flags: stepwise compare [flags] SCENARIO"))
 	case flags.NArg() > 0:
-		return usageError{fmt.Errorf("unexpected argument %q (serve a directory with -root DIR)", flags.Arg(0))}
+		return cli.Usage(fmt.Errorf("unexpected argument %q (serve a directory with -root DIR)", flags.Arg(0)))
 	}
 	switch *modelName {
 	case "select", "blocking", "threads", "fork":
 	default:
-		return usageError{fmt.Errorf("-model %q: want select, blocking, threads or fork", *modelName)}
+		return cli.Usage(fmt.Errorf("-model %q: want select, blocking, threads or fork", *modelName))
 	}
 	many := *modelName == "threads" || *modelName == "fork"
 	if many && (*step || *breaks != "" || *delay > 0) {
-		return usageError{fmt.Errorf("-step, -break and -delay pause one thread, and -model %s has many: step through select or blocking", *modelName)}
+		return cli.Usage(fmt.Errorf("-step, -break and -delay pause one thread, and -model %s has many: step through select or blocking", *modelName))
 	}
 	// A fork model's child is this program again, started to serve one
 	// connection: same flags, and no listening.
@@ -406,17 +391,17 @@ func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stder
 	none := func() {}
 	filter, err := trace.ParseFilter(spec, multiplex.SyscallNames(), multiplex.SyscallAliases())
 	if err != nil {
-		return nil, none, usageError{fmt.Errorf("-trace: %w", err)}
+		return nil, none, cli.Usage(fmt.Errorf("-trace: %w", err))
 	}
 	ts, ok := trace.ParseStamp(stamp)
 	if !ok {
-		return nil, none, usageError{fmt.Errorf("-ts %q: want none, rel or wall", stamp)}
+		return nil, none, cli.Usage(fmt.Errorf("-ts %q: want none, rel or wall", stamp))
 	}
 	if strSize < 1 {
-		return nil, none, usageError{fmt.Errorf("-s %d: want at least 1 byte", strSize)}
+		return nil, none, cli.Usage(fmt.Errorf("-s %d: want at least 1 byte", strSize))
 	}
 	if _, err := wantColor(colorMode, false, os.Getenv); err != nil {
-		return nil, none, usageError{err} // checked even when nothing is traced
+		return nil, none, cli.Usage(err) // checked even when nothing is traced
 	}
 	if filter.None() && stepper == nil {
 		return nil, none, nil
@@ -446,7 +431,7 @@ func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stder
 		opt.JSON = out
 	}
 	if opt.Color, err = wantColor(colorMode, terminal, os.Getenv); err != nil {
-		return nil, none, usageError{err}
+		return nil, none, cli.Usage(err)
 	}
 	t := trace.New(w, opt)
 	return t, func() {
@@ -469,7 +454,7 @@ func openStepper(step bool, breaks string, delay time.Duration, fds func() strin
 		opt.Break = strings.Split(breaks, ",")
 	}
 	if _, err := trace.NewStepper(trace.StepOptions{Break: opt.Break, Stages: opt.Stages, Calls: opt.Calls, Aliases: opt.Aliases}); err != nil {
-		return nil, nil, usageError{fmt.Errorf("-break: %w", err)} // a typo is a usage error, terminal or not
+		return nil, nil, cli.Usage(fmt.Errorf("-break: %w", err)) // a typo is a usage error, terminal or not
 	}
 	term, err := multiplex.OpenTerminal("/dev/tty")
 	switch {
@@ -485,7 +470,7 @@ func openStepper(step bool, breaks string, delay time.Duration, fds func() strin
 		if term != nil {
 			term.Close()
 		}
-		return nil, nil, usageError{fmt.Errorf("-break: %w", err)}
+		return nil, nil, cli.Usage(fmt.Errorf("-break: %w", err))
 	}
 	if term == nil {
 		return stepper, nil, nil

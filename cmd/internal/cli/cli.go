@@ -1,0 +1,62 @@
+// Package cli is what stepwise's commands share about being commands: a
+// mistake on the command line is told apart from a failure, and each ends
+// the same way, "name: what went wrong" on standard error and an exit
+// status of 1, or 2 for a usage mistake.
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+// A usageError is a mistake on the command line: exit status 2.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+// Usage marks err as a mistake on the command line.
+func Usage(err error) error { return usageError{err} }
+
+// Usagef is Usage(fmt.Errorf(format, args...)).
+func Usagef(format string, args ...any) error { return Usage(fmt.Errorf(format, args...)) }
+
+// IsUsage reports whether err is a mistake on the command line.
+func IsUsage(err error) bool { return errors.As(err, new(usageError)) }
+
+// Parse parses args with flags. help is true after -h or -help, whose
+// text flags has already printed: the command should stop, successfully.
+// Any other mistake is a usage error.
+func Parse(flags *flag.FlagSet, args []string) (help bool, err error) {
+	err = flags.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		return true, nil
+	}
+	if err != nil {
+		return false, Usage(err)
+	}
+	return false, nil
+}
+
+// Main runs a command's run function with the process's arguments and
+// streams, and exits as a command should if it fails.
+func Main(name string, run func(args []string, stdout, stderr io.Writer) error) {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, name+":", err)
+		os.Exit(ExitCode(err))
+	}
+}
+
+// ExitCode is the exit status for err: 0 for none, 2 for a usage error,
+// else 1.
+func ExitCode(err error) int {
+	switch {
+	case err == nil:
+		return 0
+	case IsUsage(err):
+		return 2
+	}
+	return 1
+}
