@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"net/netip"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -374,10 +373,7 @@ func (s *Server) write(c *conn) {
 		case errors.Is(err, unix.EAGAIN):
 			return
 		case err != nil:
-			if !errors.As(err, new(*os.SyscallError)) { // not a failed call, which the trace shows
-				s.note(c.id, "%v: closing", err)
-			}
-			s.close(c) // EPIPE or ECONNRESET: the client left
+			s.close(c) // EPIPE or ECONNRESET: the client left; or the file failed
 			return
 		case len(c.out) > 0:
 			s.note(c.id, "partial write: %d bytes sent, %d left for when the socket drains", n, len(c.out))
@@ -400,18 +396,20 @@ const writeTurn = 4 * pieceBytes
 // writeSome makes one call that sends the next bytes of c's response:
 // write(2) of c.out, or, once c.out is sent, the next piece of the file:
 // with sendfile(2) when it is one of a Root's files, else read into c.out
-// and written.
+// and written. A failed call is in the trace; a file that fails is noted.
 func (s *Server) writeSome(c *conn) (int, error) {
 	if len(c.out) == 0 && c.fileLeft > 0 {
 		if f, ok := c.file.(*file); ok {
 			n, err := s.k.sendfile(c.fd, c.id, f.fd, int(min(c.fileLeft, pieceBytes)))
 			if err == nil && n == 0 {
 				err = fmt.Errorf("the file ended %d bytes short of its size", c.fileLeft)
+				s.note(c.id, "%v: closing", err)
 			}
 			c.fileLeft -= int64(max(n, 0))
 			return n, err
 		}
 		if err := c.nextPiece(); err != nil {
+			s.note(c.id, "%v: closing", err)
 			return 0, err
 		}
 	}
