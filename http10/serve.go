@@ -176,8 +176,8 @@ func serveFile(fsys fs.FS, req *Request, now time.Time) *Response {
 
 // fileNote says which file a response carries: `file "/a.txt" (3 bytes, text/plain)`.
 func fileNote(p string, size int64, ctype string) string {
-	b := make([]byte, 0, 32+len(p)+len(ctype))
-	b = append(b, "file "...)
+	var a [128]byte // on the stack: the string is the only allocation, for most paths
+	b := append(a[:0], "file "...)
 	b = strconv.AppendQuote(b, p)
 	b = append(b, " ("...)
 	b = strconv.AppendInt(b, size, 10)

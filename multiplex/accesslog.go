@@ -12,12 +12,8 @@ import (
 //
 //	127.0.0.1 - - [21/Nov/2026:12:00:00 +0000] "GET /hello.txt HTTP/1.0" 200 6
 func accessLine(c *conn, now time.Time) []byte {
-	host := c.peer
-	if i := strings.LastIndexByte(host, ':'); i >= 0 {
-		host = strings.Trim(host[:i], "[]")
-	}
 	b := make([]byte, 0, 96+len(c.line))
-	b = append(b, host...)
+	b = c.peer.Addr().AppendTo(b)
 	b = append(b, " - - ["...)
 	b = now.AppendFormat(b, "02/Jan/2006:15:04:05 -0700")
 	b = append(b, "] \""...)

@@ -109,7 +109,7 @@ func (a *acceptor) accept() (*conn, os.Signal) {
 		return nil, nil
 	}
 	a.lastID++
-	return &conn{fd: fd, id: a.lastID, peer: addrString(sa)}, nil
+	return &conn{fd: fd, id: a.lastID, peer: sa}, nil
 }
 
 // stop closes the listener after sig: no client is left in flight, since
@@ -210,7 +210,7 @@ func receive(cfg Config, k sys, fsys fs.FS, c *conn, buf []byte) *http10.Respons
 		}
 		k.narrateRequest(c, req, len(c.in)-used)
 		resp := http10.Respond(fsys, req, cfg.Now())
-		k.noteAt(c.id, "route", "%s", resp.Note)
+		k.noteText(c.id, "route", resp.Note)
 		c.linger = used < len(c.in)
 		return resp
 	}

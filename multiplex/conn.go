@@ -3,6 +3,7 @@ package multiplex
 import (
 	"fmt"
 	"io"
+	"net/netip"
 	"time"
 
 	"stepwise/http10"
@@ -50,14 +51,15 @@ func (s state) String() string {
 // A conn is one accepted client connection.
 type conn struct {
 	fd       int
-	id       int    // 1 for c1, the first connection accepted, 2 for c2, ...
-	peer     string // the client's address, "127.0.0.1:51234"
+	id       int            // 1 for c1, the first connection accepted, 2 for c2, ...
+	peer     netip.AddrPort // the client's address, 127.0.0.1:51234
 	state    state
 	deadline time.Time     // when the loop gives up on what it waits for in this state
 	headDone bool          // the request head is in; the deadline is now the body's
 	linger   bool          // close politely: the client may still be sending
 	in       []byte        // bytes received and not yet answered
 	out      []byte        // the response bytes not yet written
+	wire     []byte        // the buffer the response was written into; out is the rest of it
 	file     io.ReadCloser // a large file being sent a piece at a time (http10.Response.File)
 	fileLeft int64         // its bytes not yet read into out
 	piece    []byte        // the buffer each piece is read into
@@ -71,7 +73,7 @@ type conn struct {
 // that it starts out reading its request.
 func (k sys) connected(c *conn) {
 	if k.t.On() {
-		k.t.Emit(k.explained(trace.Event{Kind: trace.State, Conn: c.id, Name: "state", Text: "new connection from " + c.peer + " -> " + stateReading.String()}))
+		k.t.Emit(k.explained(trace.Event{Kind: trace.State, Conn: c.id, Name: "state", Text: "new connection from " + c.peer.String() + " -> " + stateReading.String()}))
 	}
 }
 
@@ -110,8 +112,29 @@ const pieceBytes = 64 << 10
 // send queues resp's bytes in c.out, and its file, if it has one, to be
 // read a piece at a time.
 func (c *conn) send(resp *http10.Response) {
-	c.out = resp.Append(nil)
+	c.out = resp.Append(c.wire[:0])
+	c.wire = c.out
 	c.file, c.fileLeft = resp.File, resp.FileSize
+}
+
+// keepBytes is the largest buffer a closed conn keeps for the next
+// connection: enough for most requests and for the head and a small
+// file's body; a bigger one goes back to the garbage collector.
+const keepBytes = 4 << 10
+
+// reuse empties a closed conn, for a new connection to use, and returns it.
+// It keeps its request and response buffers if they are small, and drops
+// the rest: a file piece's buffer is 64 KiB.
+func (c *conn) reuse() *conn {
+	in, wire := c.in[:0], c.wire[:0]
+	if cap(in) > keepBytes {
+		in = nil
+	}
+	if cap(wire) > keepBytes {
+		wire = nil
+	}
+	*c = conn{in: in, wire: wire}
+	return c
 }
 
 // nextPiece reads the next piece of the file being sent into c.out. An

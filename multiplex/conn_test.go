@@ -1,6 +1,8 @@
 package multiplex
 
 import (
+	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -52,5 +54,47 @@ func TestPointAt(t *testing.T) {
 		if line != tc.line || col != tc.col {
 			t.Errorf("pointAt(%q, %d) = %q, %d; want %q, %d", tc.buf, tc.off, line, col, tc.line, tc.col)
 		}
+	}
+}
+
+// TestReuse checks what a closed conn keeps for the next connection: its
+// small buffers, empty, and nothing else.
+func TestReuse(t *testing.T) {
+	small, big := make([]byte, 10, keepBytes), make([]byte, 10, keepBytes+1)
+	c := &conn{fd: 9, id: 3, state: stateDraining, headDone: true, linger: true, in: small, wire: small[:5], out: small[5:], fileLeft: 7, piece: big, line: "GET /", status: 200, size: 6}
+	c.peer = netip.MustParseAddrPort("127.0.0.1:1")
+	c.deadline = clock
+	got := c.reuse()
+	if got != c {
+		t.Fatal("reuse returned another conn")
+	}
+	if len(c.in) != 0 || cap(c.in) != keepBytes || len(c.wire) != 0 || cap(c.wire) != keepBytes {
+		t.Errorf("small buffers: in len %d cap %d, wire len %d cap %d; want empty, cap %d kept", len(c.in), cap(c.in), len(c.wire), cap(c.wire), keepBytes)
+	}
+	c.in, c.wire = nil, nil
+	if !reflect.DeepEqual(*c, conn{}) {
+		t.Errorf("after reuse, besides its buffers: %+v; want a zero conn", *c)
+	}
+	c = &conn{in: big, wire: big}
+	if c.reuse(); c.in != nil || c.wire != nil {
+		t.Errorf("buffers over %d bytes kept: in cap %d, wire cap %d", keepBytes, cap(c.in), cap(c.wire))
+	}
+}
+
+// TestSpareConns checks that the server serves a new connection with the
+// conn of one it closed, and answers it as it answered the first.
+func TestSpareConns(t *testing.T) {
+	s := newServer(t, site)
+	first := s.get(t, "GET /hello.txt HTTP/1.0\r\n\r\n")
+	if len(s.spare) != 1 {
+		t.Fatalf("%d spare conns after one connection closed; want 1", len(s.spare))
+	}
+	spare := s.spare[0]
+	s.get(t, "POST /echo HTTP/1.0\r\nContent-Length: 5\r\n\r\nhello") // fills the spare's buffers
+	if second := s.get(t, "GET /hello.txt HTTP/1.0\r\n\r\n"); second != first {
+		t.Errorf("served by a spare conn:\n%q\nwant, as the first time:\n%q", second, first)
+	}
+	if len(s.spare) != 1 || s.spare[0] != spare {
+		t.Errorf("spare conns %v; want the one conn, reused each time", s.spare)
 	}
 }

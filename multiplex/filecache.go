@@ -5,7 +5,6 @@ package multiplex
 import (
 	"io"
 	"io/fs"
-	"path"
 	"strconv"
 	"sync"
 	"time"
@@ -42,7 +41,7 @@ type fileCache struct {
 }
 
 type cachedFile struct {
-	st   unix.Stat_t
+	info fileInfo // what Stat says, made once: its name and its stat
 	data []byte
 }
 
@@ -102,14 +101,14 @@ func (r *Root) cached(name string) fs.File {
 		return nil
 	}
 	st, err := r.k.fstatat(r.fd, name)
-	if err != nil || !sameFile(&st, &f.st) {
+	if err != nil || !sameFile(&st, &f.info.st) {
 		r.cache.drop(name)
 		return nil
 	}
 	if r.k.t.On() {
 		r.k.note(0, "%s unchanged since it was read (same inode, size and times): sent from memory, without opening it", strconv.Quote(name))
 	}
-	return &memFile{name: name, f: f}
+	return &memFile{f: f}
 }
 
 // sameFile reports whether two stat answers are of one file in one state.
@@ -120,13 +119,12 @@ func sameFile(a, b *unix.Stat_t) bool {
 
 // A memFile is a cached file being read: no system calls.
 type memFile struct {
-	name string
-	f    *cachedFile
-	off  int
+	f   *cachedFile
+	off int
 }
 
 func (m *memFile) Stat() (fs.FileInfo, error) {
-	return fileInfo{name: path.Base(m.name), st: m.f.st}, nil
+	return &m.f.info, nil // shared, and never changed: no allocation
 }
 
 func (m *memFile) Read(b []byte) (int, error) {

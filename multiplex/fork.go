@@ -4,6 +4,7 @@ package multiplex
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"runtime"
 	"slices"
@@ -129,7 +130,7 @@ func (f *Fork) accept() {
 		return // EAGAIN, ECONNABORTED...: traced by accept
 	}
 	f.lastID++
-	c := &conn{fd: fd, id: f.lastID, peer: addrString(sa)}
+	c := &conn{fd: fd, id: f.lastID, peer: sa}
 	pid, err := f.forkExec(c)
 	f.k.close(fd, c.id) // the parent's copy: the child has its own, as fd 3
 	if err == nil {
@@ -142,7 +143,7 @@ func (f *Fork) accept() {
 // child): strace -f shows them; the trace says what came of them.
 func (f *Fork) forkExec(c *conn) (int, error) {
 	env := slices.DeleteFunc(os.Environ(), func(v string) bool { return strings.HasPrefix(v, childEnv+"=") })
-	env = append(env, childEnv+"="+strconv.Itoa(c.id)+" "+c.peer)
+	env = append(env, childEnv+"="+strconv.Itoa(c.id)+" "+c.peer.String())
 	pid, err := syscall.ForkExec("/proc/self/exe", os.Args, &syscall.ProcAttr{Env: env, Files: []uintptr{0, 1, 2, uintptr(c.fd)}})
 	if err != nil {
 		f.k.note(c.id, "fork+exec failed: %v; closing the connection", err)
@@ -270,10 +271,11 @@ func ServeChild(cfg Config) error {
 	v := os.Getenv(childEnv)
 	id, peer, _ := strings.Cut(v, " ")
 	n, err := strconv.Atoi(id)
-	if err != nil || n <= 0 {
+	addr, perr := netip.ParseAddrPort(peer)
+	if err != nil || n <= 0 || perr != nil {
 		return fmt.Errorf("%s=%q: want \"ID PEER\", as the fork model sets it", childEnv, v)
 	}
 	cfg = cfg.withDefaults()
-	serve(cfg, sys{t: cfg.Trace}, cfg.FS, &conn{fd: childFD, id: n, peer: peer})
+	serve(cfg, sys{t: cfg.Trace}, cfg.FS, &conn{fd: childFD, id: n, peer: addr})
 	return cfg.Trace.Flush()
 }

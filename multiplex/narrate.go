@@ -43,7 +43,15 @@ func (k sys) note(conn int, format string, args ...any) {
 // noteAt is note for a line that belongs to a stage.
 func (k sys) noteAt(conn int, stage, format string, args ...any) {
 	if k.t.On() {
-		k.t.Emit(k.explained(trace.Event{Kind: trace.Info, Conn: conn, Name: stage, Text: fmt.Sprintf(format, args...)}))
+		k.noteText(conn, stage, fmt.Sprintf(format, args...))
+	}
+}
+
+// noteText is noteAt for a line already written. It is for the lines of
+// every request: passing a string through ...any allocates, trace on or off.
+func (k sys) noteText(conn int, stage, text string) {
+	if k.t.On() {
+		k.t.Emit(k.explained(trace.Event{Kind: trace.Info, Conn: conn, Name: stage, Text: text}))
 	}
 }
 

@@ -187,7 +187,7 @@ func (f *file) Read(b []byte) (int, error) {
 // Close closes the file, and caches it if it was read whole.
 func (f *file) Close() error {
 	if f.keep != nil && len(f.keep) == cap(f.keep) {
-		f.cache.put(f.name, &cachedFile{st: f.st, data: f.keep})
+		f.cache.put(f.name, &cachedFile{info: fileInfo{name: path.Base(f.name), st: f.st}, data: f.keep})
 	}
 	return f.k.close(f.fd, 0)
 }

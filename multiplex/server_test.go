@@ -581,7 +581,7 @@ func TestParseAddr(t *testing.T) {
 		sa, err := parseAddr(tc.in)
 		got := ""
 		if err == nil {
-			got = addrString(sa)
+			got = sa.String()
 		}
 		if got != tc.want {
 			t.Errorf("parseAddr(%q) = %q, %v; want %q", tc.in, got, err, tc.want)

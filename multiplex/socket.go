@@ -155,8 +155,12 @@ func (k sys) reuseAddr(fd int) error {
 }
 
 // bind wraps bind(2): give the socket its address.
-func (k sys) bind(fd int, sa unix.Sockaddr) error {
-	args := strconv.Itoa(fd) + ", " + sockaddrString(sa) + ", " + strconv.Itoa(sockaddrLen(sa))
+func (k sys) bind(fd int, addr netip.AddrPort) error {
+	args := strconv.Itoa(fd) + ", " + sockaddrString(addr) + ", " + strconv.Itoa(sockaddrLen(addr))
+	var sa unix.Sockaddr = &unix.SockaddrInet4{Port: int(addr.Port()), Addr: addr.Addr().As4()}
+	if !addr.Addr().Is4() {
+		sa = &unix.SockaddrInet6{Port: int(addr.Port()), Addr: addr.Addr().As16()}
+	}
 	return k.do(0, "bind", args, func() error { return unix.Bind(fd, sa) })
 }
 
@@ -169,7 +173,7 @@ func (k sys) listen(fd, backlog int) error {
 
 // getsockname wraps getsockname(2): the address the socket really has,
 // which tells the port the kernel chose when asked for port 0.
-func (k sys) getsockname(fd int) (unix.Sockaddr, error) {
+func (k sys) getsockname(fd int) (netip.AddrPort, error) {
 	k.before(0, "getsockname", strconv.Itoa(fd)+", ..., ["+strconv.Itoa(unix.SizeofSockaddrAny)+"]")
 	for {
 		sa, err := rawGetsockname(fd)
@@ -192,8 +196,10 @@ func (k sys) getsockname(fd int) (unix.Sockaddr, error) {
 // non-blocking listener it returns unix.EAGAIN if no connection is
 // waiting; on a blocking one it sleeps until one comes. conn is the label
 // the new connection will get, for the trace.
-func (k sys) accept(fd, conn, flags int) (int, unix.Sockaddr, error) {
-	k.before(0, "accept4", strconv.Itoa(fd)+", ..., ["+strconv.Itoa(unix.SizeofSockaddrAny)+"], SOCK_CLOEXEC"+nonblock(flags))
+func (k sys) accept(fd, conn, flags int) (int, netip.AddrPort, error) {
+	if k.t.Stepping() {
+		k.before(0, "accept4", strconv.Itoa(fd)+", ..., ["+strconv.Itoa(unix.SizeofSockaddrAny)+"], SOCK_CLOEXEC"+nonblock(flags))
+	}
 	for {
 		nfd, sa, err := rawAccept4(fd, flags|unix.SOCK_CLOEXEC)
 		if k.t.On() {
@@ -451,43 +457,46 @@ func (k sys) roles(r, w *unix.FdSet, nfd int) string {
 // an AF_INET address by first asking getsockopt(SO_PROTOCOL) whether the
 // socket is an L2TP one: a hidden system call on every accepted connection
 // that the trace would not show and strace would. Here the kernel fills a
-// RawSockaddrAny and inetSockaddr decodes it, which takes unsafe, as it
-// does inside x/sys. This is the only place stepwise uses unsafe.
+// RawSockaddrAny and inetAddr decodes it, which takes unsafe, as it does
+// inside x/sys. This is the only place stepwise uses unsafe. The address
+// comes back as a netip.AddrPort, a value: a unix.Sockaddr would be one
+// more allocation on every accept.
 
-func rawAccept4(fd, flags int) (int, unix.Sockaddr, error) {
+func rawAccept4(fd, flags int) (int, netip.AddrPort, error) {
 	var rsa unix.RawSockaddrAny
 	size := uint32(unix.SizeofSockaddrAny)
 	nfd, _, e := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd), uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&size)), uintptr(flags), 0, 0)
 	if e != 0 {
-		return -1, nil, e
+		return -1, netip.AddrPort{}, e
 	}
-	return int(nfd), inetSockaddr(&rsa), nil
+	return int(nfd), inetAddr(&rsa), nil
 }
 
-func rawGetsockname(fd int) (unix.Sockaddr, error) {
+func rawGetsockname(fd int) (netip.AddrPort, error) {
 	var rsa unix.RawSockaddrAny
 	size := uint32(unix.SizeofSockaddrAny)
 	_, _, e := unix.Syscall(unix.SYS_GETSOCKNAME, uintptr(fd), uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&size)))
 	if e != 0 {
-		return nil, e
+		return netip.AddrPort{}, e
 	}
-	return inetSockaddr(&rsa), nil
+	return inetAddr(&rsa), nil
 }
 
-// inetSockaddr decodes an IPv4 or IPv6 address (the only kinds a TCP
-// listener produces); the port is in network byte order.
-func inetSockaddr(rsa *unix.RawSockaddrAny) unix.Sockaddr {
+// inetAddr decodes an IPv4 or IPv6 address (the only kinds a TCP listener
+// produces); the port is in network byte order. Anything else is the zero
+// AddrPort.
+func inetAddr(rsa *unix.RawSockaddrAny) netip.AddrPort {
 	switch rsa.Addr.Family {
 	case unix.AF_INET:
 		pp := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
 		port := (*[2]byte)(unsafe.Pointer(&pp.Port))
-		return &unix.SockaddrInet4{Port: int(port[0])<<8 | int(port[1]), Addr: pp.Addr}
+		return netip.AddrPortFrom(netip.AddrFrom4(pp.Addr), uint16(port[0])<<8|uint16(port[1]))
 	case unix.AF_INET6:
 		pp := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
 		port := (*[2]byte)(unsafe.Pointer(&pp.Port))
-		return &unix.SockaddrInet6{Port: int(port[0])<<8 | int(port[1]), ZoneId: pp.Scope_id, Addr: pp.Addr}
+		return netip.AddrPortFrom(netip.AddrFrom16(pp.Addr), uint16(port[0])<<8|uint16(port[1]))
 	}
-	return nil
+	return netip.AddrPort{}
 }
 
 // nonblock is how strace ends a list of flags that may hold SOCK_NONBLOCK.
@@ -515,24 +524,25 @@ func familyName(family int) string {
 }
 
 // sockaddrString prints an address as strace does.
-func sockaddrString(sa unix.Sockaddr) string {
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		return `{sa_family=AF_INET, sin_port=htons(` + strconv.Itoa(a.Port) + `), sin_addr=inet_addr("` + netip.AddrFrom4(a.Addr).String() + `")}`
-	case *unix.SockaddrInet6:
-		return `{sa_family=AF_INET6, sin6_port=htons(` + strconv.Itoa(a.Port) + `), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "` + netip.AddrFrom16(a.Addr).String() + `", &sin6_addr), sin6_scope_id=0}`
+func sockaddrString(a netip.AddrPort) string {
+	switch {
+	case !a.IsValid():
+		return "{}"
+	case a.Addr().Is4():
+		return `{sa_family=AF_INET, sin_port=htons(` + strconv.Itoa(int(a.Port())) + `), sin_addr=inet_addr("` + a.Addr().String() + `")}`
 	}
-	return "{}"
+	return `{sa_family=AF_INET6, sin6_port=htons(` + strconv.Itoa(int(a.Port())) + `), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "` + a.Addr().String() + `", &sin6_addr), sin6_scope_id=0}`
 }
 
-func sockaddrLen(sa unix.Sockaddr) int {
-	switch sa.(type) {
-	case *unix.SockaddrInet4:
+// sockaddrLen is the size of the kernel's struct for a.
+func sockaddrLen(a netip.AddrPort) int {
+	switch {
+	case !a.IsValid():
+		return 0
+	case a.Addr().Is4():
 		return unix.SizeofSockaddrInet4
-	case *unix.SockaddrInet6:
-		return unix.SizeofSockaddrInet6
 	}
-	return 0
+	return unix.SizeofSockaddrInet6
 }
 
 // fdSetString prints the fds in set below nfd as strace does: "[3 5]".
