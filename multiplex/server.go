@@ -370,7 +370,7 @@ func (s *Server) respond(c *conn, resp *http10.Response) {
 // that one quick client of a big file cannot keep the others waiting.
 func (s *Server) write(c *conn) {
 	for sent := 0; sent < writeTurn; {
-		n, err := s.writeSome(c)
+		n, err := s.writeSome(c, writeTurn-sent)
 		switch {
 		case errors.Is(err, unix.EAGAIN):
 			return
@@ -396,13 +396,15 @@ func (s *Server) write(c *conn) {
 const writeTurn = 4 * pieceBytes
 
 // writeSome makes one call that sends the next bytes of c's response:
-// write(2) of c.out, or, once c.out is sent, the next piece of the file:
-// with sendfile(2) when it is one of a Root's files, else read into c.out
-// and written. A failed call is in the trace; a file that fails is noted.
-func (s *Server) writeSome(c *conn) (int, error) {
+// write(2) of c.out, or, once c.out is sent, the next bytes of the file:
+// with sendfile(2) when it is one of a Root's files, up to budget bytes
+// (the kernel sends what the socket takes, and no buffer of ours holds
+// them), else a piece read into c.out and written. A failed call is in
+// the trace; a file that fails is noted.
+func (s *Server) writeSome(c *conn, budget int) (int, error) {
 	if len(c.out) == 0 && c.fileLeft > 0 {
 		if f, ok := c.file.(*file); ok {
-			n, err := s.k.sendfile(c.fd, c.id, f.fd, int(min(c.fileLeft, pieceBytes)))
+			n, err := s.k.sendfile(c.fd, c.id, f.fd, int(min(c.fileLeft, int64(budget))))
 			if err == nil && n == 0 {
 				err = fmt.Errorf("the file ended %d bytes short of its size", c.fileLeft)
 				s.note(c.id, "%v: closing", err)

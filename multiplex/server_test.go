@@ -403,9 +403,10 @@ func TestPartialWrites(t *testing.T) {
 		name string
 		fsys fs.FS
 		call string // the call that sends each piece
+		most int    // the most bytes one call may ask to send
 	}{
-		{"memory", fstest.MapFS{"big.bin": {Data: big, ModTime: clock}}, "write"},
-		{"directory", root, "sendfile"},
+		{"memory", fstest.MapFS{"big.bin": {Data: big, ModTime: clock}}, "write", pieceBytes},
+		{"directory", root, "sendfile", writeTurn},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newServer(t, tc.fsys)
@@ -442,8 +443,16 @@ func TestPartialWrites(t *testing.T) {
 			if !strings.Contains(s.log(), "partial write") && !strings.Contains(s.log(), "bytes of the file left") {
 				t.Error("trace shows no piece of the file left for later for a 16 MiB response")
 			}
-			if calls := strings.Count(s.log(), "\n"+tc.call+"("); calls < len(big)/pieceBytes {
-				t.Errorf("%d %s calls for %d bytes; want one per %d-byte piece at least", calls, tc.call, len(big), pieceBytes)
+			// A call's last argument is how many bytes it asks to send.
+			calls := regexp.MustCompile(`\n`+tc.call+`\(.*, (\d+)\) = `).FindAllStringSubmatch(s.log(), -1)
+			if len(calls) < len(big)/tc.most {
+				t.Errorf("%d %s calls for %d bytes; want one per %d bytes at least", len(calls), tc.call, len(big), tc.most)
+			}
+			for _, m := range calls {
+				if n, _ := strconv.Atoi(m[1]); n > tc.most {
+					t.Errorf("%s asked to send %d bytes; want %d at most, so that other clients get their turn", tc.call, n, tc.most)
+					break
+				}
 			}
 		})
 	}
