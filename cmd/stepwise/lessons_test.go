@@ -48,6 +48,15 @@ package main
 // calls), then runs the next terminal's commands, and comes back. No
 // real time passes. curl and stepwise-client are the real programs.
 //
+// In the select model each client terminal keeps a clock, the seconds it
+// has slept, and the terminals move in passes (see pass, in
+// lessons_together_test.go): those whose clocks are earliest connect and
+// send what they have up to their next sleep while the server is stopped
+// (SIGSTOP); then it goes on, and each waits for its bytes to be read, or
+// reads its answer. So what two terminals send in the same second reaches
+// one select together, as when two people press Enter at once. The other
+// models take one terminal at a time: their threads would race.
+//
 // What changes from run to run is normalised, and nothing else:
 //   - the port the server listens on reads 8080 (the test listens on port
 //     0, the student on 8080); a client's port reads PORT;
@@ -620,6 +629,7 @@ type lessonRun struct {
 	// done.
 	model string
 	open  map[int]bool // connections the test has opened and not closed
+	held  bool         // the server is stopped while terminals send (see pass)
 }
 
 // A term is one client terminal: its commands, what each printed, and
@@ -629,6 +639,7 @@ type term struct {
 	out  output
 	next int        // the next command to start
 	nc   *ncSession // a command under way, between its sleeps
+	at   int        // its clock: the seconds it has slept (see pass)
 }
 
 func runTranscript(t *testing.T, tr *transcript, client string) []output {
@@ -638,15 +649,9 @@ func runTranscript(t *testing.T, tr *transcript, client string) []output {
 	for i, b := range tr.blocks[1:] {
 		terms[i] = &term{cmds: b.cmds}
 	}
-	// Round robin: each terminal runs until a sleep, an answer it must
-	// wait for, or its end.
 	for busy := true; busy; {
-		busy = false
-		moved := false
-		for _, tm := range terms {
-			more, progress := r.turn(tm)
-			busy, moved = busy || more, moved || progress
-		}
+		var moved bool
+		busy, moved = r.pass(terms)
 		if busy && !moved {
 			t.Fatal("every terminal is waiting for another: the transcript cannot be played")
 		}
@@ -698,6 +703,12 @@ type ncSession struct {
 	parts []string // what is left: printf 'X' or sleep N
 	conn  net.Conn
 	sent  int
+
+	// In the select model a pass's sends end before anything is waited
+	// for: then the wait that is due (see await).
+	slept   int  // a sleep of this many seconds, if asleep
+	asleep  bool // waiting for the server to read what was sent
+	sentAll bool // every part sent: the answer is next
 }
 
 var (
@@ -725,19 +736,11 @@ func (r *lessonRun) startNC(cmd string) *ncSession {
 	r.conns++
 	r.open[r.conns] = true
 	s := &ncSession{cmd: cmd, id: r.conns, parts: parts}
-	switch first, ok := strings.CutPrefix(parts[0], "printf '"); {
-	case ok && r.model == "select":
-		// The request is there when the server accepts: connect and send
-		// while it is stopped. (The other models block in read, and wait
-		// for it anyway.)
-		r.srv.pause()
-		s.conn = r.dial()
-		r.send(s, strings.TrimSuffix(first, "'"))
-		r.srv.resume()
-		s.parts = parts[1:]
-	default:
-		s.conn = r.dial()
-	}
+	// In the select model the request is there when the server accepts:
+	// it connects and sends while the server is stopped. (The other
+	// models block in read, and wait for it anyway.)
+	r.hold()
+	s.conn = r.dial()
 	return s
 }
 
@@ -763,7 +766,8 @@ func (r *lessonRun) send(s *ncSession, format string) {
 
 // continueNC runs s's parts up to its next sleep, or to its end: then it
 // reads the answer and returns what nc would have printed, and done. moved
-// says whether it did anything.
+// says whether it did anything. In the select model it stops before
+// waiting, at a sleep or before the answer, and await goes on (see pass).
 func (r *lessonRun) continueNC(s *ncSession) (out []string, done, moved bool) {
 	r.t.Helper()
 	for len(s.parts) > 0 {
@@ -774,10 +778,20 @@ func (r *lessonRun) continueNC(s *ncSession) (out []string, done, moved bool) {
 			if !r.tr.reads {
 				r.t.Fatalf("$ %s: a sleep waits for the server to read what was sent, so the trace must show read calls (-trace all, sys or read)", s.cmd)
 			}
-			r.srv.waitFor(fmt.Sprintf("c%d's %d bytes read", s.id, s.sent), readAllOf(s.id, s.sent))
+			if r.together() {
+				s.asleep = true
+				s.slept, _ = strconv.Atoi(strings.TrimPrefix(p, "sleep "))
+				return nil, false, true
+			}
+			r.waitRead(s)
 			return nil, false, true
 		}
+		r.hold()
 		r.send(s, strings.TrimSuffix(strings.TrimPrefix(p, "printf '"), "'"))
+	}
+	if r.together() && !s.sentAll {
+		s.sentAll = true
+		return nil, false, moved
 	}
 	for id := range r.open {
 		if r.model == "blocking" && id < s.id {
@@ -850,6 +864,7 @@ func shellWords(line string) []string {
 // external runs a client program to its end and returns what it printed.
 func (r *lessonRun) external(cmd string, conns int, name string, args ...string) []string {
 	r.t.Helper()
+	r.release() // it connects and sends on its own
 	if r.tr.sys && !(name == r.client && len(args) > 2 && args[2] == "idle") {
 		r.t.Fatalf("$ %s: curl and stepwise-client race the server's read after accept; trace no system calls with them (-trace http,state)", cmd)
 	}
