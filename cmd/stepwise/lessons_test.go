@@ -171,6 +171,7 @@ func TestLessons(t *testing.T) {
 				}
 			})
 		}
+		text = lessonPictures(t, doc, text, trs)
 		if *update && text != texts[i] {
 			if err := os.WriteFile(doc, []byte(text), 0o644); err != nil {
 				t.Fatal(err)
@@ -193,7 +194,8 @@ func buildClient(t *testing.T) string {
 // A transcript is the stretch of a doc between its markers.
 type transcript struct {
 	name   string
-	blocks []*block // the server's terminal, then each client's
+	blocks []*block   // the server's terminal, then each client's
+	ran    *lessonRan // once it has been played to the end: for its pictures
 }
 
 // A block is one console block: lines, and where they sit in the doc.
@@ -439,6 +441,7 @@ type lessonServer struct {
 	stderr *os.File // the read end of its stderr
 	trace  []byte   // what it has written to stderr so far
 	done   bool
+	json   string // the file its -json flag names, if any
 }
 
 // traced says which kinds of line the -trace flag lets through.
@@ -471,7 +474,7 @@ func tracedBy(spec string) traced {
 func startLesson(t *testing.T, line string) (*lessonServer, traced, string) {
 	t.Helper()
 	args := strings.Fields(strings.TrimPrefix(line, "go run ./cmd/stepwise"))
-	spec, model := "all", "select"
+	spec, model, jsonFile := "all", "select", ""
 	for i, a := range args {
 		if a == "-model" && i+1 < len(args) {
 			model = args[i+1]
@@ -481,6 +484,12 @@ func startLesson(t *testing.T, line string) (*lessonServer, traced, string) {
 		}
 		if a == "-trace" && i+1 < len(args) {
 			spec = args[i+1]
+		}
+		if a == "-json" && i+1 < len(args) {
+			// Its events, for the lesson's pictures: in a file of the
+			// same name, out of the source tree.
+			args[i+1] = filepath.Join(t.TempDir(), filepath.Base(args[i+1]))
+			jsonFile = args[i+1]
 		}
 	}
 	args = append([]string{"-addr", "127.0.0.1:0", "-color", "never"}, args...)
@@ -499,7 +508,7 @@ func startLesson(t *testing.T, line string) (*lessonServer, traced, string) {
 		t.Fatal(err)
 	}
 	w.Close()
-	s := &lessonServer{t: t, cmd: cmd, pid: cmd.Process.Pid, stderr: r}
+	s := &lessonServer{t: t, cmd: cmd, pid: cmd.Process.Pid, stderr: r, json: jsonFile}
 	t.Cleanup(func() {
 		if !s.done {
 			syscall.Kill(s.pid, syscall.SIGKILL)
@@ -657,6 +666,7 @@ func runTranscript(t *testing.T, tr *transcript, client string) []output {
 		}
 	}
 	outs := []output{{normalise(srv.stop(), srv.port, false)}}
+	tr.ran = keepLessonRun(t, srv)
 	for _, tm := range terms {
 		outs = append(outs, tm.out)
 	}
