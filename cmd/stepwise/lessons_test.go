@@ -21,9 +21,11 @@ package main
 // each followed by what it prints. Prose may sit between the blocks.
 //
 // TestLessons starts this test binary as the server (see TestMain) with
-// the $ line's flags, plus -addr 127.0.0.1:0 and -color never; runs the
-// clients; stops the server with SIGTERM; and compares what was printed
-// with the blocks. -update writes what was printed into the blocks:
+// the $ line's flags, plus -addr 127.0.0.1:0 and -color never (a -json
+// FILE is moved to a temporary directory: lessons_pictures_test.go draws
+// from it); runs the clients; stops the server with SIGTERM; and compares
+// what was printed with the blocks. -update writes what was printed into
+// the blocks:
 //
 //	go test ./cmd/stepwise -run Lessons -update
 //
@@ -73,7 +75,8 @@ package main
 //
 // File descriptors are left as the program prints them: on one machine
 // and Go version they are the same on every run (fds 3 and 4 are the Go
-// runtime's own, so the listening socket is fd 5).
+// runtime's own, so the listening socket is fd 5). Fds that the test
+// process inherited are kept from the server (lessonNoInheritedFDs).
 //
 // Two races are taken out by the test, each in the direction that
 // happens most often for a person typing:
@@ -123,6 +126,7 @@ func lessonDocs(t *testing.T) []string {
 }
 
 func TestLessons(t *testing.T) {
+	lessonNoInheritedFDs(t)
 	docs := lessonDocs(t)
 	texts := make([]string, len(docs))
 	client := "" // stepwise-client, built if a transcript runs it
