@@ -51,7 +51,7 @@ package main
 // real time passes. curl and stepwise-client are the real programs.
 //
 // In the select model each client terminal keeps a clock, the seconds it
-// has slept, and the terminals move in passes (see pass, in
+// has slept, and the terminals move in passes (see playPass, in
 // lessons_together_test.go): those whose clocks are earliest connect and
 // send what they have up to their next sleep while the server is stopped
 // (SIGSTOP); then it goes on, and each waits for its bytes to be read, or
@@ -642,7 +642,7 @@ type lessonRun struct {
 	// done.
 	model string
 	open  map[int]bool // connections the test has opened and not closed
-	held  bool         // the server is stopped while terminals send (see pass)
+	held  bool         // the server is stopped while terminals send (see playPass)
 }
 
 // A term is one client terminal: its commands, what each printed, and
@@ -652,7 +652,7 @@ type term struct {
 	out  output
 	next int        // the next command to start
 	nc   *ncSession // a command under way, between its sleeps
-	at   int        // its clock: the seconds it has slept (see pass)
+	at   int        // its clock: the seconds it has slept (see playPass)
 }
 
 func runTranscript(t *testing.T, tr *transcript, client string) []output {
@@ -664,7 +664,7 @@ func runTranscript(t *testing.T, tr *transcript, client string) []output {
 	}
 	for busy := true; busy; {
 		var moved bool
-		busy, moved = r.pass(terms)
+		busy, moved = r.playPass(terms)
 		if busy && !moved {
 			t.Fatal("every terminal is waiting for another: the transcript cannot be played")
 		}
@@ -719,10 +719,10 @@ type ncSession struct {
 	sent  int
 
 	// In the select model a pass's sends end before anything is waited
-	// for: then the wait that is due (see await).
-	slept   int  // a sleep of this many seconds, if asleep
-	asleep  bool // waiting for the server to read what was sent
-	sentAll bool // every part sent: the answer is next
+	// for: then the wait that is due (see awaitPass).
+	sleepSecs int  // a sleep of this many seconds, if sleeping
+	sleeping  bool // waiting for the server to read what was sent
+	allSent   bool // every part sent: the answer is next
 }
 
 var (
@@ -753,7 +753,7 @@ func (r *lessonRun) startNC(cmd string) *ncSession {
 	// In the select model the request is there when the server accepts:
 	// it connects and sends while the server is stopped. (The other
 	// models block in read, and wait for it anyway.)
-	r.hold()
+	r.holdServer()
 	s.conn = r.dial()
 	return s
 }
@@ -781,7 +781,8 @@ func (r *lessonRun) send(s *ncSession, format string) {
 // continueNC runs s's parts up to its next sleep, or to its end: then it
 // reads the answer and returns what nc would have printed, and done. moved
 // says whether it did anything. In the select model it stops before
-// waiting, at a sleep or before the answer, and await goes on (see pass).
+// waiting, at a sleep or before the answer, and awaitPass goes on (see
+// playPass).
 func (r *lessonRun) continueNC(s *ncSession) (out []string, done, moved bool) {
 	r.t.Helper()
 	for len(s.parts) > 0 {
@@ -792,19 +793,19 @@ func (r *lessonRun) continueNC(s *ncSession) (out []string, done, moved bool) {
 			if !r.tr.reads {
 				r.t.Fatalf("$ %s: a sleep waits for the server to read what was sent, so the trace must show read calls (-trace all, sys or read)", s.cmd)
 			}
-			if r.together() {
-				s.asleep = true
-				s.slept, _ = strconv.Atoi(strings.TrimPrefix(p, "sleep "))
+			if r.sendTogether() {
+				s.sleeping = true
+				s.sleepSecs, _ = strconv.Atoi(strings.TrimPrefix(p, "sleep "))
 				return nil, false, true
 			}
-			r.waitRead(s)
+			r.awaitRead(s)
 			return nil, false, true
 		}
-		r.hold()
+		r.holdServer()
 		r.send(s, strings.TrimSuffix(strings.TrimPrefix(p, "printf '"), "'"))
 	}
-	if r.together() && !s.sentAll {
-		s.sentAll = true
+	if r.sendTogether() && !s.allSent {
+		s.allSent = true
 		return nil, false, moved
 	}
 	for id := range r.open {
@@ -878,7 +879,7 @@ func shellWords(line string) []string {
 // external runs a client program to its end and returns what it printed.
 func (r *lessonRun) external(cmd string, conns int, name string, args ...string) []string {
 	r.t.Helper()
-	r.release() // it connects and sends on its own
+	r.releaseServer() // it connects and sends on its own
 	if r.tr.sys && !(name == r.client && len(args) > 2 && args[2] == "idle") {
 		r.t.Fatalf("$ %s: curl and stepwise-client race the server's read after accept; trace no system calls with them (-trace http,state)", cmd)
 	}

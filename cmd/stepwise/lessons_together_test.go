@@ -7,26 +7,26 @@ package main
 
 import "fmt"
 
-// together reports whether the terminals' sends of one pass are made
+// sendTogether reports whether the terminals' sends of one pass are made
 // together, while the server is stopped: in the select model, whose one
 // thread the test can stop between two sends. Under threads and fork a
 // thread or process per client would serve them at the same time, and the
 // trace would interleave differently on every run; under blocking the
 // server is stopped in a read anyway.
-func (r *lessonRun) together() bool { return r.model == "select" }
+func (r *lessonRun) sendTogether() bool { return r.model == "select" }
 
-// hold stops the server, if the terminals act together and it is not
+// holdServer stops the server, if the terminals act together and it is not
 // stopped already: what is sent now waits for its next select.
-func (r *lessonRun) hold() {
+func (r *lessonRun) holdServer() {
 	r.t.Helper()
-	if r.together() && !r.held {
+	if r.sendTogether() && !r.held {
 		r.srv.pause()
 		r.held = true
 	}
 }
 
-// release lets the server go on, if hold stopped it.
-func (r *lessonRun) release() {
+// releaseServer lets the server go on, if holdServer stopped it.
+func (r *lessonRun) releaseServer() {
 	r.t.Helper()
 	if r.held {
 		r.srv.resume()
@@ -34,10 +34,10 @@ func (r *lessonRun) release() {
 	}
 }
 
-// pending reports whether tm has a command under way or still to run.
-func (tm *term) pending() bool { return tm.nc != nil || tm.next < len(tm.cmds) }
+// hasWork reports whether tm has a command under way or still to run.
+func (tm *term) hasWork() bool { return tm.nc != nil || tm.next < len(tm.cmds) }
 
-// pass gives each terminal its turn, and reports whether any has more to
+// playPass gives each terminal its turn, and reports whether any has more to
 // do and whether any did something.
 //
 // In the select model a pass is one moment: the terminals whose clocks
@@ -47,9 +47,9 @@ func (tm *term) pending() bool { return tm.nc != nil || tm.next < len(tm.cmds) }
 // its clock moves on by the sleep), or reads its answer. The others wait
 // for a later pass. Elsewhere each terminal runs until a sleep, an answer
 // it must wait for, or its end, and waits as it goes.
-func (r *lessonRun) pass(terms []*term) (busy, moved bool) {
+func (r *lessonRun) playPass(terms []*term) (busy, moved bool) {
 	r.t.Helper()
-	if !r.together() {
+	if !r.sendTogether() {
 		for _, tm := range terms {
 			more, progress := r.turn(tm)
 			busy, moved = busy || more, moved || progress
@@ -58,7 +58,7 @@ func (r *lessonRun) pass(terms []*term) (busy, moved bool) {
 	}
 	now := -1
 	for _, tm := range terms {
-		if tm.pending() && (now < 0 || tm.at < now) {
+		if tm.hasWork() && (now < 0 || tm.at < now) {
 			now = tm.at
 		}
 	}
@@ -68,28 +68,28 @@ func (r *lessonRun) pass(terms []*term) (busy, moved bool) {
 			moved = moved || progress
 		}
 	}
-	r.release()
+	r.releaseServer()
 	for _, tm := range terms {
-		moved = r.await(tm) || moved
-		busy = busy || tm.pending()
+		moved = r.awaitPass(tm) || moved
+		busy = busy || tm.hasWork()
 	}
 	return busy, moved
 }
 
-// await does what tm's command has come to in this pass: the wait for its
+// awaitPass does what tm's command has come to in this pass: the wait for its
 // bytes to be read, at a sleep, or the reading of its answer.
-func (r *lessonRun) await(tm *term) bool {
+func (r *lessonRun) awaitPass(tm *term) bool {
 	r.t.Helper()
 	s := tm.nc
 	switch {
 	case s == nil:
 		return false
-	case s.asleep:
-		r.waitRead(s)
-		s.asleep = false
-		tm.at += s.slept
+	case s.sleeping:
+		r.awaitRead(s)
+		s.sleeping = false
+		tm.at += s.sleepSecs
 		return true
-	case s.sentAll:
+	case s.allSent:
 		out, done, _ := r.continueNC(s)
 		if done {
 			tm.out = append(tm.out, out)
@@ -100,9 +100,9 @@ func (r *lessonRun) await(tm *term) bool {
 	return false
 }
 
-// waitRead waits until the trace shows the server has read every byte
+// awaitRead waits until the trace shows the server has read every byte
 // sent on s so far.
-func (r *lessonRun) waitRead(s *ncSession) {
+func (r *lessonRun) awaitRead(s *ncSession) {
 	r.t.Helper()
 	r.srv.waitFor(fmt.Sprintf("c%d's %d bytes read", s.id, s.sent), readAllOf(s.id, s.sent))
 }
