@@ -21,9 +21,11 @@ package main
 // each followed by what it prints. Prose may sit between the blocks.
 //
 // TestLessons starts this test binary as the server (see TestMain) with
-// the $ line's flags, plus -addr 127.0.0.1:0 and -color never; runs the
-// clients; stops the server with SIGTERM; and compares what was printed
-// with the blocks. -update writes what was printed into the blocks:
+// the $ line's flags, plus -addr 127.0.0.1:0 and -color never (a -json
+// FILE is moved to a temporary directory: lessons_pictures_test.go draws
+// from it); runs the clients; stops the server with SIGTERM; and compares
+// what was printed with the blocks. -update writes what was printed into
+// the blocks:
 //
 //	go test ./cmd/stepwise -run Lessons -update
 //
@@ -48,6 +50,15 @@ package main
 // calls), then runs the next terminal's commands, and comes back. No
 // real time passes. curl and stepwise-client are the real programs.
 //
+// In the select model each client terminal keeps a clock, the seconds it
+// has slept, and the terminals move in passes (see playPass, in
+// lessons_together_test.go): those whose clocks are earliest connect and
+// send what they have up to their next sleep while the server is stopped
+// (SIGSTOP); then it goes on, and each waits for its bytes to be read, or
+// reads its answer. So what two terminals send in the same second reaches
+// one select together, as when two people press Enter at once. The other
+// models take one terminal at a time: their threads would race.
+//
 // What changes from run to run is normalised, and nothing else:
 //   - the port the server listens on reads 8080 (the test listens on port
 //     0, the student on 8080); a client's port reads PORT;
@@ -64,7 +75,8 @@ package main
 //
 // File descriptors are left as the program prints them: on one machine
 // and Go version they are the same on every run (fds 3 and 4 are the Go
-// runtime's own, so the listening socket is fd 5).
+// runtime's own, so the listening socket is fd 5). Fds that the test
+// process inherited are kept from the server (lessonNoInheritedFDs).
 //
 // Two races are taken out by the test, each in the direction that
 // happens most often for a person typing:
@@ -114,6 +126,7 @@ func lessonDocs(t *testing.T) []string {
 }
 
 func TestLessons(t *testing.T) {
+	lessonNoInheritedFDs(t)
 	docs := lessonDocs(t)
 	texts := make([]string, len(docs))
 	client := "" // stepwise-client, built if a transcript runs it
@@ -162,6 +175,7 @@ func TestLessons(t *testing.T) {
 				}
 			})
 		}
+		text = lessonPictures(t, doc, text, trs)
 		if *update && text != texts[i] {
 			if err := os.WriteFile(doc, []byte(text), 0o644); err != nil {
 				t.Fatal(err)
@@ -184,7 +198,8 @@ func buildClient(t *testing.T) string {
 // A transcript is the stretch of a doc between its markers.
 type transcript struct {
 	name   string
-	blocks []*block // the server's terminal, then each client's
+	blocks []*block   // the server's terminal, then each client's
+	ran    *lessonRan // once it has been played to the end: for its pictures
 }
 
 // A block is one console block: lines, and where they sit in the doc.
@@ -430,6 +445,7 @@ type lessonServer struct {
 	stderr *os.File // the read end of its stderr
 	trace  []byte   // what it has written to stderr so far
 	done   bool
+	json   string // the file its -json flag names, if any
 }
 
 // traced says which kinds of line the -trace flag lets through.
@@ -462,7 +478,7 @@ func tracedBy(spec string) traced {
 func startLesson(t *testing.T, line string) (*lessonServer, traced, string) {
 	t.Helper()
 	args := strings.Fields(strings.TrimPrefix(line, "go run ./cmd/stepwise"))
-	spec, model := "all", "select"
+	spec, model, jsonFile := "all", "select", ""
 	for i, a := range args {
 		if a == "-model" && i+1 < len(args) {
 			model = args[i+1]
@@ -472,6 +488,12 @@ func startLesson(t *testing.T, line string) (*lessonServer, traced, string) {
 		}
 		if a == "-trace" && i+1 < len(args) {
 			spec = args[i+1]
+		}
+		if a == "-json" && i+1 < len(args) {
+			// Its events, for the lesson's pictures: in a file of the
+			// same name, out of the source tree.
+			args[i+1] = filepath.Join(t.TempDir(), filepath.Base(args[i+1]))
+			jsonFile = args[i+1]
 		}
 	}
 	args = append([]string{"-addr", "127.0.0.1:0", "-color", "never"}, args...)
@@ -490,7 +512,7 @@ func startLesson(t *testing.T, line string) (*lessonServer, traced, string) {
 		t.Fatal(err)
 	}
 	w.Close()
-	s := &lessonServer{t: t, cmd: cmd, pid: cmd.Process.Pid, stderr: r}
+	s := &lessonServer{t: t, cmd: cmd, pid: cmd.Process.Pid, stderr: r, json: jsonFile}
 	t.Cleanup(func() {
 		if !s.done {
 			syscall.Kill(s.pid, syscall.SIGKILL)
@@ -620,6 +642,7 @@ type lessonRun struct {
 	// done.
 	model string
 	open  map[int]bool // connections the test has opened and not closed
+	held  bool         // the server is stopped while terminals send (see playPass)
 }
 
 // A term is one client terminal: its commands, what each printed, and
@@ -629,6 +652,7 @@ type term struct {
 	out  output
 	next int        // the next command to start
 	nc   *ncSession // a command under way, between its sleeps
+	at   int        // its clock: the seconds it has slept (see playPass)
 }
 
 func runTranscript(t *testing.T, tr *transcript, client string) []output {
@@ -638,20 +662,15 @@ func runTranscript(t *testing.T, tr *transcript, client string) []output {
 	for i, b := range tr.blocks[1:] {
 		terms[i] = &term{cmds: b.cmds}
 	}
-	// Round robin: each terminal runs until a sleep, an answer it must
-	// wait for, or its end.
 	for busy := true; busy; {
-		busy = false
-		moved := false
-		for _, tm := range terms {
-			more, progress := r.turn(tm)
-			busy, moved = busy || more, moved || progress
-		}
+		var moved bool
+		busy, moved = r.playPass(terms)
 		if busy && !moved {
 			t.Fatal("every terminal is waiting for another: the transcript cannot be played")
 		}
 	}
 	outs := []output{{normalise(srv.stop(), srv.port, false)}}
+	tr.ran = keepLessonRun(t, srv)
 	for _, tm := range terms {
 		outs = append(outs, tm.out)
 	}
@@ -698,6 +717,12 @@ type ncSession struct {
 	parts []string // what is left: printf 'X' or sleep N
 	conn  net.Conn
 	sent  int
+
+	// In the select model a pass's sends end before anything is waited
+	// for: then the wait that is due (see awaitPass).
+	sleepSecs int  // a sleep of this many seconds, if sleeping
+	sleeping  bool // waiting for the server to read what was sent
+	allSent   bool // every part sent: the answer is next
 }
 
 var (
@@ -725,19 +750,11 @@ func (r *lessonRun) startNC(cmd string) *ncSession {
 	r.conns++
 	r.open[r.conns] = true
 	s := &ncSession{cmd: cmd, id: r.conns, parts: parts}
-	switch first, ok := strings.CutPrefix(parts[0], "printf '"); {
-	case ok && r.model == "select":
-		// The request is there when the server accepts: connect and send
-		// while it is stopped. (The other models block in read, and wait
-		// for it anyway.)
-		r.srv.pause()
-		s.conn = r.dial()
-		r.send(s, strings.TrimSuffix(first, "'"))
-		r.srv.resume()
-		s.parts = parts[1:]
-	default:
-		s.conn = r.dial()
-	}
+	// In the select model the request is there when the server accepts:
+	// it connects and sends while the server is stopped. (The other
+	// models block in read, and wait for it anyway.)
+	r.holdServer()
+	s.conn = r.dial()
 	return s
 }
 
@@ -763,7 +780,9 @@ func (r *lessonRun) send(s *ncSession, format string) {
 
 // continueNC runs s's parts up to its next sleep, or to its end: then it
 // reads the answer and returns what nc would have printed, and done. moved
-// says whether it did anything.
+// says whether it did anything. In the select model it stops before
+// waiting, at a sleep or before the answer, and awaitPass goes on (see
+// playPass).
 func (r *lessonRun) continueNC(s *ncSession) (out []string, done, moved bool) {
 	r.t.Helper()
 	for len(s.parts) > 0 {
@@ -774,10 +793,20 @@ func (r *lessonRun) continueNC(s *ncSession) (out []string, done, moved bool) {
 			if !r.tr.reads {
 				r.t.Fatalf("$ %s: a sleep waits for the server to read what was sent, so the trace must show read calls (-trace all, sys or read)", s.cmd)
 			}
-			r.srv.waitFor(fmt.Sprintf("c%d's %d bytes read", s.id, s.sent), readAllOf(s.id, s.sent))
+			if r.sendTogether() {
+				s.sleeping = true
+				s.sleepSecs, _ = strconv.Atoi(strings.TrimPrefix(p, "sleep "))
+				return nil, false, true
+			}
+			r.awaitRead(s)
 			return nil, false, true
 		}
+		r.holdServer()
 		r.send(s, strings.TrimSuffix(strings.TrimPrefix(p, "printf '"), "'"))
+	}
+	if r.sendTogether() && !s.allSent {
+		s.allSent = true
+		return nil, false, moved
 	}
 	for id := range r.open {
 		if r.model == "blocking" && id < s.id {
@@ -850,6 +879,7 @@ func shellWords(line string) []string {
 // external runs a client program to its end and returns what it printed.
 func (r *lessonRun) external(cmd string, conns int, name string, args ...string) []string {
 	r.t.Helper()
+	r.releaseServer() // it connects and sends on its own
 	if r.tr.sys && !(name == r.client && len(args) > 2 && args[2] == "idle") {
 		r.t.Fatalf("$ %s: curl and stepwise-client race the server's read after accept; trace no system calls with them (-trace http,state)", cmd)
 	}
