@@ -42,6 +42,8 @@ func (b *Blocking) Serve() error {
 	for {
 		c, stop := b.accept()
 		switch {
+		case b.k.t.Quit():
+			return b.quit()
 		case stop != nil:
 			return b.stop(stop)
 		case c != nil:
@@ -123,6 +125,14 @@ func (a *acceptor) stop(sig os.Signal) error {
 	return a.k.t.Flush()
 }
 
+// quit closes the listener after q at the step prompt. As with a signal,
+// no client is left in flight: q at a prompt inside one lets it finish.
+func (a *acceptor) quit() error {
+	a.k.note(0, "quit at the step prompt: closing the listener")
+	a.closeListener()
+	return a.k.t.Flush()
+}
+
 // stopping traces sig's arrival and closes the listener.
 func (a *acceptor) stopping(sig os.Signal) {
 	name := unix.SignalName(sig.(syscall.Signal))
@@ -130,6 +140,12 @@ func (a *acceptor) stopping(sig os.Signal) {
 		a.k.t.Emit(a.k.explained(trace.Event{Kind: trace.State, Name: "signal", Text: name + " {si_signo=" + name + "}"}))
 		a.k.note(0, "%s arrived: the goroutine that receives signals shut the listening socket down (shutdown(%d, SHUT_RD), on its own thread, not traced), so accept returned", name, a.fd)
 	}
+	a.closeListener()
+}
+
+// closeListener closes the listening socket, under the lock that keeps
+// Interrupt from shutting it down meanwhile.
+func (a *acceptor) closeListener() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.k.close(a.fd, 0)

@@ -3,6 +3,7 @@
 package multiplex
 
 import (
+	"errors"
 	"io"
 	"net/netip"
 	"os"
@@ -199,6 +200,11 @@ func (k sys) getsockname(fd int) (netip.AddrPort, error) {
 func (k sys) accept(fd, conn, flags int) (int, netip.AddrPort, error) {
 	if k.t.Stepping() {
 		k.before(0, "accept4", strconv.Itoa(fd)+", ..., ["+strconv.Itoa(unix.SizeofSockaddrAny)+"], SOCK_CLOEXEC"+nonblock(flags))
+		if k.t.Quit() {
+			// q at this prompt: a blocking accept could sleep until the
+			// next client, so it is not made, and not traced.
+			return -1, netip.AddrPort{}, errQuit
+		}
 	}
 	for {
 		nfd, sa, err := rawAccept4(fd, flags|unix.SOCK_CLOEXEC)
@@ -420,6 +426,14 @@ func (k sys) pselect(nfd int, r, w *unix.FdSet, timeout *unix.Timeval) (int, err
 				e := call(0, "pselect6", args, 0)
 				e.Comment = roles
 				k.t.Before(e)
+				if k.t.Quit() {
+					// q at this prompt: select could sleep until the next
+					// client, so it is not made, and not traced. No fd is
+					// ready, and the loop stops before the next turn.
+					r.Zero()
+					w.Zero()
+					return 0, nil
+				}
 			}
 			k.t.Flush() // everything before this call is on screen while we sleep
 		}
@@ -506,6 +520,10 @@ func nonblock(flags int) string {
 	}
 	return ""
 }
+
+// errQuit is what a call that could sleep returns, without being made,
+// when the person at the step prompt asked to quit before it.
+var errQuit = errors.New("quit at the step prompt")
 
 func sysErr(name string, err error) error {
 	if err == nil || err == unix.EAGAIN {

@@ -140,3 +140,80 @@ func TestStepClockStops(t *testing.T) {
 		t.Errorf("after %v at the prompt the client got %q; want 200, not a timeout", now.Sub(clock), got)
 	}
 }
+
+// quitAt is a step prompt's input that answers q before the call named,
+// and s before any other step.
+type quitAt struct {
+	prompt *bytes.Buffer // what the stepper said
+	call   string
+}
+
+func (q quitAt) Read(p []byte) (int, error) {
+	said := q.prompt.String()
+	if strings.HasPrefix(said[strings.LastIndex(said, "next: ")+len("next: "):], q.call+"(") {
+		return copy(p, "q\n"), nil
+	}
+	return copy(p, "s\n"), nil
+}
+
+func (quitAt) Wait(time.Duration) (bool, error) { return false, nil }
+
+func quitTrace(t *testing.T, call string, out *bytes.Buffer) *trace.Tracer {
+	t.Helper()
+	var prompt bytes.Buffer
+	st, err := trace.NewStepper(trace.StepOptions{In: quitAt{&prompt, call}, Out: &prompt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return trace.New(out, trace.Options{Stepper: st})
+}
+
+// q at the prompt before select stops the server without making the call,
+// which could sleep until the next client comes: a client already waiting
+// is not accepted, and the trace shows no select.
+func TestQuitBeforeSelect(t *testing.T) {
+	var out bytes.Buffer
+	s, err := Listen(Config{Addr: "127.0.0.1:0", FS: site, Trace: quitTrace(t, "pselect6", &out), Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	(&testServer{s, &out}).dial(t) // in the backlog: a select made would return at once
+	if err := s.Serve(); err != nil {
+		t.Fatalf("Serve after q: %v", err)
+	}
+	if s.lastID != 0 || strings.Contains(out.String(), "pselect6(") {
+		t.Errorf("after q before select: %d connections accepted; want none, and no select in the trace:\n%s", s.lastID, out.String())
+	}
+	if !strings.Contains(out.String(), "quit at the step prompt") {
+		t.Errorf("the trace does not say why the server stopped:\n%s", out.String())
+	}
+}
+
+// In the blocking model, q before accept stops the server without making
+// the call, which would sleep until the next client.
+func TestQuitBeforeAccept(t *testing.T) {
+	var out bytes.Buffer
+	b, err := ListenBlocking(Config{Addr: "127.0.0.1:0", FS: site, Trace: quitTrace(t, "accept4", &out), Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", b.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// The client in the backlog: an accept made would return it at once.
+	if conn, _ := b.accept(); conn != nil || b.lastID != 0 {
+		t.Fatalf("after q before accept: connection c%d accepted; want none:\n%s", b.lastID, out.String())
+	}
+	if err := b.Serve(); err != nil { // q was typed: it stops at once
+		t.Fatalf("Serve after q: %v", err)
+	}
+	if b.lastID != 0 || b.fd != -1 {
+		t.Errorf("Serve after q: %d connections accepted, listener fd %d; want none, and the listener closed:\n%s", b.lastID, b.fd, out.String())
+	}
+	if !strings.Contains(out.String(), "quit at the step prompt") {
+		t.Errorf("the trace does not say why the server stopped:\n%s", out.String())
+	}
+}
