@@ -173,6 +173,9 @@ func checkFieldName(buf []byte, start, end int) *ProtocolError {
 				return &ProtocolError{Status: StatusBadRequest, Msg: "header field has an empty name", Offset: i, Section: "4.2"}
 			}
 			return nil
+		case isLWS(c) && bytes.IndexByte(buf[i:end], ':') < 0:
+			// "Host localhost": a missing colon, not a name with a space in it.
+			return &ProtocolError{Status: StatusBadRequest, Msg: "header line has no colon", Offset: start, Section: "4.2"}
 		case isLWS(c):
 			// RFC 9112, 5.1: no white space between name and colon.
 			return &ProtocolError{Status: StatusBadRequest, Msg: "white space in header field name", Offset: i, Section: "4.2"}

@@ -483,3 +483,20 @@ func TestHeadComplete(t *testing.T) {
 		}
 	}
 }
+
+// A header line with white space in it is refused for what is really
+// wrong with it: no colon at all, or white space before the colon.
+func TestFieldNameReasons(t *testing.T) {
+	for _, tc := range []struct{ in, msg string }{
+		{"GET / HTTP/1.0\r\nHost localhost\r\n\r\n", "header line has no colon"},
+		{"GET / HTTP/1.0\r\nHost : x\r\n\r\n", "white space in header field name"},
+		{"GET / HTTP/1.0\r\nHost\t: x\r\n\r\n", "white space in header field name"},
+		{"GET / HTTP/1.0\r\nX Y: z\r\n\r\n", "white space in header field name"},
+	} {
+		_, _, err := ParseRequest([]byte(tc.in), Limits{})
+		var pe *ProtocolError
+		if !errors.As(err, &pe) || pe.Msg != tc.msg {
+			t.Errorf("ParseRequest(%q): %v; want 400 %q", tc.in, err, tc.msg)
+		}
+	}
+}

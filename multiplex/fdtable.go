@@ -25,10 +25,10 @@ func (s *Server) FDTable() string {
 		if now.Before(s.acceptAt) {
 			state = "paused (out of fds)"
 		}
-		fmt.Fprintf(&b, "%-4d%-10s%-18s%-16s\n", s.fd, "listener", state, "read")
+		fmt.Fprintf(&b, "%-4d%-10s%-18s%s\n", s.fd, "listener", state, "read") // no deadline: no padding at the end
 	}
 	if s.sig.r >= 0 {
-		fmt.Fprintf(&b, "%-4d%-10s%-18s%-16s\n", s.sig.r, "signals", "-", "read")
+		fmt.Fprintf(&b, "%-4d%-10s%-18s%s\n", s.sig.r, "signals", "-", "read")
 	}
 	for fd, c := range s.conns[:s.top] {
 		if c == nil {

@@ -91,6 +91,9 @@ func (k sys) narrateRequest(c *conn, req *http10.Request, extra int) {
 	if req.Major == 1 && req.Minor > 0 {
 		k.note(c.id, "%s request: answered as HTTP/1.0, and the connection closed after it (RFC 1945 §3.1)", req.Proto)
 	}
+	if v := req.Get("Connection"); strings.Contains(strings.ToLower(v), "keep-alive") {
+		k.note(c.id, "Connection: %s asks to keep the connection open for more requests; HTTP/1.0 has no such thing (RFC 2068 §19.7.1 describes the extension), so it closes after the answer", v)
+	}
 	if len(req.Body) > 0 {
 		k.noteAt(c.id, "body", "body: %d bytes, as Content-Length said", len(req.Body))
 	}

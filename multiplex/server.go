@@ -471,6 +471,7 @@ func (s *Server) expire(now time.Time) {
 			s.note(c.id, "timeout: the client has not taken the response in %v (%d bytes left); closing", s.cfg.WriteTimeout, len(c.out))
 			s.close(c)
 		default:
+			s.note(c.id, "timeout: the client has not closed its side %v after the answer; closing", s.cfg.LingerTimeout)
 			s.close(c) // draining: the client had its chance to read the answer
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -84,7 +85,7 @@ func (s *Server) signaled() {
 			s.note(0, "%s arrived: the goroutine that receives signals wrote its number into the pipe, and select woke up to read it", name)
 		}
 		if s.sig.count > 1 {
-			s.note(0, "second %s: stopping now, closing %d connections", name, s.open())
+			s.note(0, "second %s: stopping now, closing %s", name, connections(s.open()))
 			s.sig.err = ErrForced
 			return
 		}
@@ -95,7 +96,7 @@ func (s *Server) signaled() {
 				s.close(c) // connected but silent: nothing in flight
 			}
 		}
-		s.note(0, "shutting down: no longer accepting; %d connections have up to %v to finish (a second %s stops at once)", s.open(), s.cfg.ShutdownTimeout, name)
+		s.note(0, "shutting down: no longer accepting; up to %v for %s to finish (a second %s stops at once)", s.cfg.ShutdownTimeout, connections(s.open()), name)
 	}
 }
 
@@ -105,17 +106,25 @@ func (s *Server) signaled() {
 func (s *Server) stopped() bool {
 	switch {
 	case s.k.t.Quit():
-		s.note(0, "quit at the step prompt: closing %d connections", s.open())
+		s.note(0, "quit at the step prompt: closing %s", connections(s.open()))
 	case s.sig.count == 0:
 		return false
 	case s.sig.err != nil:
 	case s.open() > 0 && s.clock().Before(s.sig.stopAt):
 		return false
 	case s.open() > 0:
-		s.note(0, "shutdown deadline: closing %d connections still open", s.open())
+		s.note(0, "shutdown deadline: closing %s still open", connections(s.open()))
 	}
 	s.Close()
 	return true
+}
+
+// connections says "1 connection" or "n connections".
+func connections(n int) string {
+	if n == 1 {
+		return "1 connection"
+	}
+	return strconv.Itoa(n) + " connections"
 }
 
 // open counts the connections the server holds.
