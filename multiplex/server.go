@@ -96,7 +96,7 @@ func Listen(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg.withDefaults(), fd: -1}
 	s.sig.r = -1
 	s.sig.w.Store(-1)
-	s.k = sys{t: cfg.Trace, who: s.who}
+	s.k = sys{t: cfg.Trace, who: s.who, nonblocking: true}
 	var err error
 	if s.fd, s.addr, err = listenOn(s.k, cfg.Addr, unix.SOCK_NONBLOCK); err != nil {
 		return nil, err

@@ -33,6 +33,9 @@ type sys struct {
 	// task labels the events of a thread that is not the server's main
 	// one ("[pid 1234]"); 0 for the main thread.
 	task int
+	// nonblocking says that the sockets this sys reads, writes and accepts
+	// on never make a call wait: it makes those calls raw (raw.go).
+	nonblocking bool
 }
 
 // SyscallNames are the system calls the server makes on purpose, by the
@@ -71,6 +74,7 @@ func Stdout() *Output { return &Output{fd: 1, name: "standard output"} }
 // buffer) no system call is made.
 func (k sys) log(w io.Writer, line []byte) {
 	if o, ok := w.(*Output); ok {
+		k.nonblocking = false // standard output may be a pipe that makes write wait
 		k.write(o.fd, 0, line)
 		return
 	}
@@ -207,7 +211,7 @@ func (k sys) accept(fd, conn, flags int) (int, netip.AddrPort, error) {
 		}
 	}
 	for {
-		nfd, sa, err := rawAccept4(fd, flags|unix.SOCK_CLOEXEC)
+		nfd, sa, err := rawAccept4(fd, flags|unix.SOCK_CLOEXEC, k.nonblocking)
 		if k.t.On() {
 			addr, size := "{}", "["+strconv.Itoa(unix.SizeofSockaddrAny)+"]"
 			if err == nil {
@@ -231,7 +235,13 @@ func (k sys) read(fd, conn int, buf []byte) (int, error) {
 		k.before(conn, "read", strconv.Itoa(fd)+", ..., "+strconv.Itoa(len(buf)))
 	}
 	for {
-		n, err := unix.Read(fd, buf)
+		var n int
+		var err error
+		if k.nonblocking {
+			n, err = rawRead(fd, buf)
+		} else {
+			n, err = unix.Read(fd, buf)
+		}
 		if k.t.On() {
 			data := k.t.Quote(buf[:max(n, 0)])
 			if err != nil {
@@ -255,7 +265,13 @@ func (k sys) write(fd, conn int, buf []byte) (int, error) {
 		k.before(conn, "write", args)
 	}
 	for {
-		n, err := unix.Write(fd, buf)
+		var n int
+		var err error
+		if k.nonblocking {
+			n, err = rawWrite(fd, buf)
+		} else {
+			n, err = unix.Write(fd, buf)
+		}
 		if k.t.On() {
 			k.emit(call(conn, "write", args, n), err)
 		}
@@ -276,7 +292,13 @@ func (k sys) sendfile(out, conn, in, count int) (int, error) {
 		k.before(conn, "sendfile", args)
 	}
 	for {
-		n, err := unix.Sendfile(out, in, nil, count)
+		var n int
+		var err error
+		if k.nonblocking {
+			n, err = rawSendfile(out, in, count)
+		} else {
+			n, err = unix.Sendfile(out, in, nil, count)
+		}
 		if k.t.On() {
 			k.emit(call(conn, "sendfile", args, n), err)
 		}
@@ -321,7 +343,12 @@ func (k sys) close(fd, conn int) error {
 		args = strconv.Itoa(fd)
 		k.before(conn, "close", args)
 	}
-	err := unix.Close(fd)
+	var err error
+	if k.nonblocking {
+		err = rawClose(fd)
+	} else {
+		err = unix.Close(fd)
+	}
 	if k.t.On() {
 		k.emit(call(conn, "close", args, 0), err)
 	}
@@ -466,20 +493,24 @@ func (k sys) roles(r, w *unix.FdSet, nfd int) string {
 	return string(b)
 }
 
-// rawAccept4 and rawGetsockname make their system calls with unix.Syscall6
+// rawAccept4 and rawGetsockname make their system calls themselves
 // rather than through unix.Accept4 and unix.Getsockname. Those two decode
 // an AF_INET address by first asking getsockopt(SO_PROTOCOL) whether the
 // socket is an L2TP one: a hidden system call on every accepted connection
 // that the trace would not show and strace would. Here the kernel fills a
 // RawSockaddrAny and inetAddr decodes it, which takes unsafe, as it does
-// inside x/sys. This is the only place stepwise uses unsafe. The address
-// comes back as a netip.AddrPort, a value: a unix.Sockaddr would be one
-// more allocation on every accept.
+// inside x/sys; this and raw.go are the only places stepwise uses unsafe.
+// The address comes back as a netip.AddrPort, a value: a unix.Sockaddr
+// would be one more allocation on every accept.
 
-func rawAccept4(fd, flags int) (int, netip.AddrPort, error) {
+func rawAccept4(fd, flags int, nonblocking bool) (int, netip.AddrPort, error) {
 	var rsa unix.RawSockaddrAny
 	size := uint32(unix.SizeofSockaddrAny)
-	nfd, _, e := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd), uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&size)), uintptr(flags), 0, 0)
+	call := unix.Syscall6 // a blocking listener: accept waits
+	if nonblocking {
+		call = unix.RawSyscall6 // raw.go
+	}
+	nfd, _, e := call(unix.SYS_ACCEPT4, uintptr(fd), uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&size)), uintptr(flags), 0, 0)
 	if e != 0 {
 		return -1, netip.AddrPort{}, e
 	}
