@@ -32,6 +32,37 @@ import (
 // These are the same system calls with the same arguments as the x/sys
 // functions make; strace and the trace show the same lines.
 
+// sysRead, sysWrite, sysSendfile and sysClose make their call raw if k's
+// sockets never make it wait, and the usual way if they may.
+
+func (k sys) sysRead(fd int, b []byte) (int, error) {
+	if !k.nonblocking {
+		return unix.Read(fd, b)
+	}
+	return rawRead(fd, b)
+}
+
+func (k sys) sysWrite(fd int, b []byte) (int, error) {
+	if !k.nonblocking {
+		return unix.Write(fd, b)
+	}
+	return rawWrite(fd, b)
+}
+
+func (k sys) sysSendfile(out, in, count int) (int, error) {
+	if !k.nonblocking {
+		return unix.Sendfile(out, in, nil, count)
+	}
+	return rawSendfile(out, in, count)
+}
+
+func (k sys) sysClose(fd int) error {
+	if !k.nonblocking {
+		return unix.Close(fd)
+	}
+	return rawClose(fd)
+}
+
 func rawRead(fd int, b []byte) (int, error) {
 	n, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(bufPtr(b)), uintptr(len(b)))
 	return result(n, e)

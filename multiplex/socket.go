@@ -235,13 +235,7 @@ func (k sys) read(fd, conn int, buf []byte) (int, error) {
 		k.before(conn, "read", strconv.Itoa(fd)+", ..., "+strconv.Itoa(len(buf)))
 	}
 	for {
-		var n int
-		var err error
-		if k.nonblocking {
-			n, err = rawRead(fd, buf)
-		} else {
-			n, err = unix.Read(fd, buf)
-		}
+		n, err := k.sysRead(fd, buf)
 		if k.t.On() {
 			data := k.t.Quote(buf[:max(n, 0)])
 			if err != nil {
@@ -265,13 +259,7 @@ func (k sys) write(fd, conn int, buf []byte) (int, error) {
 		k.before(conn, "write", args)
 	}
 	for {
-		var n int
-		var err error
-		if k.nonblocking {
-			n, err = rawWrite(fd, buf)
-		} else {
-			n, err = unix.Write(fd, buf)
-		}
+		n, err := k.sysWrite(fd, buf)
 		if k.t.On() {
 			k.emit(call(conn, "write", args, n), err)
 		}
@@ -292,13 +280,7 @@ func (k sys) sendfile(out, conn, in, count int) (int, error) {
 		k.before(conn, "sendfile", args)
 	}
 	for {
-		var n int
-		var err error
-		if k.nonblocking {
-			n, err = rawSendfile(out, in, count)
-		} else {
-			n, err = unix.Sendfile(out, in, nil, count)
-		}
+		n, err := k.sysSendfile(out, in, count)
 		if k.t.On() {
 			k.emit(call(conn, "sendfile", args, n), err)
 		}
@@ -343,12 +325,7 @@ func (k sys) close(fd, conn int) error {
 		args = strconv.Itoa(fd)
 		k.before(conn, "close", args)
 	}
-	var err error
-	if k.nonblocking {
-		err = rawClose(fd)
-	} else {
-		err = unix.Close(fd)
-	}
+	err := k.sysClose(fd)
 	if k.t.On() {
 		k.emit(call(conn, "close", args, 0), err)
 	}
