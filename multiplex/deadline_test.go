@@ -5,6 +5,7 @@ package multiplex
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -310,5 +311,19 @@ func TestRootOutOfFDs(t *testing.T) {
 	restore()
 	if !errors.Is(err, http10.ErrUnavailable) || !errors.Is(err, unix.EMFILE) && !strings.Contains(err.Error(), "too many open files") {
 		t.Errorf("Open out of fds: %v; want EMFILE as http10.ErrUnavailable", err)
+	}
+}
+
+// Once a pause in accepting (after running out of fds) is over, select
+// watches the listener again and no longer wakes for the pause: with no
+// client to wait for, it sleeps until something happens, not for 0 s.
+func TestAcceptPauseOver(t *testing.T) {
+	s := newServer(t, site)
+	s.acceptAt = clock.Add(-time.Second)
+	s.dial(t) // so that the turn's select returns
+	s.turns(t, 1)
+	want := fmt.Sprintf("[%d %d], [], NULL, NULL, NULL)", min(s.fd, s.sig.r), max(s.fd, s.sig.r))
+	if !strings.Contains(s.log(), want) {
+		t.Errorf("the first select after a pause that is over: want the listener watched and no timeout, %q:\n%s", want, s.log())
 	}
 }

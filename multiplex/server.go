@@ -181,11 +181,12 @@ func (s *Server) turn() error {
 	// 1. Rebuild the sets: select overwrote last turn's (select_tut(2)).
 	var readable, writable unix.FdSet
 	readable.Set(s.sig.r)
-	maxfd, wake := s.sig.r, s.wakeAt()
+	maxfd := s.sig.r
 	if s.accepting(now) {
 		readable.Set(s.fd)
 		maxfd = max(maxfd, s.fd)
 	}
+	wake := s.wakeAt() // after accepting, which forgets a pause that is over
 	for fd, c := range s.conns[:s.top] { // indexed by fd: lowest first
 		switch {
 		case c == nil:
