@@ -94,7 +94,7 @@ func (s *session) get(path string) error {
 
 func (s *session) slow(path string) error {
 	req := []byte("GET " + path + " HTTP/1.0\r\n\r\n")
-	s.begin("slow: %d bytes, one every %v; select wakes the server for each byte, and it serves others meanwhile", len(req), s.delay)
+	s.begin("slow: %d bytes, one every %v; a select server wakes for each byte and serves others in between; a blocking one serves no one else until the last", len(req), s.delay)
 	c := client.New("c1", s.start)
 	if err := c.Dial(s.addr, s.timeout); err != nil {
 		return err
