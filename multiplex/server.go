@@ -186,7 +186,8 @@ func (s *Server) turn() error {
 		readable.Set(s.fd)
 		maxfd = max(maxfd, s.fd)
 	}
-	wake := s.wakeAt() // after accepting, which forgets a pause that is over
+	// The nearest deadline, now that accepting has forgotten a pause that is over.
+	wake := s.wakeAt()
 	for fd, c := range s.conns[:s.top] { // indexed by fd: lowest first
 		switch {
 		case c == nil:
