@@ -327,3 +327,22 @@ func TestAcceptPauseOver(t *testing.T) {
 		t.Errorf("the first select after a pause that is over: want the listener watched and no timeout, %q:\n%s", want, s.log())
 	}
 }
+
+// The same with the listener closed (a shutdown under way): a pause that is
+// over no longer wakes select at once, turn after turn, while a client is
+// still being served.
+func TestAcceptPauseOverAfterClose(t *testing.T) {
+	s := newServer(t, site)
+	c := s.dial(t)
+	s.turns(t, 1) // accept: the request is not there yet
+	s.acceptAt = clock.Add(-time.Second)
+	s.closeListener()
+	send(t, c, "GET /hello.txt HTTP/1.0\r\n\r\n")
+	s.turns(t, 1)
+	if strings.Contains(s.log(), "{tv_sec=0, tv_nsec=0}") {
+		t.Errorf("select woke at once for a pause that is over:\n%s", s.log())
+	}
+	if !strings.Contains(s.log(), "{tv_sec=10, tv_nsec=0}") {
+		t.Errorf("select's timeout: want the client's 10 s head deadline:\n%s", s.log())
+	}
+}

@@ -260,7 +260,7 @@ func (s *Server) acceptOne() *conn {
 		s.note(0, "out of file descriptors: not accepting for %v, or until a connection closes", acceptPause)
 		return nil
 	case err != nil:
-		return nil // traced by accept; the listener is still fine
+		return nil // traced by accept (or, after q at its prompt, not made); the listener is still fine
 	}
 	s.lastID++
 	c := s.newConn(fd, s.lastID, sa)
@@ -536,15 +536,13 @@ func (s *Server) closeListener() {
 }
 
 // accepting reports whether the listener belongs in this turn's read set.
+// A pause that is over is forgotten, listener or not, so that wakeAt no
+// longer wakes select for it.
 func (s *Server) accepting(now time.Time) bool {
-	if s.fd < 0 {
-		return false
+	if !now.Before(s.acceptAt) {
+		s.acceptAt = time.Time{}
 	}
-	if now.Before(s.acceptAt) {
-		return false
-	}
-	s.acceptAt = time.Time{}
-	return true
+	return s.fd >= 0 && s.acceptAt.IsZero()
 }
 
 // wakeAt is when select must return even if no fd is ready, apart from
