@@ -148,7 +148,7 @@ func (k sys) fstatat(dirfd int, name string) (unix.Stat_t, error) {
 		k.before(0, "newfstatat", args+", ..., 0")
 	}
 	for {
-		err := rawFstatat(dirfd, name, &st)
+		err := k.sysFstatat(dirfd, name, &st)
 		if k.t.On() {
 			k.emit(call(0, "newfstatat", args+", "+statArg(&st, err)+", 0", 0), err)
 		}

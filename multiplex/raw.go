@@ -19,18 +19,21 @@ import (
 // futex and keeps sysmon polling with nanosleep. strace -c counted three
 // such runtime calls per request.
 //
-// So the select loop makes the calls that cannot wait with
+// So the select loop makes the calls that cannot wait for a client with
 // unix.RawSyscall, which tells the runtime nothing: accept4 on its
-// non-blocking listener, read, write and sendfile on non-blocking
-// sockets, close of a socket (no SO_LINGER: it never waits), and
-// newfstatat of a file in the root. select itself goes the usual way.
-// The blocking, threads and fork models wait inside read, write and
-// accept, so their sys leaves nonblocking false and keeps the usual calls:
-// a thread stuck in a raw call holds its P, and a garbage collection
-// would wait for it.
+// non-blocking listener, read, write and sendfile on non-blocking sockets,
+// and close of a socket (no SO_LINGER: it never waits). A Root's
+// newfstatat is raw too, except in the threads model (see OpenRoot).
+// select itself goes the usual way. The blocking, threads and fork models
+// wait inside read, write and accept, so their sys leaves nonblocking
+// false and keeps the usual calls: a thread stuck in a raw call holds its
+// P, and a garbage collection would wait for it. sendfile and newfstatat
+// may still wait for the disk, briefly on a local one; the loop would
+// wait for that with either kind of call.
 //
-// These are the same system calls with the same arguments as the x/sys
-// functions make; strace and the trace show the same lines.
+// On linux/amd64 and arm64 these are the same system calls, with the same
+// arguments, as the x/sys functions make; strace and the trace show the
+// same lines.
 
 // sysRead, sysWrite, sysSendfile and sysClose make their call raw if k's
 // sockets never make it wait, and the usual way if they may.
@@ -54,6 +57,13 @@ func (k sys) sysSendfile(out, in, count int) (int, error) {
 		return unix.Sendfile(out, in, nil, count)
 	}
 	return rawSendfile(out, in, count)
+}
+
+func (k sys) sysFstatat(dirfd int, name string, st *unix.Stat_t) error {
+	if !k.nonblocking {
+		return unix.Fstatat(dirfd, name, st, 0)
+	}
+	return rawFstatat(dirfd, name, st)
 }
 
 func (k sys) sysClose(fd int) error {

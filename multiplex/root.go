@@ -36,7 +36,10 @@ type Root struct {
 
 // OpenRoot opens dir for serving.
 func OpenRoot(dir string, t *trace.Tracer) (*Root, error) {
-	k := sys{t: t}
+	// Its newfstatat is raw (raw.go): it waits for nothing but the disk,
+	// and the model that serves from it has one thread doing the serving.
+	// The threads model's copies (tracedAs) keep the usual call.
+	k := sys{t: t, nonblocking: true}
 	args := "AT_FDCWD, " + t.Quote([]byte(dir)) + ", O_RDONLY|O_CLOEXEC|O_DIRECTORY"
 	k.before(0, "openat", args)
 	for {
@@ -57,7 +60,7 @@ func OpenRoot(dir string, t *trace.Tracer) (*Root, error) {
 // directory, for a thread that serves one connection (threads model).
 func tracedAs(fsys fs.FS, k sys) fs.FS {
 	if r, ok := fsys.(*Root); ok {
-		return &Root{k: sys{t: r.k.t, task: k.task}, fd: r.fd, cache: r.cache}
+		return &Root{k: sys{t: r.k.t, task: k.task}, fd: r.fd, cache: r.cache} // not raw: many threads
 	}
 	return fsys
 }

@@ -483,11 +483,13 @@ func (k sys) roles(r, w *unix.FdSet, nfd int) string {
 func rawAccept4(fd, flags int, nonblocking bool) (int, netip.AddrPort, error) {
 	var rsa unix.RawSockaddrAny
 	size := uint32(unix.SizeofSockaddrAny)
-	call := unix.Syscall6 // a blocking listener: accept waits
-	if nonblocking {
-		call = unix.RawSyscall6 // raw.go
+	var nfd uintptr
+	var e unix.Errno
+	if nonblocking { // raw.go; each call direct, as unsafe.Pointer's rules ask
+		nfd, _, e = unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(fd), uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&size)), uintptr(flags), 0, 0)
+	} else { // a blocking listener: accept waits
+		nfd, _, e = unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd), uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&size)), uintptr(flags), 0, 0)
 	}
-	nfd, _, e := call(unix.SYS_ACCEPT4, uintptr(fd), uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&size)), uintptr(flags), 0, 0)
 	if e != 0 {
 		return -1, netip.AddrPort{}, e
 	}
