@@ -228,32 +228,11 @@ func parseTranscripts(doc string) ([]*transcript, error) {
 		if stop < 0 {
 			return nil, fmt.Errorf("transcript %s has no %s", name, endMarker)
 		}
-		tr := &transcript{name: name}
-		region, base := doc[m[1]:m[1]+stop], m[1]
-		for {
-			i := strings.Index(region, fence)
-			if i < 0 {
-				break
-			}
-			j := strings.Index(region[i+len(fence):], "```")
-			if j < 0 {
-				return nil, fmt.Errorf("transcript %s: a console block has no end", name)
-			}
-			start := base + i + len(fence)
-			end := start + j
-			body := strings.TrimSuffix(doc[start:end], "\n")
-			b := &block{start: start, end: end, lines: strings.Split(body, "\n")}
-			for _, l := range b.lines {
-				if cmd, ok := strings.CutPrefix(l, "$ "); ok {
-					b.cmds = append(b.cmds, cmd)
-				}
-			}
-			if len(b.cmds) == 0 || !strings.HasPrefix(b.lines[0], "$ ") {
-				return nil, fmt.Errorf("transcript %s: a console block must start with a $ line", name)
-			}
-			tr.blocks = append(tr.blocks, b)
-			region, base = region[i+len(fence)+j+3:], end+3
+		blocks, _, err := consoleBlocks(doc, m[1], m[1]+stop)
+		if err != nil {
+			return nil, fmt.Errorf("transcript %s: %v", name, err)
 		}
+		tr := &transcript{name: name, blocks: blocks}
 		if len(tr.blocks) == 0 {
 			return nil, fmt.Errorf("transcript %s has no console block", name)
 		}
@@ -263,6 +242,37 @@ func parseTranscripts(doc string) ([]*transcript, error) {
 		trs = append(trs, tr)
 	}
 	return trs, nil
+}
+
+// consoleBlocks finds the console blocks in doc[from:to], each with the
+// text between it and the block before (where a marker may sit). Every
+// block must start with a $ line; its cmds are all of its $ lines.
+func consoleBlocks(doc string, from, to int) (blocks []*block, before []string, err error) {
+	region, base := doc[from:to], from
+	for {
+		i := strings.Index(region, fence)
+		if i < 0 {
+			return blocks, before, nil
+		}
+		j := strings.Index(region[i+len(fence):], "```")
+		if j < 0 {
+			return nil, nil, errors.New("a console block has no end")
+		}
+		start := base + i + len(fence)
+		end := start + j
+		body := strings.TrimSuffix(doc[start:end], "\n")
+		b := &block{start: start, end: end, lines: strings.Split(body, "\n")}
+		for _, l := range b.lines {
+			if cmd, ok := strings.CutPrefix(l, "$ "); ok {
+				b.cmds = append(b.cmds, cmd)
+			}
+		}
+		if len(b.cmds) == 0 || !strings.HasPrefix(b.lines[0], "$ ") {
+			return nil, nil, errors.New("a console block must start with a $ line")
+		}
+		blocks, before = append(blocks, b), append(before, region[:i])
+		region, base = region[i+len(fence)+j+3:], end+3
+	}
 }
 
 // output is what one terminal printed: for the server one entry, for a

@@ -109,40 +109,25 @@ func parseSessions(doc string) ([]*session, error) {
 		if stop < 0 {
 			return nil, fmt.Errorf("step-session %s has no %s", name, endMarker)
 		}
+		blocks, before, err := consoleBlocks(doc, m[1], m[1]+stop)
+		if err != nil {
+			return nil, fmt.Errorf("step-session %s: %v", name, err)
+		}
 		s := &session{name: name}
-		region, base := doc[m[1]:m[1]+stop], m[1]
-		for {
-			i := strings.Index(region, fence)
-			if i < 0 {
-				break
-			}
-			j := strings.Index(region[i+len(fence):], "```")
-			if j < 0 {
-				return nil, fmt.Errorf("step-session %s: a console block has no end", name)
-			}
-			before := region[:i]
-			start := base + i + len(fence)
-			end := start + j
-			body := strings.TrimSuffix(doc[start:end], "\n")
-			b := &block{start: start, end: end, lines: strings.Split(body, "\n")}
-			cmd, ok := strings.CutPrefix(b.lines[0], "$ ")
-			if !ok {
-				return nil, fmt.Errorf("step-session %s: a console block must start with a $ line", name)
-			}
-			b.cmds = []string{cmd}
+		for i, b := range blocks {
+			cmd := b.cmds[0] // the terminal's one command
 			if s.server == nil {
 				if !strings.HasPrefix(cmd, "go run ./cmd/stepwise ") || !strings.Contains(" "+cmd+" ", " -step ") {
 					return nil, fmt.Errorf("step-session %s: the first console block must be the server's: $ go run ./cmd/stepwise -step ...", name)
 				}
 				s.server = b
-			} else {
-				c, err := newStepClient(b, before)
-				if err != nil {
-					return nil, fmt.Errorf("step-session %s: $ %s: %v", name, cmd, err)
-				}
-				s.clients = append(s.clients, c)
+				continue
 			}
-			region, base = region[i+len(fence)+j+3:], end+3
+			c, err := newStepClient(b, before[i])
+			if err != nil {
+				return nil, fmt.Errorf("step-session %s: $ %s: %v", name, cmd, err)
+			}
+			s.clients = append(s.clients, c)
 		}
 		if s.server == nil {
 			return nil, fmt.Errorf("step-session %s has no console block", name)
