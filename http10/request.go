@@ -82,6 +82,18 @@ func (r *Request) Get(name string) string {
 	return v
 }
 
+// HasToken reports whether the list-valued header field name holds token,
+// compared without regard to case: Connection, for one, is a
+// comma-separated list of tokens (RFC 2068, 14.10).
+func (r *Request) HasToken(name, token string) bool {
+	for t := range strings.SplitSeq(r.Get(name), ",") {
+		if strings.EqualFold(strings.TrimSpace(t), token) {
+			return true
+		}
+	}
+	return false
+}
+
 // A ProtocolError is a request the server must refuse, with the status to send.
 type ProtocolError struct {
 	Status  int    // 400, 413, 414, 431, 501, 505

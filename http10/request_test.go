@@ -500,3 +500,23 @@ func TestFieldNameReasons(t *testing.T) {
 		}
 	}
 }
+
+func TestHasToken(t *testing.T) {
+	for _, tc := range []struct {
+		v    string
+		want bool
+	}{
+		{"keep-alive", true},
+		{"Keep-Alive", true},
+		{"close, keep-alive", true},
+		{" te ,KEEP-ALIVE ", true},
+		{"no-keep-alive", false},
+		{"close", false},
+		{"", false},
+	} {
+		r := &Request{Header: []Field{{"Connection", tc.v}}}
+		if got := r.HasToken("connection", "keep-alive"); got != tc.want {
+			t.Errorf("HasToken(Connection: %q, keep-alive) = %v; want %v", tc.v, got, tc.want)
+		}
+	}
+}

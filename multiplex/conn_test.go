@@ -98,22 +98,3 @@ func TestSpareConns(t *testing.T) {
 		t.Errorf("spare conns %v; want the one conn, reused each time", s.spare)
 	}
 }
-
-func TestHasToken(t *testing.T) {
-	for _, tc := range []struct {
-		v    string
-		want bool
-	}{
-		{"keep-alive", true},
-		{"Keep-Alive", true},
-		{"close, keep-alive", true},
-		{" te ,KEEP-ALIVE ", true},
-		{"no-keep-alive", false},
-		{"close", false},
-		{"", false},
-	} {
-		if got := hasToken(tc.v, "keep-alive"); got != tc.want {
-			t.Errorf("hasToken(%q, keep-alive) = %v; want %v", tc.v, got, tc.want)
-		}
-	}
-}

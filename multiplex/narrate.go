@@ -91,8 +91,8 @@ func (k sys) narrateRequest(c *conn, req *http10.Request, extra int) {
 	if req.Major == 1 && req.Minor > 0 {
 		k.note(c.id, "%s request: answered as HTTP/1.0, and the connection closed after it (RFC 1945 §3.1)", req.Proto)
 	}
-	if v := req.Get("Connection"); hasToken(v, "keep-alive") {
-		k.note(c.id, "Connection: %s asks to keep the connection open for more requests; HTTP/1.0 has no such thing (RFC 2068 §19.7.1 describes the extension), so it closes after the answer", v)
+	if req.HasToken("Connection", "keep-alive") {
+		k.note(c.id, "Connection: %s asks to keep the connection open for more requests; HTTP/1.0 has no such thing (RFC 2068 §19.7.1 describes the extension), so it closes after the answer", req.Get("Connection"))
 	}
 	if len(req.Body) > 0 {
 		k.noteAt(c.id, "body", "body: %d bytes, as Content-Length said", len(req.Body))
@@ -184,15 +184,4 @@ func (k sys) narrateResponse(c *conn, resp *http10.Response) {
 		k.send(c.id, "response", f.Name+": "+f.Value)
 	}
 	k.send(c.id, "response", "")
-}
-
-// hasToken reports whether the comma-separated list v holds token, in any
-// case (RFC 2068, 14.10: Connection is a list of tokens).
-func hasToken(v, token string) bool {
-	for t := range strings.SplitSeq(v, ",") {
-		if strings.EqualFold(strings.TrimSpace(t), token) {
-			return true
-		}
-	}
-	return false
 }
