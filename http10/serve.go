@@ -288,7 +288,18 @@ func lastModified(fi fs.FileInfo, now time.Time) (time.Time, bool) {
 // cut at size, as its Content-Length says; one that shrank is sent as it
 // is now. A size of 0, which some file systems give for files they make up
 // as they are read, means read to the end.
+//
+// A file already in memory, such as one a server has cached, can say so
+// with a Bytes method (see inMemory): its bytes are the body as they are,
+// not copied into a new buffer for every request.
 func readAll(f fs.File, size int64) ([]byte, error) {
+	if m, ok := f.(inMemory); ok {
+		b := m.Bytes()
+		if size > 0 && int64(len(b)) > size {
+			b = b[:size]
+		}
+		return b, nil
+	}
 	if size <= 0 {
 		return io.ReadAll(f)
 	}
@@ -298,6 +309,14 @@ func readAll(f fs.File, size int64) ([]byte, error) {
 		err = nil
 	}
 	return b[:n], err
+}
+
+// inMemory is a file whose contents are already in memory and never change.
+// Like bytes.Buffer's, its Bytes returns the part not yet read, which the
+// caller must not modify.
+type inMemory interface {
+	fs.File
+	Bytes() []byte
 }
 
 // htmlType is the type of the pages the server writes itself.

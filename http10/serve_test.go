@@ -491,3 +491,39 @@ func TestRespondStreamsLargeFiles(t *testing.T) {
 		}
 	}
 }
+
+// bytesFS opens every name as one bytesFile.
+type bytesFS struct{ f *bytesFile }
+
+func (b bytesFS) Open(string) (fs.File, error) { return b.f, nil }
+
+// bytesFile is a file in memory that says so with Bytes, as a server's
+// cache does. Read fails: Respond must not need it. Stat can give a size
+// smaller than the bytes, as for a file that grew after it was stat'ed.
+type bytesFile struct {
+	data []byte
+	size int64
+}
+
+func (f *bytesFile) Stat() (fs.FileInfo, error) {
+	return fstest.MapFS{"f": {Data: make([]byte, f.size)}}.Stat("f")
+}
+func (f *bytesFile) Read([]byte) (int, error) { return 0, errors.New("read called") }
+func (f *bytesFile) Bytes() []byte            { return f.data }
+func (f *bytesFile) Close() error             { return nil }
+
+// A file already in memory is sent as it is, not copied for each request,
+// and cut at the size its Stat gave, like a file that is read.
+func TestRespondInMemory(t *testing.T) {
+	data := []byte("cached bytes\n")
+	for _, size := range []int64{int64(len(data)), 6} {
+		r := Respond(bytesFS{&bytesFile{data: data, size: size}}, mustParse(t, "GET /f HTTP/1.0\r\n\r\n"), testNow)
+		if r.Status != 200 || string(r.Body) != string(data[:size]) {
+			t.Fatalf("size %d: Respond = %d %q (%s); want 200 %q", size, r.Status, r.Body, r.Note, data[:size])
+		}
+		if &r.Body[0] != &data[0] {
+			t.Errorf("size %d: Body is a copy of the file's bytes; want the bytes themselves", size)
+		}
+		checkCommon(t, "in memory", r)
+	}
+}

@@ -136,6 +136,11 @@ func (m *memFile) Read(b []byte) (int, error) {
 	return n, nil
 }
 
+// Bytes returns the part of the file not yet read, without a copy:
+// http10 then sends the cached bytes themselves. They are never changed
+// (a changed file is cached anew), so sharing them is safe.
+func (m *memFile) Bytes() []byte { return m.f.data[m.off:] }
+
 func (m *memFile) Close() error { return nil }
 
 // fstatat wraps newfstatat(2) (fstatat(3)): stat name, relative to the
