@@ -10,10 +10,10 @@ import (
 type Response struct {
 	Status int
 	Header []Field // in the order they are written
-	Body   []byte
-	Simple bool   // HTTP/0.9 Simple-Response: Append writes only Body, no status line, no headers
-	NoBody bool   // HEAD or 304: headers describe the entity but Append writes no body
-	Note   string // one line saying why this response, for the trace: `file "/index.html" (1234 bytes, text/html)`
+	Body   []byte  // may share memory with the request (echo) or a cached file: read it, never write to it
+	Simple bool    // HTTP/0.9 Simple-Response: Append writes only Body, no status line, no headers
+	NoBody bool    // HEAD or 304: headers describe the entity but Append writes no body
+	Note   string  // one line saying why this response, for the trace: `file "/index.html" (1234 bytes, text/html)`
 
 	// File, if not nil, is the body instead of Body: a large file, left
 	// open so that the server can send it a piece at a time as the client

@@ -296,7 +296,7 @@ func readAll(f fs.File, size int64) ([]byte, error) {
 	if m, ok := f.(inMemory); ok {
 		b := m.Bytes()
 		if size > 0 && int64(len(b)) > size {
-			b = b[:size]
+			b = b[:size:size] // no room left to append into the file's bytes
 		}
 		return b, nil
 	}

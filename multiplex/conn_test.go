@@ -3,7 +3,6 @@ package multiplex
 import (
 	"net/netip"
 	"reflect"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -97,24 +96,5 @@ func TestSpareConns(t *testing.T) {
 	}
 	if len(s.spare) != 1 || s.spare[0] != spare {
 		t.Errorf("spare conns %v; want the one conn, reused each time", s.spare)
-	}
-}
-
-// The loop gives way to the Go scheduler once every yieldEvery: on its
-// first turn, and then not again until yieldEvery has passed.
-func TestYield(t *testing.T) {
-	n := 0
-	gosched = func() { n++ }
-	defer func() { gosched = runtime.Gosched }()
-	var s Server
-	s.yield()
-	s.yield()
-	if n != 1 {
-		t.Fatalf("two turns in a row gave way %d times; want 1", n)
-	}
-	s.yielded = s.yielded.Add(-yieldEvery)
-	s.yield()
-	if n != 2 {
-		t.Errorf("a turn yieldEvery after the last gave way %d times in all; want 2", n)
 	}
 }

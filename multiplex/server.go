@@ -179,12 +179,14 @@ func (s *Server) Serve() error {
 //
 // To the Go runtime, a goroutine that has not given way for 10 ms is
 // running too long, however much of that time it slept in system calls.
-// Its monitor thread (sysmon) then sends the loop's thread a signal
-// (SIGURG: select returns EINTR if it was asleep), takes its processor
-// away, and wakes itself every 20 µs for the next millisecond or so.
-// Under load that costs the slowest requests tens of µs, on a machine
-// whose cores are shared with the clients (docs/performance.md). Giving
-// way first, which is a pair of thread wake-ups on a locked thread, costs
+// Its monitor thread (sysmon) then steps in. If the loop is asleep in
+// select, sysmon takes its processor away, so that select's return must
+// win one back, and then wakes itself every 20 µs for the next
+// millisecond or so. If the loop is running, sysmon interrupts it with a
+// signal (SIGURG) and the loop gives way at its next function call. Under
+// load that costs the slowest requests tens of µs, on a machine whose
+// cores are shared with the clients (docs/performance.md). Giving way
+// first, which is a pair of thread wake-ups on a locked thread, costs
 // far less, and sysmon stays asleep. None of it is a system call the loop
 // makes, so none of it is in the trace.
 func (s *Server) yield() {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -704,5 +705,39 @@ func TestDocExcerpts(t *testing.T) {
 	}
 	if checked < 5 {
 		t.Errorf("only %d excerpts checked in docs/; the markers may be broken", checked)
+	}
+}
+
+// The loop gives way to the Go scheduler once every yieldEvery: on its
+// first turn, and then not again until yieldEvery has passed.
+func TestYield(t *testing.T) {
+	n := 0
+	gosched = func() { n++ }
+	defer func() { gosched = runtime.Gosched }()
+	var s Server
+	s.yield()
+	s.yield()
+	if n != 1 {
+		t.Fatalf("two turns in a row gave way %d times; want 1", n)
+	}
+	s.yielded = s.yielded.Add(-yieldEvery)
+	s.yield()
+	if n != 2 {
+		t.Errorf("a turn yieldEvery after the last gave way %d times in all; want 2", n)
+	}
+}
+
+// Serve gives way after its turns: here, one turn (the signal's), one yield.
+func TestServeYields(t *testing.T) {
+	n := 0
+	gosched = func() { n++ }
+	defer func() { gosched = runtime.Gosched }()
+	s := newServer(t, site)
+	s.Interrupt(os.Interrupt) // one turn, then Serve stops
+	if err := s.Serve(); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("Serve gave way %d times in one turn; want 1", n)
 	}
 }
