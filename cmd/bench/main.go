@@ -16,7 +16,9 @@
 // Then it drives them with ab (apache2-utils), which speaks HTTP/1.0
 // without keep-alive as stepwise does: each workload against each server in
 // turn, the whole round -runs times, and it reports medians. Ratios are the
-// medians of the ratios within each round, since runs drift. The figures:
+// medians of the ratios within each round, since runs drift. A short ab run
+// against each server first is not counted, and each round starts with the
+// next server, so that none always goes first. The figures:
 //
 //	1 KiB c=10, c=100     requests/s, ab -c 10 and -c 100
 //	100 KiB c=10          requests/s

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"slices"
 )
 
 // A workload is one ab run made against each server in turn.
@@ -16,7 +17,8 @@ type workload struct {
 
 // measure makes every measurement: each workload against each server in
 // turn, then stepwise with idle connections and with its trace on, all
-// cfg.runs times; then, once, syscalls per request and peak RSS.
+// cfg.runs times; then, once, syscalls per request and peak RSS. A short
+// ab run against each server first, not counted, warms them all up.
 func (b *bench) measure(ctx context.Context) error {
 	n := b.cfg.requests
 	workloads := []workload{
@@ -25,11 +27,18 @@ func (b *bench) measure(ctx context.Context) error {
 		{row: b.res.large10, path: largeFile, c: 10},
 		{row: b.res.p99, path: smallFile, c: 1, p99: true},
 	}
+	warm := max(n/10, 100)
+	b.progress("warming up: %d requests to each server, not counted", warm)
+	for _, s := range append(b.compared(), b.traced) {
+		if _, err := b.ab(ctx, s, smallFile, warm, 10, false); err != nil {
+			return err
+		}
+	}
 	fewestOpen := b.cfg.idle
 	for run := range b.cfg.runs {
 		b.progress("run %d of %d, %d requests per ab run", run+1, b.cfg.runs, n)
 		for _, w := range workloads {
-			for _, s := range b.compared() {
+			for _, s := range b.order(run) {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
@@ -84,10 +93,15 @@ func (b *bench) measure(ctx context.Context) error {
 		}
 		b.res.traced.set(b.stepwise.name, run, r.rps)
 		b.progress("  %-28s %-10s %s", b.res.traced.label, b.stepwise.name, b.res.traced.show(r.rps))
+		// The trace's megabytes go to disk now, not during the next
+		// run's first measurement.
+		if err := syncFile(b.traced.log); err != nil {
+			return err
+		}
 	}
 	b.note("idle connections still open after ab: %d of %d (the fewest over the runs)", fewestOpen, b.cfg.idle)
 	if fi, err := os.Stat(b.traced.log); err == nil {
-		b.note("the trace: %d bytes per request written to the file", fi.Size()/int64(b.cfg.runs*n))
+		b.note("the trace: %d bytes per request written to the file", fi.Size()/int64(b.cfg.runs*n+warm))
 	}
 
 	if b.tools.strace != "" {
@@ -133,4 +147,24 @@ func (b *bench) measure(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// order returns the servers compared, in this run's order: each run starts
+// with the next one, so that no server always goes first, after whatever
+// the run before left behind (TIME_WAIT sockets, a trace file being
+// written out, a cold cache).
+func (b *bench) order(run int) []*server {
+	s := b.compared()
+	k := run % len(s)
+	return slices.Concat(s[k:], s[:k])
+}
+
+// syncFile writes the file at path to disk (fsync).
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
