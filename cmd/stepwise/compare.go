@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -200,9 +201,9 @@ func parseModels(list string) ([]string, error) {
 	var models []string
 	for m := range strings.SplitSeq(list, ",") {
 		switch {
-		case m != "blocking" && m != "select" && m != "threads" && m != "fork":
+		case !slices.Contains(modelNames, m):
 			return nil, fmt.Errorf("-models: unknown model %q; want %s", m, compareModelsOK)
-		case strings.Contains(","+strings.Join(models, ",")+",", ","+m+","):
+		case slices.Contains(models, m):
 			return nil, fmt.Errorf("-models: %s twice", m)
 		}
 		models = append(models, m)
@@ -280,9 +281,8 @@ func startServer(exe, model string) (*serverProc, error) {
 	s := &serverProc{cmd: cmd, pid: cmd.Process.Pid, out: pipe.(*os.File), rest: make(chan stdoutResult, 1), stderr: stderr}
 	s.out.SetReadDeadline(time.Now().Add(startTimeout))
 	stdout := bufio.NewReader(s.out)
-	line, err := stdout.ReadString('\n')
-	_, url, ok := strings.Cut(strings.TrimSpace(line), " on http://")
-	if err != nil || !strings.HasPrefix(line, "stepwise: serving ") || !ok {
+	line, addr, err := readServing(stdout)
+	if err != nil {
 		cmd.Process.Kill()
 		cmd.Wait()
 		why := strings.TrimSpace(stderr.String())
@@ -291,13 +291,27 @@ func startServer(exe, model string) (*serverProc, error) {
 		}
 		return nil, fmt.Errorf("the %s server did not start: %s", model, why)
 	}
-	s.addr = strings.TrimSuffix(url, "/")
+	s.addr = addr
 	s.out.SetReadDeadline(time.Time{})
 	go func() { // the access log, read as it comes so that the pipe never fills
 		b, err := io.ReadAll(stdout)
 		s.rest <- stdoutResult{string(b), err}
 	}()
 	return s, nil
+}
+
+// readServing reads the line run prints once the server listens,
+// "stepwise: serving WHAT on http://ADDR/", and returns it and ADDR.
+func readServing(stdout *bufio.Reader) (line, addr string, err error) {
+	line, err = stdout.ReadString('\n')
+	_, url, ok := strings.Cut(strings.TrimSpace(line), " on http://")
+	switch {
+	case err != nil:
+		return line, "", err
+	case !strings.HasPrefix(line, "stepwise: serving ") || !ok:
+		return line, "", errors.New(`not "stepwise: serving ... on http://ADDR/"`)
+	}
+	return line, strings.TrimSuffix(url, "/"), nil
 }
 
 // stop sends the server SIGINT, as Ctrl-C would, and waits for it to exit;

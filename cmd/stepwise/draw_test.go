@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -72,8 +71,7 @@ func TestDrawStdinAndMistakes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "draw", "-format", "mermaid", "-title", "session.jsonl", "-")
-	cmd.Env = append(os.Environ(), "STEPWISE_TEST_MAIN=1")
+	cmd := selfCmd("draw", "-format", "mermaid", "-title", "session.jsonl", "-")
 	cmd.Stdin = bytes.NewReader(trace)
 	out, err := cmd.Output()
 	if err != nil || string(out) != drawGolden(t, "session.mmd") {

@@ -76,7 +76,7 @@ package main
 // File descriptors are left as the program prints them: on one machine
 // and Go version they are the same on every run (fds 3 and 4 are the Go
 // runtime's own, so the listening socket is fd 5). Fds that the test
-// process inherited are kept from the server (lessonNoInheritedFDs).
+// process inherited are kept from the server (noInheritedFDs).
 //
 // Two races are taken out by the test, each in the direction that
 // happens most often for a person typing:
@@ -95,6 +95,7 @@ package main
 // nothing.
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"flag"
@@ -126,7 +127,7 @@ func lessonDocs(t *testing.T) []string {
 }
 
 func TestLessons(t *testing.T) {
-	lessonNoInheritedFDs(t)
+	noInheritedFDs(t)
 	docs := lessonDocs(t)
 	texts := make([]string, len(docs))
 	client := "" // stepwise-client, built if a transcript runs it
@@ -507,8 +508,7 @@ func startLesson(t *testing.T, line string) (*lessonServer, traced, string) {
 		}
 	}
 	args = append([]string{"-addr", "127.0.0.1:0", "-color", "never"}, args...)
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "STEPWISE_TEST_MAIN=1")
+	cmd := selfCmd(args...)
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -530,21 +530,13 @@ func startLesson(t *testing.T, line string) (*lessonServer, traced, string) {
 		}
 		r.Close()
 	})
-	// The first line: "stepwise: serving ... on http://127.0.0.1:PORT/".
-	var first []byte
-	one := make([]byte, 1)
-	for !bytes.HasSuffix(first, []byte("\n")) {
-		if _, err := stdout.Read(one); err != nil {
-			t.Fatalf("$ %s: the server printed %q, then: %v; stderr:\n%s", line, first, err, s.readAll())
-		}
-		first = append(first, one[0])
+	out := bufio.NewReader(stdout)
+	first, addr, err := readServing(out)
+	if err != nil {
+		t.Fatalf("$ %s: the server printed %q, then: %v; stderr:\n%s", line, first, err, s.readAll())
 	}
-	_, url, _ := strings.Cut(strings.TrimSpace(string(first)), " on http://")
-	_, port, ok := strings.Cut(strings.TrimSuffix(url, "/"), ":")
-	if !ok {
-		t.Fatalf("$ %s: first line %q; want \"stepwise: serving ... on http://ADDR/\"", line, first)
-	}
-	s.first, s.port, s.stdout = strings.TrimSuffix(string(first), "\n"), port, stdout
+	_, port, _ := strings.Cut(addr, ":")
+	s.first, s.port, s.stdout = strings.TrimSuffix(first, "\n"), port, out
 	return s, tracedBy(spec), model
 }
 
@@ -764,19 +756,8 @@ func (r *lessonRun) startNC(cmd string) *ncSession {
 	// it connects and sends while the server is stopped. (The other
 	// models block in read, and wait for it anyway.)
 	r.holdServer()
-	s.conn = r.dial()
+	s.conn = dial(r.t, r.srv.addr())
 	return s
-}
-
-func (r *lessonRun) dial() net.Conn {
-	r.t.Helper()
-	c, err := net.DialTimeout("tcp", r.srv.addr(), ioTimeout)
-	if err != nil {
-		r.t.Fatalf("dial %s: %v", r.srv.addr(), err)
-	}
-	c.SetDeadline(time.Now().Add(ioTimeout))
-	r.t.Cleanup(func() { c.Close() })
-	return c
 }
 
 func (r *lessonRun) send(s *ncSession, format string) {
@@ -943,7 +924,8 @@ var (
 	listenPort = func(port string) *regexp.Regexp {
 		return regexp.MustCompile(`(127\.0\.0\.1:|htons\(|port )` + port + `\b`)
 	}
-	bindZero     = regexp.MustCompile(`^(bind\(\d+, \{sa_family=AF_INET, sin_port=htons\()0\)`)
+	// the bind of port 0, also as a step prompt announces it
+	bindZero     = regexp.MustCompile(`^((?:\[step \d+\] next: )?bind\(\d+, \{sa_family=AF_INET, sin_port=htons\()0\)`)
 	clientPort   = regexp.MustCompile(`(127\.0\.0\.1:|htons\()([0-9]{4,5})\b`)
 	timeout      = regexp.MustCompile(`\{tv_sec=(\d+), tv_nsec=(\d+)\}`)
 	clientMillis = regexp.MustCompile(`\b\d+\.\d\d\b`)

@@ -55,13 +55,23 @@ func start(t *testing.T, args ...string) *server {
 	return startCmd(t, os.Args[0], append([]string{"-addr", "127.0.0.1:0"}, args...)...)
 }
 
+// selfCmd is this test binary run as stepwise with args (see TestMain).
+func selfCmd(args ...string) *exec.Cmd { return testMainCmd(os.Args[0], args...) }
+
+// testMainCmd runs name with args and STEPWISE_TEST_MAIN=1: stepwise
+// itself, or strace running it.
+func testMainCmd(name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), "STEPWISE_TEST_MAIN=1")
+	return cmd
+}
+
 // startCmd runs name with args and STEPWISE_TEST_MAIN=1, reads the
 // "stepwise: serving ... on http://ADDR/" line from its stdout, and
 // captures its stderr. The process is killed when the test ends.
 func startCmd(t *testing.T, name string, args ...string) *server {
 	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Env = append(os.Environ(), "STEPWISE_TEST_MAIN=1")
+	cmd := testMainCmd(name, args...)
 	s := &server{cmd: cmd, stderr: new(bytes.Buffer)}
 	cmd.Stderr = s.stderr
 	stdout, err := cmd.StdoutPipe()
@@ -75,12 +85,11 @@ func startCmd(t *testing.T, name string, args ...string) *server {
 	t.Cleanup(s.stop)
 	s.stdout = bufio.NewReader(stdout)
 	s.pipe, _ = stdout.(*os.File)
-	line, err := s.stdout.ReadString('\n')
-	_, url, ok := strings.Cut(strings.TrimSpace(line), " on http://")
-	if err != nil || !strings.HasPrefix(line, "stepwise: serving ") || !ok {
+	line, addr, err := readServing(s.stdout)
+	if err != nil {
 		t.Fatalf("%s %q: first stdout line %q (%v); want \"stepwise: serving ... on http://ADDR/\"; stderr:\n%s", name, args, line, err, s.trace())
 	}
-	s.addr = strings.TrimSuffix(url, "/")
+	s.addr = addr
 	return s
 }
 
@@ -90,13 +99,9 @@ func (s *server) stop() {
 		return
 	}
 	s.stopped = true
+	// Under strace, s.pid is the server's: once it is dead, strace writes
+	// its last lines and exits by itself.
 	syscall.Kill(s.pid, syscall.SIGKILL)
-	if s.pid == s.cmd.Process.Pid {
-		s.cmd.Wait()
-		return
-	}
-	// Under strace: once the server is dead, strace writes its last lines
-	// and exits by itself.
 	s.cmd.Wait()
 }
 
@@ -627,8 +632,7 @@ func TestTraceDefault(t *testing.T) {
 // and returns its exit status and stderr.
 func mustFail(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "STEPWISE_TEST_MAIN=1")
+	cmd := selfCmd(args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()

@@ -29,7 +29,6 @@ type watch struct {
 	pid  int
 	idle usage // when the watch began
 	peak usage // the most seen at once, each figure on its own
-	last usage // the latest
 	// fds before the scenario and after it, less the Go runtime's own:
 	// the same if the server leaked none
 	fdsBefore, fdsAfter int
@@ -42,7 +41,7 @@ type watch struct {
 func (w *watch) begin(pid int) {
 	*w = watch{pid: pid, seen: map[int]bool{}}
 	w.sample()
-	w.idle, w.newProcs, w.newThreads = w.last, 0, 0
+	w.idle, w.newProcs, w.newThreads = w.peak, 0, 0 // one sample: its peak is it
 	w.fdsBefore = w.exactFDs()
 }
 
@@ -72,7 +71,6 @@ func (w *watch) sample() {
 			}
 		}
 	}
-	w.last = u
 	w.peak = usage{procs: max(w.peak.procs, u.procs), threads: max(w.peak.threads, u.threads), fds: max(w.peak.fds, u.fds)}
 }
 
@@ -83,15 +81,27 @@ func (w *watch) sample() {
 func (w *watch) exactFDs() int {
 	n := 0
 	for _, p := range append([]int{w.pid}, children(w.pid)...) {
-		dir := fmt.Sprintf("/proc/%d/fd", p)
-		fds, _ := os.ReadDir(dir)
-		for _, fd := range fds {
-			if target, err := os.Readlink(filepath.Join(dir, fd.Name())); err == nil && !runtimeFD(target) {
-				n++
-			}
-		}
+		k, _ := ownFDs(p) // a process gone meanwhile holds none
+		n += k
 	}
 	return n
+}
+
+// ownFDs counts the open fds of process pid but for the Go runtime's own
+// (see runtimeFD).
+func ownFDs(pid int) (int, error) {
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	fds, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, fd := range fds {
+		if target, err := os.Readlink(filepath.Join(dir, fd.Name())); err == nil && !runtimeFD(target) {
+			n++ // an error: closed since ReadDir
+		}
+	}
+	return n, nil
 }
 
 // runtimeFD reports whether an fd, by what /proc/PID/fd links it to, is

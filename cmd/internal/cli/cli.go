@@ -20,9 +20,6 @@ func (e usageError) Unwrap() error { return e.error }
 // Usage marks err as a mistake on the command line.
 func Usage(err error) error { return usageError{err} }
 
-// Usagef is Usage(fmt.Errorf(format, args...)).
-func Usagef(format string, args ...any) error { return Usage(fmt.Errorf(format, args...)) }
-
 // IsUsage reports whether err is a mistake on the command line.
 func IsUsage(err error) bool { return errors.As(err, new(usageError)) }
 
