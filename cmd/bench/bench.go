@@ -152,7 +152,7 @@ func (b *bench) start(ctx context.Context) error {
 	}
 	root := filepath.Join(b.dir, "www")
 	var err error
-	if b.stepwise, err = b.startPrinting(ctx, "stepwise", "stepwise.log", bin, "-addr", "127.0.0.1:0", "-root", root, "-trace", "none"); err != nil {
+	if b.stepwise, err = b.startPrinting(ctx, colStepwise, "stepwise.log", bin, "-addr", "127.0.0.1:0", "-root", root, "-trace", "none"); err != nil {
 		return err
 	}
 	if b.tools.nginx != "" {
@@ -164,7 +164,7 @@ func (b *bench) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if b.nethttp, err = b.startPrinting(ctx, "net/http", "fileserver.log", self, "fileserver", "-addr", "127.0.0.1:0", "-root", root); err != nil {
+	if b.nethttp, err = b.startPrinting(ctx, colNetHTTP, "fileserver.log", self, "fileserver", "-addr", "127.0.0.1:0", "-root", root); err != nil {
 		return err
 	}
 	b.traced, err = b.startPrinting(ctx, "stepwise (trace on)", "trace.txt", bin, "-addr", "127.0.0.1:0", "-root", root, "-trace", "all", "-color", "never")

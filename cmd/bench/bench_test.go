@@ -7,16 +7,6 @@ import (
 	"testing"
 )
 
-// bench re-executes itself as "bench fileserver". Under go test, itself is
-// the test binary: with BENCH_TEST_MAIN=1 it runs main instead of tests.
-func TestMain(m *testing.M) {
-	if os.Getenv("BENCH_TEST_MAIN") == "1" {
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
-
 func TestParseAB(t *testing.T) {
 	report := `Document Length:        1024 bytes
 

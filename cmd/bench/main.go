@@ -93,7 +93,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"syscall"
 	"time"
@@ -163,30 +162,19 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer cancel()
 
 	var table bytes.Buffer
-	if err := measure(ctx, cfg, &table, stderr); err != nil {
-		return err
-	}
-	if cfg.smoke {
-		// CI runs -smoke to check that the bench still produces its table.
-		_, nginxErr := exec.LookPath("nginx")
-		if _, err := os.Stat("/usr/sbin/nginx"); err == nil {
-			nginxErr = nil
-		}
-		_, straceErr := exec.LookPath("strace")
-		if err := checkTable(table.String(), smokeRows, nginxErr == nil, straceErr == nil); err != nil {
-			stdout.Write(table.Bytes())
-			return fmt.Errorf("-smoke: the table is not complete: %w", err)
-		}
-	}
+	err := measure(ctx, cfg, &table, stderr)
 	// Printed once every server is stopped and the temporary directory
 	// removed: a reader that goes away early (| head) cannot stop that.
-	_, err := stdout.Write(table.Bytes())
+	// A -smoke table that fails its check is printed too, to show why.
+	if _, werr := stdout.Write(table.Bytes()); err == nil {
+		err = werr
+	}
 	return err
 }
 
-// measure starts the servers, measures, writes the table to w, and stops
-// the servers.
-func measure(ctx context.Context, cfg config, w, log io.Writer) error {
+// measure starts the servers, measures, writes the table to table, and
+// stops the servers. With -smoke it then checks the table.
+func measure(ctx context.Context, cfg config, table *bytes.Buffer, log io.Writer) error {
 	b, err := newBench(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -198,6 +186,12 @@ func measure(ctx context.Context, cfg config, w, log io.Writer) error {
 	if err := b.measure(ctx); err != nil {
 		return b.why(ctx, err)
 	}
-	b.writeTable(w)
+	b.writeTable(table)
+	if cfg.smoke {
+		// CI runs -smoke to check that the bench still produces its table.
+		if err := checkTable(table.String(), smokeRows, b.tools.nginx != "", b.tools.strace != ""); err != nil {
+			return fmt.Errorf("-smoke: the table is not complete: %w", err)
+		}
+	}
 	return nil
 }

@@ -98,9 +98,3 @@ func children(pid int) []int {
 	}
 	return kids
 }
-
-// cmdline is the command line of pid, arguments joined by spaces, or "".
-func cmdline(pid int) string {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	return strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
-}

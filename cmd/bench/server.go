@@ -49,8 +49,9 @@ func (b *bench) launch(name, logName string, cmd *exec.Cmd, stdout bool) (*serve
 		cmd.Stdout = f
 	}
 	// Should bench itself be killed, the kernel sends the server SIGTERM
-	// (nginx's master then stops its worker).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	// (nginx's master then stops its worker). In a process group of its
+	// own, the server and whatever it forks can be killed together.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM, Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return nil, nil, fmt.Errorf("start %s: %w", name, err)
 	}
@@ -105,7 +106,7 @@ func (b *bench) startNginx(ctx context.Context, root string) (*server, error) {
 	}
 	args := []string{"-p", b.dir + "/", "-c", conf, "-e", filepath.Join(b.dir, "nginx-error.log")}
 	b.progress("starting nginx: nginx %s", strings.Join(args, " "))
-	s, _, err := b.launch("nginx", "nginx.log", exec.Command(b.tools.nginx, args...), false)
+	s, _, err := b.launch(colNginx, "nginx.log", exec.Command(b.tools.nginx, args...), false)
 	if err != nil {
 		return nil, err
 	}
@@ -220,8 +221,9 @@ func (s *server) failed(what string) error {
 	return fmt.Errorf("%s %s; the end of %s:\n\t%s", s.name, what, s.log, strings.Join(lines, "\n\t"))
 }
 
-// stop ends the server: SIGTERM, then SIGKILL if it is still there after
-// stopTimeout. It may be called more than once.
+// stop ends the server: SIGTERM, then SIGKILL to its process group (a
+// SIGKILLed nginx master would leave its worker behind) if it is still
+// there after stopTimeout. It may be called more than once.
 func (s *server) stop() {
 	select {
 	case <-s.done:
@@ -234,12 +236,8 @@ func (s *server) stop() {
 		return
 	case <-time.After(stopTimeout):
 	}
-	s.cmd.Process.Kill()
+	// The group id is the server's pid, never reused while the group has
+	// a process in it.
+	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 	<-s.done
-	// A SIGKILLed nginx master leaves its worker behind: that one is ours.
-	for _, pid := range s.pids[1:] {
-		if strings.HasPrefix(cmdline(pid), "nginx: worker") {
-			syscall.Kill(pid, syscall.SIGKILL)
-		}
-	}
 }

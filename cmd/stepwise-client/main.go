@@ -165,24 +165,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		out:      stdout,
 	}
 	switch name {
-	case "get", "slow", "http09":
-		path := "/"
-		if len(rest) > 1 {
-			return cli.Usage(fmt.Errorf("%s takes at most one PATH, not %q", name, rest))
-		}
-		if len(rest) == 1 {
-			path = rest[0]
-		}
-		if err := checkPath(path); err != nil {
-			return cli.Usage(err)
-		}
-		switch name {
-		case "get":
-			return s.get(path)
-		case "slow":
-			return s.slow(path)
-		}
-		return s.http09(path)
+	case "get":
+		return withPath(name, rest, s.get)
+	case "slow":
+		return withPath(name, rest, s.slow)
+	case "http09":
+		return withPath(name, rest, s.http09)
 	case "many":
 		if len(rest) != 1 {
 			return cli.Usage(errors.New("many takes one argument, the number of clients: many 5"))
@@ -201,23 +189,41 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		return s.raw(rest[0], data)
-	case "idle", "nolength", "fold", "traversal", "pipelined":
-		if len(rest) > 0 {
-			return cli.Usage(fmt.Errorf("%s takes no arguments, not %q", name, rest))
-		}
-		switch name {
-		case "idle":
-			return s.idle()
-		case "nolength":
-			return s.nolength()
-		case "fold":
-			return s.fold()
-		case "traversal":
-			return s.traversal()
-		}
-		return s.pipelined()
+	case "idle":
+		return noArgs(name, rest, s.idle)
+	case "nolength":
+		return noArgs(name, rest, s.nolength)
+	case "fold":
+		return noArgs(name, rest, s.fold)
+	case "traversal":
+		return noArgs(name, rest, s.traversal)
+	case "pipelined":
+		return noArgs(name, rest, s.pipelined)
 	}
 	return cli.Usage(fmt.Errorf("unknown scenario %q; want %s (-h lists them)", name, scenarioOK))
+}
+
+// withPath runs a scenario that takes at most one PATH, / by default.
+func withPath(name string, rest []string, scenario func(path string) error) error {
+	if len(rest) > 1 {
+		return cli.Usage(fmt.Errorf("%s takes at most one PATH, not %q", name, rest))
+	}
+	path := "/"
+	if len(rest) == 1 {
+		path = rest[0]
+	}
+	if err := checkPath(path); err != nil {
+		return cli.Usage(err)
+	}
+	return scenario(path)
+}
+
+// noArgs runs a scenario that takes no arguments.
+func noArgs(name string, rest []string, scenario func() error) error {
+	if len(rest) > 0 {
+		return cli.Usage(fmt.Errorf("%s takes no arguments, not %q", name, rest))
+	}
+	return scenario()
 }
 
 // loopback checks that addr is a loopback host:port and returns it with

@@ -72,7 +72,7 @@ func (s *session) report(c *client.Conn, brief bool) {
 	a := client.ParseAnswer(c.Got)
 	switch {
 	case brief:
-		s.printf("%s < %s", c.Name, orNothing(a.Status, a.Short(len(c.Got))))
+		s.printf("%s < %s", c.Name, orNothing(a.Status, a.Short()))
 	case len(c.Got) == 0:
 		s.printf("%s * nothing came back", c.Name)
 	default:
@@ -158,6 +158,15 @@ func timeline(c *client.Conn) string {
 	return b.String()
 }
 
+// status is c's status in brief, "200 OK" or what stood in its place, or
+// "failed".
+func status(c *client.Conn) string {
+	if c.Err != nil {
+		return "failed"
+	}
+	return client.ParseAnswer(c.Got).Short()
+}
+
 // table prints one line per client: the view of many clients at once.
 func (s *session) table(clients []*client.Conn) {
 	if s.json {
@@ -169,12 +178,7 @@ func (s *session) table(clients []*client.Conn) {
 	w := tabwriter.NewWriter(s.out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "client\tstatus\tbytes back\tconnected\tsent\tfirst byte back\tclosed (ms)\t")
 	for _, c := range clients {
-		a := client.ParseAnswer(c.Got)
-		status := a.Short(len(c.Got))
-		if c.Err != nil {
-			status = "failed"
-		}
-		fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t\n", c.Name, status, len(c.Got), ms(c.Connected), ms(c.FirstSent), ms(c.FirstGot), ms(c.Closed))
+		fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t\n", c.Name, status(c), len(c.Got), ms(c.Connected), ms(c.FirstSent), ms(c.FirstGot), ms(c.Closed))
 	}
 	w.Flush()
 	for _, c := range clients {

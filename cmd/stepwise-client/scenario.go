@@ -67,10 +67,10 @@ func failed(clients ...*client.Conn) error {
 func (s *session) expect(c *client.Conn, want int) {
 	a := client.ParseAnswer(c.Got)
 	if a.Code() == want {
-		s.printf("* as expected: %s", a.Short(len(c.Got)))
+		s.printf("* as expected: %s", a.Short())
 		return
 	}
-	s.printf("* UNEXPECTED: %s; want %d", a.Short(len(c.Got)), want)
+	s.printf("* UNEXPECTED: %s; want %d", a.Short(), want)
 }
 
 // one sends req on one connection, c1, and reports what came back: what
@@ -168,14 +168,11 @@ func (s *session) many(n int) error {
 	count := map[string]int{}
 	var last time.Duration
 	for _, c := range clients {
-		status := client.ParseAnswer(c.Got).Short(len(c.Got))
-		if c.Err != nil {
-			status = "failed"
+		st := status(c)
+		if count[st] == 0 {
+			order = append(order, st)
 		}
-		if count[status] == 0 {
-			order = append(order, status)
-		}
-		count[status]++
+		count[st]++
 		last = max(last, c.FirstGot)
 	}
 	var parts []string

@@ -222,7 +222,7 @@ func table(w io.Writer, sc scenario, results []*result) {
 			case c.Err != nil:
 				fmt.Fprintf(w, "%s, %s %s: failed: %v\n", r.model, c.Name, sc.roles[i], c.Err)
 			case a.Code() != 200 && sc.roles[i] != idle:
-				fmt.Fprintf(w, "%s, %s %s: %s\n", r.model, c.Name, sc.roles[i], a.Short(len(c.Got)))
+				fmt.Fprintf(w, "%s, %s %s: %s\n", r.model, c.Name, sc.roles[i], a.Short())
 			}
 		}
 		for _, k := range r.left {

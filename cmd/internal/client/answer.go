@@ -78,11 +78,10 @@ func (a Answer) Code() int {
 }
 
 // Short is the status without the version, "200 OK", or what stood in
-// its place: "no status line", or "nothing" if got, the number of bytes
-// that came back, is 0.
-func (a Answer) Short(got int) string {
+// its place: "no status line", or "nothing" if no byte came back.
+func (a Answer) Short() string {
 	switch {
-	case got == 0:
+	case a.Status == "" && len(a.Body) == 0: // without a status line, Body is every byte
 		return "nothing"
 	case a.Status == "":
 		return "no status line"
