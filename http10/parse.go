@@ -24,10 +24,13 @@ import (
 
 // head is what scanHead learned about a complete head.
 type head struct {
-	line, lineEnd int // the request line is buf[line:lineEnd], terminator excluded
-	fields        int // number of header fields (continuation lines not counted)
-	end           int // bytes of the head, blank line included; 0 if incomplete
-	simple        bool
+	line, lineEnd int     // the request line is buf[line:lineEnd], terminator excluded
+	f             [3]span // its fields: method, Request-URI, HTTP-Version
+	method        string  // its method, if implemented (methodName), even if the line is refused
+	simple        bool    // it is a Simple-Request, "GET" SP Request-URI, even if refused
+	major, minor  int     // its HTTP-Version, once checked
+	fields        int     // number of header fields (continuation lines not counted)
+	end           int     // bytes of the head, blank line included; 0 if incomplete
 }
 
 // Results of scanLine besides the index of a line feed.
@@ -110,13 +113,12 @@ func scanHead(buf []byte, lim Limits) (h head, err *ProtocolError) {
 		s = lf + 1
 	}
 	h.line, h.lineEnd = s, trimCR(buf, s, lf)
-	simple, err := checkRequestLine(buf, h.line, h.lineEnd)
-	if err != nil {
+	if err := checkRequestLine(buf, &h); err != nil {
 		return h, err
 	}
-	if simple {
+	if h.simple {
 		// A Simple-Request ends with its line: it has no headers (RFC 1945, 4.1).
-		h.simple, h.end = true, lf+1
+		h.end = lf + 1
 		return h, nil
 	}
 
@@ -186,46 +188,50 @@ func checkFieldName(buf []byte, start, end int) *ProtocolError {
 	return &ProtocolError{Status: StatusBadRequest, Msg: "header line has no colon", Offset: start, Section: "4.2"}
 }
 
-// checkRequestLine checks the request line buf[start:end] (terminator
-// excluded) and reports whether it is a Simple-Request. The checks run in a
-// fixed order, so that a line with several faults always gets the same
-// answer: fields, method syntax, version (400, then 505), method support
-// (501), Request-URI.
-func checkRequestLine(buf []byte, start, end int) (simple bool, err *ProtocolError) {
-	var f [3]span
-	nf, extra := splitLine(buf, start, end, &f)
+// checkRequestLine checks the request line buf[h.line:h.lineEnd] and
+// records in h its fields, its method and whether it is a Simple-Request
+// (those two first, so that even a refused line is answered in its form).
+// The checks run in a fixed order, so that a line with several faults
+// always gets the same answer: fields, method syntax, version (400, then
+// 505), method support (501), Request-URI.
+func checkRequestLine(buf []byte, h *head) *ProtocolError {
+	start, end, f := h.line, h.lineEnd, &h.f
+	nf, extra := splitLine(buf, start, end, f)
+	method := buf[f[0].start:f[0].end]
+	h.method = methodName(method)
+	h.simple = nf == 2 && h.method == "GET"
 	switch {
 	case isLWS(buf[start]):
-		return false, &ProtocolError{Status: StatusBadRequest, Msg: "request line starts with white space", Offset: start, Section: "5.1"}
+		return &ProtocolError{Status: StatusBadRequest, Msg: "request line starts with white space", Offset: start, Section: "5.1"}
 	case nf == 1:
-		return false, &ProtocolError{Status: StatusBadRequest, Msg: "request line has no request-uri", Offset: end, Section: "5.1"}
+		return &ProtocolError{Status: StatusBadRequest, Msg: "request line has no request-uri", Offset: end, Section: "5.1"}
 	case extra >= 0:
-		return false, &ProtocolError{Status: StatusBadRequest, Msg: "request line has more than three fields", Offset: extra, Section: "5.1"}
+		return &ProtocolError{Status: StatusBadRequest, Msg: "request line has more than three fields", Offset: extra, Section: "5.1"}
 	}
-	method := buf[f[0].start:f[0].end]
 	for i, c := range method {
 		if !isTokenByte(c) {
-			return false, &ProtocolError{Status: StatusBadRequest, Msg: "method has byte " + quoteByte(c), Offset: f[0].start + i, Section: "5.1.1"}
+			return &ProtocolError{Status: StatusBadRequest, Msg: "method has byte " + quoteByte(c), Offset: f[0].start + i, Section: "5.1.1"}
 		}
 	}
 	if nf == 2 {
 		// RFC 1945, 4.1: Simple-Request = "GET" SP Request-URI CRLF.
-		if string(method) != "GET" {
-			return false, &ProtocolError{Status: StatusBadRequest, Msg: "request line has no http version (only GET may omit it)", Offset: end, Section: "4.1"}
+		if !h.simple {
+			return &ProtocolError{Status: StatusBadRequest, Msg: "request line has no http version (only GET may omit it)", Offset: end, Section: "4.1"}
 		}
 	} else {
-		if _, _, err := parseVersion(buf, f[2]); err != nil {
-			return false, err
+		var err *ProtocolError
+		if h.major, h.minor, err = parseVersion(buf, f[2]); err != nil {
+			return err
 		}
-		if methodName(method) == "" {
-			return false, &ProtocolError{Status: StatusNotImplemented, Msg: "method " + quoteCut(method) + " is not implemented", Offset: f[0].start, Section: "5.1.1"}
+		if h.method == "" {
+			return &ProtocolError{Status: StatusNotImplemented, Msg: "method " + quoteCut(method) + " is not implemented", Offset: f[0].start, Section: "5.1.1"}
 		}
 	}
-	start, end, err = pathSpan(buf, f[1])
+	start, end, err := pathSpan(buf, f[1])
 	if err == nil && start < end {
 		err = walkPath(buf, start, end, nil)
 	}
-	return nf == 2, err
+	return err
 }
 
 // A span is buf[start:end].
@@ -328,18 +334,14 @@ func methodName(m []byte) string {
 func build(buf []byte, h head, lim Limits) (*Request, int, *ProtocolError) {
 	// One copy of the head; every string of the Request is a slice of it.
 	hs := string(buf[:h.end])
-	r := &Request{Line: hs[h.line:h.lineEnd]}
-	var f [3]span
-	splitLine(buf, h.line, h.lineEnd, &f)
-	r.Method = methodName(buf[f[0].start:f[0].end])
-	r.Target = hs[f[1].start:f[1].end]
-	r.Path = requestPath(buf, hs, f[1])
+	f := h.f
+	r := &Request{Line: hs[h.line:h.lineEnd], Method: h.method, Target: hs[f[1].start:f[1].end], Path: requestPath(buf, hs, f[1])}
 	if h.simple {
 		r.Major, r.Minor = 0, 9
 		return r, h.end, nil
 	}
 	r.Proto = hs[f[2].start:f[2].end]
-	r.Major, r.Minor, _ = parseVersion(buf, f[2])
+	r.Major, r.Minor = h.major, h.minor
 
 	r.Header = fields(buf, hs, h)
 	length, err := bodyLength(r, buf, h, lim)
@@ -354,22 +356,6 @@ func build(buf []byte, h head, lim Limits) (*Request, int, *ProtocolError) {
 		r.Body = buf[h.end:n:n]
 	}
 	return r, n, nil
-}
-
-// requestForm returns the method of the request line that scanHead found
-// in h (if it got that far; "" if the server does not implement it) and
-// whether the line is a Simple-Request, for the answer to a refused request.
-func requestForm(buf []byte, h head) (method string, simple bool) {
-	if h.lineEnd <= h.line {
-		return "", false
-	}
-	var f [3]span
-	nf, extra := splitLine(buf, h.line, h.lineEnd, &f)
-	if nf == 0 {
-		return "", false
-	}
-	method = methodName(buf[f[0].start:f[0].end])
-	return method, nf == 2 && extra < 0 && method == "GET"
 }
 
 // fields returns the header fields of the complete head h, whose text is hs,

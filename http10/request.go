@@ -138,6 +138,6 @@ func ParseRequest(buf []byte, lim Limits) (req *Request, n int, err error) {
 			return req, n, nil
 		}
 	}
-	perr.Method, perr.Simple = requestForm(buf, h)
+	perr.Method, perr.Simple = h.method, h.simple
 	return nil, 0, perr
 }

@@ -93,7 +93,7 @@ func Refuse(err error, simple bool, now time.Time) *Response {
 const InlineBytes = 64 << 10
 
 // serveFile answers GET or HEAD of req.Path from fsys.
-func serveFile(fsys fs.FS, req *Request, now time.Time) *Response {
+func serveFile(fsys fs.FS, req *Request, now time.Time) (r *Response) {
 	if fsys == nil {
 		return errorResponse(StatusInternalServerError, "the server has no files to serve", "no file system", req, now)
 	}
@@ -132,9 +132,8 @@ func serveFile(fsys fs.FS, req *Request, now time.Time) *Response {
 		f.Close()
 		return errorResponse(StatusNotFound, "no directory "+strconv.Quote(req.Path)+" here", strconv.Quote(served)+" is a file, not a directory", req, now)
 	}
-	streamed := false // a large file stays open for the caller to send
 	defer func() {
-		if !streamed {
+		if r.File == nil { // a large file stays open for the caller to send
 			f.Close()
 		}
 	}()
@@ -149,21 +148,21 @@ func serveFile(fsys fs.FS, req *Request, now time.Time) *Response {
 		// RFC 1945, 10.9: a conditional GET. The date is ignored if invalid or
 		// later than now; HEAD ignores it altogether (8.2).
 		if t, ok := parseDate(ims, now); ok && !t.After(now) && !modified.After(t) {
-			r := newResponse(StatusNotModified, req, now, 1)
+			r = newResponse(StatusNotModified, req, now, 1)
 			r.Header = append(r.Header, Field{"Last-Modified", formatDate(modified)})
 			r.NoBody = true
 			r.Note = "not modified since " + formatDate(t) + ": " + fileNote(served, fi.Size(), ctype)
 			return r
 		}
 	}
-	r := newResponse(StatusOK, req, now, 1)
+	r = newResponse(StatusOK, req, now, 1)
 	if known {
 		r.Header = append(r.Header, Field{"Last-Modified", formatDate(modified)})
 	}
 	size := fi.Size()
 	switch {
 	case req.Method == "GET" && size > InlineBytes:
-		r.File, r.FileSize, streamed = f, size, true
+		r.File, r.FileSize = f, size
 	case req.Method == "GET":
 		if r.Body, err = readAll(f, size); err != nil {
 			return errorResponse(StatusInternalServerError, "the server could not read "+strconv.Quote(served), "read "+strconv.Quote(served)+": "+err.Error(), req, now)

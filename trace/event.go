@@ -1,6 +1,9 @@
 package trace
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Kind says what sort of step an Event records.
 type Kind uint8
@@ -76,4 +79,11 @@ func Label(n int) string {
 		return ""
 	}
 	return "c" + strconv.Itoa(n)
+}
+
+// ParseLabel is the inverse of Label: it returns n for "cn", and false for
+// anything Label does not make ("c0", "c01", "cx").
+func ParseLabel(s string) (n int, ok bool) {
+	n, err := strconv.Atoi(strings.TrimPrefix(s, "c"))
+	return n, err == nil && Label(n) == s
 }

@@ -127,23 +127,19 @@ func (s *Stepper) Quit() bool { return s != nil && s.quit }
 func (s *Stepper) addBreak(b string) error {
 	for _, name := range strings.Split(b, ",") {
 		name = strings.TrimSpace(name)
+		_, conn := ParseLabel(name)
 		switch {
 		case name == "":
 			continue
 		case s.aliases[name] != nil:
 			s.breaks = append(s.breaks, s.aliases[name]...)
-		case isLabel(name), slices.Contains(s.stages, name), slices.Contains(s.calls, name), s.calls == nil && isIdent(name):
+		case conn, slices.Contains(s.stages, name), slices.Contains(s.calls, name), s.calls == nil && isIdent(name):
 			s.breaks = append(s.breaks, name)
 		default:
 			return fmt.Errorf("breakpoint %q: want a system call (%s), a connection (c2) or a stage (%s)", name, strings.Join(s.calls, ", "), strings.Join(s.stages, ", "))
 		}
 	}
 	return nil
-}
-
-func isLabel(s string) bool {
-	n, err := strconv.Atoi(strings.TrimPrefix(s, "c"))
-	return strings.HasPrefix(s, "c") && err == nil && n > 0
 }
 
 func isIdent(s string) bool {

@@ -3,6 +3,7 @@ package trace
 import (
 	"bytes"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -108,7 +109,7 @@ func TestStepper(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := &script{lines: tc.lines}
 			paused, out := session(t, in, tc.opt, steps)
-			if !equalInts(paused, tc.want) {
+			if !slices.Equal(paused, tc.want) {
 				t.Errorf("commands %q: paused before events %v; want %v\n%s", tc.lines, paused, tc.want, out)
 			}
 			if !strings.Contains(out, tc.says) {
@@ -129,7 +130,7 @@ func TestStepperQuitAndPlay(t *testing.T) {
 	// A key pressed during play pauses it.
 	in := &script{lines: []string{"", "c"}, keys: []bool{false, true}}
 	paused, _ := session(t, in, StepOptions{Delay: time.Millisecond}, steps)
-	if !equalInts(paused, []int{2}) {
+	if !slices.Equal(paused, []int{2}) {
 		t.Errorf("play, key at the second step: paused before %v; want [2]", paused)
 	}
 	if _, err := NewStepper(StepOptions{Break: []string{"Read!"}}); err == nil {
@@ -138,16 +139,4 @@ func TestStepperQuitAndPlay(t *testing.T) {
 	if _, err := NewStepper(StepOptions{Break: []string{"acept"}, Calls: []string{"accept4"}}); err == nil {
 		t.Error(`NewStepper with breakpoint "acept" among known calls = nil error; want one`)
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -73,7 +73,6 @@ type Diagram struct {
 	opt   Options
 	lanes []lane // clients, then the server loop, then the kernel
 	bands []band
-	conns int // how many connections are drawn
 }
 
 // A lane is one participant: a client, the server loop, or the kernel.
@@ -196,7 +195,7 @@ func (d *Diagram) makeLanes(events []trace.JSONEvent) []lane {
 			if _, err := strconv.Atoi(fd); err != nil || !ok {
 				continue
 			}
-			if isConnLabel(who) {
+			if _, ok := trace.ParseLabel(who); ok {
 				if _, seen := fds[who]; !seen {
 					fds[who] = fd
 				}
@@ -214,7 +213,6 @@ func (d *Diagram) makeLanes(events []trace.JSONEvent) []lane {
 		}
 	}
 	slices.Sort(conns)
-	d.conns = len(conns)
 	var lanes []lane
 	for _, c := range conns {
 		l := lane{name: trace.Label(c), conn: c, id: "C" + strconv.Itoa(c)}
@@ -226,12 +224,6 @@ func (d *Diagram) makeLanes(events []trace.JSONEvent) []lane {
 	return append(lanes,
 		lane{name: "server loop", sub: strings.Join(server, " "), id: "S"},
 		lane{name: "kernel", id: "K"})
-}
-
-// isConnLabel reports whether s is a connection's label: c1, c2, ...
-func isConnLabel(s string) bool {
-	n, err := strconv.Atoi(strings.TrimPrefix(s, "c"))
-	return strings.HasPrefix(s, "c") && err == nil && trace.Label(n) == s
 }
 
 func (d *Diagram) server() int { return len(d.lanes) - 2 }
@@ -346,7 +338,7 @@ func (d *Diagram) summary() string {
 			n++
 		}
 	}
-	return plural(n, "round") + ", " + plural(d.conns, "connection")
+	return plural(n, "round") + ", " + plural(len(d.lanes)-2, "connection")
 }
 
 func plural(n int, what string) string {

@@ -71,7 +71,7 @@ func (d *Diagram) Table(w io.Writer) error {
 					text = cells[c][i]
 				}
 				pad := strings.Repeat(" ", widths[c]-runes(text))
-				if c == 0 && isNumber(r[0]) {
+				if c == 0 && n > 0 && d.bands[n-1].round > 0 {
 					line.WriteString(pad + text) // round numbers to the right
 				} else {
 					line.WriteString(text + pad)
@@ -85,11 +85,6 @@ func (d *Diagram) Table(w io.Writer) error {
 		}
 	}
 	return out.Flush()
-}
-
-func isNumber(s string) bool {
-	_, err := strconv.Atoi(s)
-	return err == nil
 }
 
 // items says what the server did in band b, as pieces of text to fill the
