@@ -104,7 +104,7 @@ func (a *acceptor) accept() (*conn, os.Signal) {
 			return nil, sig
 		default:
 		}
-		if errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE) || errors.Is(err, unix.ENOBUFS) || errors.Is(err, unix.ENOMEM) {
+		if outOfFDs(err) {
 			a.k.note(0, "out of file descriptors: not accepting for %v", acceptPause)
 			time.Sleep(acceptPause) // nothing else to wait on: no select
 		}

@@ -101,7 +101,10 @@ func (f *Fork) Serve() error {
 		var readable, writable unix.FdSet
 		readable.Set(f.sig.r)
 		maxfd := f.sig.r
-		if f.fd >= 0 && !now.Before(f.acceptAt) {
+		if !now.Before(f.acceptAt) {
+			f.acceptAt = time.Time{} // over: it must not keep select's timeout at zero
+		}
+		if f.fd >= 0 && f.acceptAt.IsZero() {
 			readable.Set(f.fd)
 			maxfd = max(maxfd, f.fd)
 		}
@@ -122,7 +125,7 @@ func (f *Fork) Serve() error {
 func (f *Fork) accept() {
 	fd, sa, err := f.k.accept(f.fd, f.lastID+1, 0) // 0: the child's socket blocks
 	switch {
-	case err == unix.EMFILE, err == unix.ENFILE, err == unix.ENOBUFS, err == unix.ENOMEM:
+	case outOfFDs(err): // err is an *os.SyscallError: err == unix.EMFILE never held
 		f.acceptAt = f.cfg.Now().Add(acceptPause)
 		f.k.note(0, "out of file descriptors: not accepting for %v", acceptPause)
 		return

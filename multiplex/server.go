@@ -269,6 +269,12 @@ func (s *Server) accept() {
 	}
 }
 
+// outOfFDs reports whether accept failed for want of an fd or of kernel
+// memory: the connection is still waiting, so the listener stays readable.
+func outOfFDs(err error) bool {
+	return errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE) || errors.Is(err, unix.ENOBUFS) || errors.Is(err, unix.ENOMEM)
+}
+
 // acceptBatch is the most connections accept takes in one turn, so that a
 // flood of new ones cannot keep the loop from those it already has.
 const acceptBatch = 64
@@ -280,7 +286,7 @@ func (s *Server) acceptOne() *conn {
 	switch {
 	case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.ECONNABORTED):
 		return nil // none left, or the client gave up before we got to it
-	case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE), errors.Is(err, unix.ENOBUFS), errors.Is(err, unix.ENOMEM):
+	case outOfFDs(err):
 		// The listener would stay readable and select would return at once,
 		// forever: stop watching it for a moment instead.
 		s.acceptAt = s.clock().Add(acceptPause)

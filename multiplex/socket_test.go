@@ -74,3 +74,18 @@ func TestSelectInterrupted(t *testing.T) {
 		t.Errorf("trace of an interrupted select:\n%s\nwant it to contain:\n%s", got, want)
 	}
 }
+
+// Every accept path pauses on the errors that mean "no fd to spare", as
+// the wrappers return them: wrapped in an *os.SyscallError.
+func TestOutOfFDs(t *testing.T) {
+	for _, errno := range []unix.Errno{unix.EMFILE, unix.ENFILE, unix.ENOBUFS, unix.ENOMEM} {
+		if err := sysErr("accept4", errno); !outOfFDs(err) {
+			t.Errorf("outOfFDs(%v) = false; want true", err)
+		}
+	}
+	for _, err := range []error{nil, unix.EAGAIN, sysErr("accept4", unix.ECONNABORTED), sysErr("accept4", unix.EINVAL)} {
+		if outOfFDs(err) {
+			t.Errorf("outOfFDs(%v) = true; want false", err)
+		}
+	}
+}
