@@ -7,6 +7,14 @@ import (
 	"time"
 )
 
+// logAccess writes c's line to the access log, if there is one and c was
+// answered.
+func (k sys) logAccess(cfg Config, c *conn) {
+	if cfg.AccessLog != nil && c.status != 0 {
+		k.log(cfg.AccessLog, accessLine(c, cfg.Now()))
+	}
+}
+
 // accessLine is c's line in Common Log Format, as Apache and nginx write
 // it: host ident user [time] "request line" status bytes.
 //

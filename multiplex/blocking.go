@@ -14,7 +14,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"stepwise/http10"
-	"stepwise/trace"
 )
 
 // Blocking is the iterative server of the simplest socket articles: accept
@@ -136,10 +135,8 @@ func (a *acceptor) quit() error {
 // stopping traces sig's arrival and closes the listener.
 func (a *acceptor) stopping(sig os.Signal) {
 	name := unix.SignalName(sig.(syscall.Signal))
-	if a.k.t.On() {
-		a.k.t.Emit(a.k.explained(trace.Event{Kind: trace.State, Name: "signal", Text: name + " {si_signo=" + name + "}"}))
-		a.k.note(0, "%s arrived: the goroutine that receives signals shut the listening socket down (shutdown(%d, SHUT_RD), on its own thread, not traced), so accept returned", name, a.fd)
-	}
+	a.k.signal(name)
+	a.k.note(0, "%s arrived: the goroutine that receives signals shut the listening socket down (shutdown(%d, SHUT_RD), on its own thread, not traced), so accept returned", name, a.fd)
 	a.closeListener()
 }
 
@@ -173,9 +170,7 @@ func serve(cfg Config, k sys, fsys fs.FS, c *conn) {
 			respond(cfg, k, c, resp, buf)
 		}
 	}
-	if cfg.AccessLog != nil && c.status != 0 {
-		k.log(cfg.AccessLog, accessLine(c, cfg.Now()))
-	}
+	k.logAccess(cfg, c)
 	k.close(c.fd, c.id)
 	k.setState(c, stateClosed)
 }
@@ -213,22 +208,9 @@ func receive(cfg Config, k sys, fsys fs.FS, c *conn, buf []byte) *http10.Respons
 			k.note(c.id, "request incomplete after %d bytes: no line ended, waiting for more", len(c.in))
 			continue
 		}
-		req, used, err := http10.ParseRequest(c.in, cfg.Limits)
-		switch {
-		case err != nil:
-			k.narrateRefusal(c, err)
-			c.linger = true // the client may still be sending what we refused
-			return http10.Refuse(err, false, cfg.Now())
-		case req == nil:
-			k.note(c.id, "request incomplete after %d bytes: waiting for more", len(c.in))
-			c.headDone = c.headDone || http10.HeadComplete(c.in, cfg.Limits)
-			continue
+		if resp := k.answer(cfg, fsys, c); resp != nil {
+			return resp
 		}
-		k.narrateRequest(c, req, len(c.in)-used)
-		resp := http10.Respond(fsys, req, cfg.Now())
-		k.noteText(c.id, "route", resp.Note)
-		c.linger = used < len(c.in)
-		return resp
 	}
 }
 
@@ -237,7 +219,9 @@ func receive(cfg Config, k sys, fsys fs.FS, c *conn, buf []byte) *http10.Respons
 // until the client closes, for at most LingerTimeout.
 func respond(cfg Config, k sys, c *conn, resp *http10.Response, buf []byte) {
 	k.narrateResponse(c, resp)
-	c.answered(resp)
+	if cfg.AccessLog != nil {
+		c.answered(resp)
+	}
 	k.setState(c, stateWriting)
 	c.send(resp)
 	defer c.closeFile()

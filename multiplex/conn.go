@@ -68,7 +68,6 @@ type conn struct {
 	size     int           // the body bytes answered
 }
 
-// setState moves c to st, and says so in the trace.
 // connected tells the trace of a new connection: where it came from, and
 // that it starts out reading its request.
 func (k sys) connected(c *conn) {
@@ -77,6 +76,7 @@ func (k sys) connected(c *conn) {
 	}
 }
 
+// setState moves c to st, and says so in the trace.
 func (k sys) setState(c *conn, st state) {
 	if k.t.On() {
 		k.t.Emit(k.explained(trace.Event{Kind: trace.State, Conn: c.id, Name: "state", Text: c.state.String() + " -> " + st.String()}))

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"stepwise/trace"
 )
 
 // FDTable describes the fds the loop watches, for a person stepping
@@ -38,7 +40,7 @@ func (s *Server) FDTable() string {
 		if c.state == stateWriting {
 			watch = "write"
 		}
-		fmt.Fprintf(&b, "%-4d%-10s%-18s%-16s%v\n", fd, "c"+fmt.Sprint(c.id), c.state, watch, c.deadline.Sub(now).Round(100*time.Millisecond))
+		fmt.Fprintf(&b, "%-4d%-10s%-18s%-16s%v\n", fd, trace.Label(c.id), c.state, watch, c.deadline.Sub(now).Round(100*time.Millisecond))
 	}
 	return b.String()
 }

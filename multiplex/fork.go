@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -31,14 +30,8 @@ import (
 // through the signal pipe like SIGINT; the parent then reaps it with
 // wait4, or it would linger as a zombie.
 type Fork struct {
-	cfg      Config
-	k        sys
-	fd       int // the listening socket; -1 once closed
-	addr     string
-	sig      signals // SIGINT, SIGTERM and SIGCHLD, through the self-pipe
-	lastID   int
-	acceptAt time.Time // after running out of fds: do not accept before this
-	children []child   // the children not yet reaped, oldest first
+	selector         // its signal pipe brings SIGCHLD too
+	children []child // the children not yet reaped, oldest first
 	buf      [64]byte
 }
 
@@ -58,27 +51,12 @@ func ForkSignals() []os.Signal { return append(Signals(), unix.SIGCHLD) }
 
 // ListenFork creates the listening socket and the signal pipe.
 func ListenFork(cfg Config) (*Fork, error) {
-	f := &Fork{cfg: cfg.withDefaults(), fd: -1}
-	f.sig.r = -1
-	f.sig.w.Store(-1)
-	f.k = sys{t: cfg.Trace, who: f.who}
-	var err error
-	if f.fd, f.addr, err = listenOn(f.k, cfg.Addr, unix.SOCK_NONBLOCK); err != nil {
+	f := new(Fork)
+	if err := f.listen(cfg, sys{t: cfg.Trace, who: f.who}); err != nil {
 		return nil, err
-	}
-	if err := f.sig.open(f.k, f.fd); err != nil {
-		f.k.close(f.fd, 0)
-		return nil, listenError(cfg.Addr, err)
 	}
 	return f, nil
 }
-
-// Addr returns the address the server listens on, with the real port.
-func (f *Fork) Addr() string { return f.addr }
-
-// Interrupt brings a signal into the loop, as Server.Interrupt does;
-// SIGCHLD too.
-func (f *Fork) Interrupt(sig os.Signal) { f.sig.send(sig) }
 
 // Serve runs the parent until a signal stops it and its children are
 // done.
@@ -101,10 +79,7 @@ func (f *Fork) Serve() error {
 		var readable, writable unix.FdSet
 		readable.Set(f.sig.r)
 		maxfd := f.sig.r
-		if !now.Before(f.acceptAt) {
-			f.acceptAt = time.Time{} // over: it must not keep select's timeout at zero
-		}
-		if f.fd >= 0 && f.acceptAt.IsZero() {
+		if f.accepting(now) {
 			readable.Set(f.fd)
 			maxfd = max(maxfd, f.fd)
 		}
@@ -125,7 +100,7 @@ func (f *Fork) Serve() error {
 func (f *Fork) accept() {
 	fd, sa, err := f.k.accept(f.fd, f.lastID+1, 0) // 0: the child's socket blocks
 	switch {
-	case outOfFDs(err): // err is an *os.SyscallError: err == unix.EMFILE never held
+	case outOfFDs(err): // err is an *os.SyscallError: == unix.EMFILE never held
 		f.acceptAt = f.cfg.Now().Add(acceptPause)
 		f.k.note(0, "out of file descriptors: not accepting for %v", acceptPause)
 		return
@@ -165,9 +140,7 @@ func (f *Fork) signaled() {
 	exited := false
 	for _, b := range f.buf[:n] {
 		name := unix.SignalName(syscall.Signal(b))
-		if f.k.t.On() {
-			f.k.t.Emit(f.k.explained(trace.Event{Kind: trace.State, Name: "signal", Text: name + " {si_signo=" + name + "}"}))
-		}
+		f.k.signal(name)
 		if syscall.Signal(b) == unix.SIGCHLD {
 			exited = true
 			continue
@@ -228,36 +201,14 @@ func (f *Fork) killAll() {
 	}
 }
 
-func (f *Fork) closeListener() {
-	if f.fd >= 0 {
-		f.k.close(f.fd, 0)
-		f.fd = -1
-	}
-}
-
 // close closes the listener and the signal pipe; it returns what Serve
 // returns.
 func (f *Fork) close() error {
-	f.closeListener()
-	if w := int(f.sig.w.Swap(-1)); w >= 0 {
-		f.k.close(f.sig.r, 0)
-		f.k.close(w, 0)
-	}
+	f.closeAll()
 	if err := f.k.t.Flush(); f.sig.err == nil {
 		return err
 	}
 	return f.sig.err
-}
-
-// who names an fd for the trace.
-func (f *Fork) who(fd int) string {
-	switch fd {
-	case f.fd:
-		return "listener"
-	case f.sig.r:
-		return "signals"
-	}
-	return "?"
 }
 
 // ForkChild reports whether this process is a child started by Fork, to

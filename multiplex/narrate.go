@@ -24,15 +24,7 @@ func Stages() []string {
 // The narrate functions are methods of sys, so that every model narrates
 // alike and a thread's lines carry its label; the Server's are shorthands.
 
-func (s *Server) note(conn int, format string, args ...any) { s.k.note(conn, format, args...) }
-func (s *Server) noteAt(conn int, stage, format string, args ...any) {
-	s.k.noteAt(conn, stage, format, args...)
-}
-func (s *Server) explained(e trace.Event) trace.Event { return s.k.explained(e) }
-func (s *Server) narrateRequest(c *conn, req *http10.Request, extra int) {
-	s.k.narrateRequest(c, req, extra)
-}
-func (s *Server) narrateRefusal(c *conn, err error)              { s.k.narrateRefusal(c, err) }
+func (s *Server) note(conn int, format string, args ...any)      { s.k.note(conn, format, args...) }
 func (s *Server) narrateResponse(c *conn, resp *http10.Response) { s.k.narrateResponse(c, resp) }
 
 // note emits a "c1 * ..." line: a decision or an explanation.
@@ -61,6 +53,13 @@ func (k sys) recv(conn int, stage, text string) {
 
 func (k sys) send(conn int, stage, text string) {
 	k.t.Emit(k.explained(trace.Event{Kind: trace.Send, Conn: conn, Name: stage, Text: text}))
+}
+
+// signal says that sig, by its name ("SIGINT"), has reached the server.
+func (k sys) signal(name string) {
+	if k.t.On() {
+		k.t.Emit(k.explained(trace.Event{Kind: trace.State, Name: "signal", Text: name + " {si_signo=" + name + "}"}))
+	}
 }
 
 // explained labels e with k's thread and adds the explanation of e's

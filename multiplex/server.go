@@ -78,15 +78,9 @@ func (cfg Config) withDefaults() Config {
 // A Server is one listening socket and the connections accepted from it,
 // all served by one goroutine calling select.
 type Server struct {
-	cfg      Config
-	k        sys
-	fd       int    // the listening socket; -1 once closed for shutdown
-	addr     string // its real address, "127.0.0.1:8080"
+	selector // the listening socket and the signal pipe beside it
 	conns    [unix.FD_SETSIZE]*conn
-	top      int       // one past the highest fd in conns
-	lastID   int       // the id of the last connection accepted
-	acceptAt time.Time // after running out of fds: do not accept before this
-	sig      signals   // the self-pipe that brings SIGINT and SIGTERM into the loop
+	top      int // one past the highest fd in conns
 	buf      [readBufSize]byte
 	spare    []*conn   // closed connections, kept to serve new ones (see reuse)
 	yielded  time.Time // when the loop last gave way to the Go scheduler
@@ -95,17 +89,9 @@ type Server struct {
 // Listen creates the listening socket (socket, setsockopt, bind, listen)
 // and the pipe that signals will arrive on.
 func Listen(cfg Config) (*Server, error) {
-	s := &Server{cfg: cfg.withDefaults(), fd: -1}
-	s.sig.r = -1
-	s.sig.w.Store(-1)
-	s.k = sys{t: cfg.Trace, who: s.who, nonblocking: true}
-	var err error
-	if s.fd, s.addr, err = listenOn(s.k, cfg.Addr, unix.SOCK_NONBLOCK); err != nil {
+	s := new(Server)
+	if err := s.listen(cfg, sys{t: cfg.Trace, who: s.who, nonblocking: true}); err != nil {
 		return nil, err
-	}
-	if err := s.sig.open(s.k, s.fd); err != nil {
-		s.k.close(s.fd, 0)
-		return nil, listenError(cfg.Addr, err)
 	}
 	return s, nil
 }
@@ -151,9 +137,6 @@ func listenOn(k sys, addr string, flags int) (int, string, error) {
 func (s *Server) clock() time.Time {
 	return s.cfg.Now().Add(-s.k.t.Paused())
 }
-
-// Addr returns the address the server listens on, with the real port.
-func (s *Server) Addr() string { return s.addr }
 
 // Serve runs the server until it is stopped by a signal (see Interrupt) or
 // select itself fails. Every accept, read, write and close happens here,
@@ -358,27 +341,35 @@ func (s *Server) read(c *conn) {
 // refused request gets its response queued in c.out; otherwise the loop
 // waits for more bytes.
 func (s *Server) parse(c *conn) {
-	req, n, err := http10.ParseRequest(c.in, s.cfg.Limits)
-	var resp *http10.Response
+	headDone := c.headDone
+	resp := s.k.answer(s.cfg, s.cfg.FS, c)
+	switch {
+	case resp != nil:
+		s.respond(c, resp)
+	case c.headDone && !headDone:
+		c.deadline = s.clock().Add(s.cfg.BodyTimeout)
+	}
+}
+
+// answer parses c.in and returns the response to send, or nil if the
+// request is not complete yet. Every model parses with it.
+func (k sys) answer(cfg Config, fsys fs.FS, c *conn) *http10.Response {
+	req, n, err := http10.ParseRequest(c.in, cfg.Limits)
 	switch {
 	case err != nil:
-		s.narrateRefusal(c, err)
-		resp = http10.Refuse(err, false, s.cfg.Now())
+		k.narrateRefusal(c, err)
 		c.linger = true // the client may still be sending what we refused
+		return http10.Refuse(err, false, cfg.Now())
 	case req == nil:
-		s.note(c.id, "request incomplete after %d bytes: waiting for more", len(c.in))
-		if !c.headDone && http10.HeadComplete(c.in, s.cfg.Limits) {
-			c.headDone = true
-			c.deadline = s.clock().Add(s.cfg.BodyTimeout)
-		}
-		return
-	default:
-		s.narrateRequest(c, req, len(c.in)-n)
-		resp = http10.Respond(s.cfg.FS, req, s.cfg.Now())
-		s.k.noteText(c.id, "route", resp.Note)
-		c.linger = n < len(c.in) // more bytes than the request: a reset could cut our answer
+		k.note(c.id, "request incomplete after %d bytes: waiting for more", len(c.in))
+		c.headDone = c.headDone || http10.HeadComplete(c.in, cfg.Limits)
+		return nil
 	}
-	s.respond(c, resp)
+	k.narrateRequest(c, req, len(c.in)-n)
+	resp := http10.Respond(fsys, req, cfg.Now())
+	k.noteText(c.id, "route", resp.Note)
+	c.linger = n < len(c.in) // more bytes than the request: a reset could cut our answer
+	return resp
 }
 
 // respond queues a response and starts writing it.
@@ -515,9 +506,7 @@ func (s *Server) expire(now time.Time) {
 // close closes a connection and forgets it.
 func (s *Server) close(c *conn) {
 	c.closeFile()
-	if s.cfg.AccessLog != nil && c.status != 0 {
-		s.k.log(s.cfg.AccessLog, accessLine(c, s.cfg.Now()))
-	}
+	s.k.logAccess(s.cfg, c)
 	s.k.close(c.fd, c.id)
 	s.conns[c.fd] = nil
 	for s.top > 0 && s.conns[s.top-1] == nil {
@@ -553,29 +542,8 @@ func (s *Server) Close() error {
 			s.close(c)
 		}
 	}
-	s.closeListener()
-	if w := int(s.sig.w.Swap(-1)); w >= 0 { // Interrupt writes no more
-		s.k.close(s.sig.r, 0)
-		s.k.close(w, 0)
-	}
+	s.closeAll()
 	return s.k.t.Flush()
-}
-
-func (s *Server) closeListener() {
-	if s.fd >= 0 {
-		s.k.close(s.fd, 0)
-		s.fd = -1
-	}
-}
-
-// accepting reports whether the listener belongs in this turn's read set.
-// A pause that is over is forgotten, listener or not, so that wakeAt no
-// longer wakes select for it.
-func (s *Server) accepting(now time.Time) bool {
-	if !now.Before(s.acceptAt) {
-		s.acceptAt = time.Time{}
-	}
-	return s.fd >= 0 && s.acceptAt.IsZero()
 }
 
 // wakeAt is when select must return even if no fd is ready, apart from
@@ -610,15 +578,10 @@ func (s *Server) setState(c *conn, st state) { s.k.setState(c, st) }
 
 // who names an fd for the trace: "listener", "c1", ...
 func (s *Server) who(fd int) string {
-	switch {
-	case fd == s.fd:
-		return "listener"
-	case fd == s.sig.r:
-		return "signals"
-	case fd >= 0 && fd < len(s.conns) && s.conns[fd] != nil:
+	if fd >= 0 && fd < len(s.conns) && s.conns[fd] != nil {
 		return trace.Label(s.conns[fd].id)
 	}
-	return "?"
+	return s.selector.who(fd)
 }
 
 // listenError says why the server could not start, and what to do.

@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"stepwise/trace"
 )
 
 // Signals are the ones that ask a server to stop, for signal.Notify.
@@ -23,41 +21,60 @@ func Signals() []os.Signal { return []os.Signal{unix.SIGINT, unix.SIGTERM} }
 // writes the signal's number into the pipe, and the pipe's read end sits
 // in select's read set, so a signal wakes the loop like any client does.
 type signals struct {
-	r      int          // the pipe's read end
-	w      atomic.Int32 // its write end, used by Interrupt from another goroutine; -1 once closed
-	count  int          // how many have arrived
-	stopAt time.Time    // after the first: when responses in flight run out of time
-	err    error        // what Serve returns; nil for a graceful stop
+	selfPipe
+	count  int       // how many have arrived
+	stopAt time.Time // after the first: when responses in flight run out of time
+	err    error     // what Serve returns; nil for a graceful stop
+}
+
+// A selfPipe lets another goroutine wake a select: it writes a byte into
+// the pipe, whose read end is in the read set.
+type selfPipe struct {
+	r int          // the pipe's read end
+	w atomic.Int32 // its write end, written from another goroutine; -1 once closed
 }
 
 // ErrForced is what Serve returns after a second signal: it stopped
 // without waiting for the responses in flight.
 var ErrForced = errors.New("second interrupt: stopped without waiting for responses in flight")
 
-// open makes the pipe, for a loop that also selects on listener.
-func (g *signals) open(k sys, listener int) error {
+// open makes the pipe, for a loop that also selects on fd.
+func (p *selfPipe) open(k sys, fd int) error {
+	p.r = -1
+	p.w.Store(-1)
 	r, w, err := k.pipe()
 	if err != nil {
 		return err
 	}
-	g.r = r
-	g.w.Store(int32(w))
-	if max(listener, r) >= unix.FD_SETSIZE {
+	p.r = r
+	p.w.Store(int32(w))
+	if max(fd, r) >= unix.FD_SETSIZE {
 		// Both go in every select; FdSet.Set would panic on them.
-		k.close(r, 0)
-		k.close(int(g.w.Swap(-1)), 0)
-		g.r = -1
-		return fmt.Errorf("fd %d does not fit in select's fd_set (FD_SETSIZE %d): too many files open before the server started", max(listener, r), unix.FD_SETSIZE)
+		p.close(k)
+		return fmt.Errorf("fd %d does not fit in select's fd_set (FD_SETSIZE %d): too many files open before the server started", max(fd, r), unix.FD_SETSIZE)
 	}
 	return nil
+}
+
+// wake writes b into the pipe, unless it is closed.
+func (p *selfPipe) wake(b byte) {
+	if w := int(p.w.Load()); w >= 0 {
+		unix.Write(w, []byte{b})
+	}
+}
+
+// close closes both ends; wake writes no more.
+func (p *selfPipe) close(k sys) {
+	if w := int(p.w.Swap(-1)); w >= 0 {
+		k.close(p.r, 0)
+		k.close(w, 0)
+	}
 }
 
 // send writes sig's number into the pipe; see Server.Interrupt.
 func (g *signals) send(sig os.Signal) {
 	if n, ok := sig.(syscall.Signal); ok {
-		if w := int(g.w.Load()); w >= 0 {
-			unix.Write(w, []byte{byte(n)})
-		}
+		g.wake(byte(n))
 	}
 }
 
@@ -65,11 +82,12 @@ func (g *signals) send(sig os.Signal) {
 // goroutine (the one that receives from signal.Notify): it only writes one
 // byte into the signal pipe, and the loop does the rest on its own
 // goroutine. The first signal stops accepting and gives the responses in
-// flight ShutdownTimeout to finish; the second stops at once.
+// flight ShutdownTimeout to finish; the second stops at once. (Fork's
+// pipe brings SIGCHLD too.)
 //
 // That write is not in the trace, which belongs to the loop's goroutine;
 // the loop says, when it reads the byte, that it was written.
-func (s *Server) Interrupt(sig os.Signal) { s.sig.send(sig) }
+func (l *selector) Interrupt(sig os.Signal) { l.sig.send(sig) }
 
 // signaled reads the signals waiting in the pipe and acts on them.
 func (s *Server) signaled() {
@@ -80,10 +98,8 @@ func (s *Server) signaled() {
 	for _, b := range s.buf[:n] {
 		s.sig.count++
 		name := unix.SignalName(syscall.Signal(b))
-		if s.k.t.On() {
-			s.k.t.Emit(s.explained(trace.Event{Kind: trace.State, Name: "signal", Text: name + " {si_signo=" + name + "}"}))
-			s.note(0, "%s arrived: the goroutine that receives signals wrote its number into the pipe, and select woke up to read it", name)
-		}
+		s.k.signal(name)
+		s.note(0, "%s arrived: the goroutine that receives signals wrote its number into the pipe, and select woke up to read it", name)
 		if s.sig.count > 1 {
 			s.note(0, "second %s: stopping now, closing %s", name, connections(s.open()))
 			s.sig.err = ErrForced

@@ -116,10 +116,7 @@ func (k sys) do(conn int, name, args string, f func() error) error {
 // check k.t.On() first, so that with tracing off no argument string is
 // ever built.
 func (k sys) emit(e trace.Event, err error) {
-	e.Task = k.task
-	if k.t.Explaining() {
-		e.Explain = explanations[e.Name]
-	}
+	e = k.explained(e)
 	if errno, ok := err.(unix.Errno); ok {
 		e.Ret, e.Errno, e.ErrText = -1, unix.ErrnoName(errno), errText(errno)
 	}

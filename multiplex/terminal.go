@@ -5,7 +5,6 @@ package multiplex
 import (
 	"errors"
 	"os"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -21,8 +20,7 @@ import (
 // the keyboard, not to the server's work.
 type Terminal struct {
 	fd   int
-	r    int          // the read end of its own self-pipe, which Interrupt writes to
-	w    atomic.Int32 // the write end; -1 once closed
+	pipe selfPipe // which Interrupt writes to
 	name string
 }
 
@@ -37,19 +35,11 @@ func OpenTerminal(name string) (*Terminal, error) {
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: name, Err: err}
 	}
-	var p [2]int
-	if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+	t := &Terminal{fd: fd, name: name}
+	if err := t.pipe.open(sys{}, fd); err != nil { // sys{}: not traced
 		unix.Close(fd)
-		return nil, os.NewSyscallError("pipe2", err)
+		return nil, err
 	}
-	if max(fd, p[0]) >= unix.FD_SETSIZE {
-		unix.Close(fd)
-		unix.Close(p[0])
-		unix.Close(p[1])
-		return nil, errors.New("terminal fd does not fit in select's fd_set")
-	}
-	t := &Terminal{fd: fd, r: p[0], name: name}
-	t.w.Store(int32(p[1]))
 	return t, nil
 }
 
@@ -57,9 +47,7 @@ func OpenTerminal(name string) (*Terminal, error) {
 // call it: the one that receives signals does, so that Ctrl-C works while
 // the server waits at the prompt.
 func (t *Terminal) Interrupt() {
-	if w := int(t.w.Load()); w >= 0 {
-		unix.Write(w, []byte{1})
-	}
+	t.pipe.wake(1)
 }
 
 // Read reads what was typed: in the terminal's usual line mode, one line.
@@ -97,8 +85,8 @@ func (t *Terminal) wait(timeout *unix.Timeval) (bool, error) {
 	for {
 		var r unix.FdSet
 		r.Set(t.fd)
-		r.Set(t.r)
-		n, err := unix.Select(max(t.fd, t.r)+1, &r, nil, nil, timeout)
+		r.Set(t.pipe.r)
+		n, err := unix.Select(max(t.fd, t.pipe.r)+1, &r, nil, nil, timeout)
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -106,9 +94,9 @@ func (t *Terminal) wait(timeout *unix.Timeval) (bool, error) {
 			return false, os.NewSyscallError("pselect6", err)
 		case n == 0:
 			return false, nil
-		case r.IsSet(t.r):
+		case r.IsSet(t.pipe.r):
 			var b [16]byte
-			unix.Read(t.r, b[:])
+			unix.Read(t.pipe.r, b[:])
 			return false, ErrInterrupted
 		}
 		return true, nil
@@ -117,9 +105,6 @@ func (t *Terminal) wait(timeout *unix.Timeval) (bool, error) {
 
 // Close closes the terminal and its pipe.
 func (t *Terminal) Close() error {
-	if w := int(t.w.Swap(-1)); w >= 0 {
-		unix.Close(w)
-		unix.Close(t.r)
-	}
+	t.pipe.close(sys{})
 	return unix.Close(t.fd)
 }
