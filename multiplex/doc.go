@@ -23,11 +23,13 @@
 //	|    conn writable  -> write; all sent: close  |
 //	+----------------------------------------------+
 //
-// Reading right after accept and writing right after parsing are bets
-// that nearly always win: a client sends its request as soon as it is
-// connected, and a new socket has room for its answer. A request served
-// that way costs no select round of its own; a lost bet costs one call
-// that says EAGAIN, and select takes over (docs/performance.md).
+// Reading right after accept and writing right after parsing are bets: a
+// client sends its request as soon as it is connected, and a new socket
+// has room for its answer. A request served that way costs no select
+// round of its own; a lost bet costs one call that says EAGAIN, and
+// select takes over. The write nearly always wins. The read wins for a
+// lone client and mostly loses under load, where the server accepts
+// sooner than busy clients send (docs/performance.md).
 //
 // Connections live in an array indexed by fd, so each turn serves them in
 // order, lowest fd first, and no fd at or above FD_SETSIZE (1024) is ever

@@ -36,8 +36,8 @@ type bench struct {
 
 // tools are the programs bench runs; an empty path is a missing tool.
 type tools struct {
-	ab, nginx, strace, goCmd string
-	nginxVersion             string // "nginx/1.22.1"
+	ab, nginx, strace, perf, goCmd string
+	nginxVersion                   string // "nginx/1.22.1"
 }
 
 // newBench finds the tools and writes the docroot into a new temporary
@@ -54,6 +54,9 @@ func newBench(ctx context.Context, cfg config, log io.Writer) (*bench, error) {
 	}
 	if t.strace == "" {
 		b.note("strace is not installed: no syscall counts (apt-get install strace)")
+	}
+	if t.perf == "" {
+		b.note("perf is not installed: no syscall counts without strace (apt-get install linux-perf)")
 	}
 	if b.dir, err = os.MkdirTemp("", "stepwise-bench-"); err != nil {
 		return nil, err
@@ -72,7 +75,7 @@ func newBench(ctx context.Context, cfg config, log io.Writer) (*bench, error) {
 }
 
 // findTools looks for ab and nginx (nginx is optional with -smoke), strace
-// (optional) and go (to build stepwise).
+// and perf (optional) and go (to build stepwise).
 func findTools(ctx context.Context, smoke bool) (tools, error) {
 	var t tools
 	var missing []string
@@ -92,6 +95,7 @@ func findTools(ctx context.Context, smoke bool) (tools, error) {
 		return t, fmt.Errorf("%s not found; install what bench needs with:\n\t%s", strings.Join(missing, " and "), install)
 	}
 	t.strace, _ = exec.LookPath("strace")
+	t.perf, _ = exec.LookPath("perf")
 	var err error
 	if t.goCmd, err = exec.LookPath("go"); err != nil {
 		return t, fmt.Errorf("go not found on PATH: bench builds cmd/stepwise with it")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"math"
 	"os"
 	"strings"
@@ -77,6 +78,31 @@ func TestCheckTable(t *testing.T) {
 	} {
 		if err := checkTable(tc.table, smokeRows, tc.haveNginx, true); err == nil {
 			t.Errorf("checkTable(%s) = nil; want an error", tc.name)
+		}
+	}
+}
+
+func TestPerfCounts(t *testing.T) {
+	path := t.TempDir() + "/perf-stat.txt"
+	write := func(s string) {
+		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Real perf stat -x, output, from this machine.
+	write("# started on Sat Nov 21 18:18:42 2026\n\n15391,,raw_syscalls:sys_enter,37399711,100.00,,\n1920,,syscalls:sys_exit_read,37399711,100.00,,\n1376,,syscalls:sys_exit_accept4,37399711,100.00,,\n")
+	got, err := perfCounts(path)
+	want := map[string]int{"raw_syscalls:sys_enter": 15391, "syscalls:sys_exit_read": 1920, "syscalls:sys_exit_accept4": 1376}
+	if err != nil || !maps.Equal(got, want) {
+		t.Errorf("perfCounts = %v, %v; want %v, nil", got, err, want)
+	}
+	for name, out := range map[string]string{
+		"not counted": "# started on Sat Nov 21 18:18:42 2026\n\n<not counted>,,raw_syscalls:sys_enter,0,100.00,,\n",
+		"empty":       "# started on Sat Nov 21 18:18:42 2026\n\n",
+	} {
+		write(out)
+		if got, err := perfCounts(path); err == nil {
+			t.Errorf("perfCounts(%s) = %v, nil; want an error", name, got)
 		}
 	}
 }

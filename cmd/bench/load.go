@@ -30,15 +30,30 @@ type abResult struct {
 // CSV file (-e), which gives the times to the µs where the text table
 // rounds them to whole milliseconds.
 func (b *bench) ab(ctx context.Context, s *server, path string, n, c int, p99 bool) (abResult, error) {
-	args := []string{"-q", "-r", "-n", strconv.Itoa(n), "-c", strconv.Itoa(c)}
 	csv := filepath.Join(b.dir, "percentiles.csv")
+	var extra []string
 	if p99 {
-		args = append(args, "-e", csv)
+		extra = []string{"-e", csv}
 	}
-	args = append(args, "http://"+s.addr+path)
-	out, err := command(ctx, b.tools.ab, args...).CombinedOutput()
+	r, err := b.abUnder(ctx, nil, s, path, n, c, extra...)
+	if err == nil && p99 {
+		r.p99, err = percentile(csv, 99)
+	}
+	return r, err
+}
+
+// abUnder runs ab with the extra flags given, as an argument of the
+// command line wrap (ab is run as wrap's last argument), or directly if
+// wrap is empty.
+func (b *bench) abUnder(ctx context.Context, wrap []string, s *server, path string, n, c int, extra ...string) (abResult, error) {
+	args := slices.Concat([]string{"-q", "-r", "-n", strconv.Itoa(n), "-c", strconv.Itoa(c)}, extra, []string{"http://" + s.addr + path})
+	cmd := command(ctx, b.tools.ab, args...)
+	if len(wrap) > 0 {
+		cmd = command(ctx, wrap[0], slices.Concat(wrap[1:], []string{b.tools.ab}, args)...)
+	}
+	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return abResult{}, fmt.Errorf("ab %s (against %s): %v\n%s", strings.Join(args, " "), s.name, err, out)
+		return abResult{}, fmt.Errorf("%s (against %s): %v\n%s", strings.Join(cmd.Args, " "), s.name, err, out)
 	}
 	r, err := parseAB(string(out))
 	switch {
@@ -48,11 +63,6 @@ func (b *bench) ab(ctx context.Context, s *server, path string, n, c int, p99 bo
 		return r, fmt.Errorf("%s answered %d of %d requests for %s with a status other than 2xx", s.name, r.non2xx, r.complete, path)
 	case r.failed > 0:
 		b.note("%s: %d of %d requests failed (ab -c %d, %s)", s.name, r.failed, r.complete, c, path)
-	}
-	if p99 {
-		if r.p99, err = percentile(csv, 99); err != nil {
-			return r, err
-		}
 	}
 	return r, nil
 }
@@ -178,6 +188,66 @@ func (b *bench) syscalls(ctx context.Context, s *server, n int) (float64, error)
 		b.note("stepwise's syscalls per request: %s", perRequest(calls, res.complete))
 	}
 	return float64(total) / float64(res.complete), nil
+}
+
+// unobserved counts what syscalls counts without strace in the way: perf
+// stat reading the kernel's system call tracepoints for s's processes
+// while ab makes n requests (c=10). strace stops the server twice at
+// every call and slows it several times over, and a slower server finds
+// more of its clients' requests already there when it reads. It returns
+// the calls per request, and the read(2) and accept4(2) calls among them
+// per request that said EAGAIN.
+func (b *bench) unobserved(ctx context.Context, s *server, n int) (calls, readAgain, acceptAgain float64, err error) {
+	out := filepath.Join(b.dir, "perf-stat.txt")
+	pids := make([]string, len(s.pids))
+	for i, pid := range s.pids {
+		pids[i] = strconv.Itoa(pid)
+	}
+	again := fmt.Sprintf("ret == %d", -int(syscall.EAGAIN))
+	wrap := []string{b.tools.perf, "stat", "-x,", "-o", out,
+		"-e", "raw_syscalls:sys_enter",
+		"-e", "syscalls:sys_exit_read", "--filter", again,
+		"-e", "syscalls:sys_exit_accept4", "--filter", again,
+		"-p", strings.Join(pids, ","), "--"}
+	res, err := b.abUnder(ctx, wrap, s, smallFile, n, 10)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	counts, err := perfCounts(out)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	per := func(event string) float64 { return float64(counts[event]) / float64(res.complete) }
+	return per("raw_syscalls:sys_enter"), per("syscalls:sys_exit_read"), per("syscalls:sys_exit_accept4"), nil
+}
+
+// perfCounts reads perf stat -x,'s output: a count, a unit and an event
+// name to a line, after a comment.
+//
+//	# started on Sat Nov 21 18:18:42 2026
+//
+//	15391,,raw_syscalls:sys_enter,37399711,100.00,,
+func perfCounts(path string) (map[string]int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	counts := map[string]int{}
+	for line := range strings.Lines(string(b)) {
+		f := strings.Split(strings.TrimSpace(line), ",")
+		if len(f) < 3 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		n, err := strconv.Atoi(f[0])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s not counted: %q", path, f[2], f[0])
+		}
+		counts[f[2]] = n
+	}
+	if len(counts) == 0 {
+		return nil, fmt.Errorf("%s: no counts:\n%s", path, b)
+	}
+	return counts, nil
 }
 
 // straceCounts reads strace -c's summary: the calls of each system call,

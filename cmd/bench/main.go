@@ -26,7 +26,10 @@
 //	CPU per request       µs of user+sys time of the server (nginx: master
 //	                      and worker), from utime+stime in /proc/PID/stat
 //	                      before and after the 1 KiB c=10 run
-//	syscalls per request  strace -c -f -p PID during a short ab run, once
+//	syscalls per request  strace -c -f -p PID during a short ab run, once;
+//	                      and, in a note, perf stat's count of the
+//	                      kernel's syscall tracepoints, without strace
+//	                      slowing the server down
 //	900 idle conns, c=10  stepwise with 900 connections open that send
 //	                      nothing, against its own 1 KiB c=10 rate; the
 //	                      footer says how many the server left open
@@ -56,7 +59,8 @@
 //		give up after D (default 15m; 1m with -smoke)
 //
 // It needs ab and nginx (apt-get install apache2-utils nginx), and strace
-// for the syscalls row, which says n/a without it. While it runs it
+// for the syscalls row, which says n/a without it; perf (linux-perf) is
+// optional, for the note. While it runs it
 // reports progress on standard error; the table goes to standard output.
 // However it ends (done, failed, Ctrl-C, -timeout), it stops the processes
 // it started, and only those, and removes its temporary directory.

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"slices"
+	"strings"
 )
 
 // A workload is one ab run made against each server in turn.
@@ -121,6 +123,12 @@ func (b *bench) measure(ctx context.Context) error {
 		}
 	}
 
+	if b.tools.perf != "" {
+		if err := b.countUnobserved(ctx, n); err != nil {
+			return err
+		}
+	}
+
 	b.progress("peak RSS with %d connections open", b.cfg.held)
 	for _, s := range b.compared() {
 		if err := ctx.Err(); err != nil {
@@ -167,4 +175,36 @@ func syncFile(path string) error {
 	}
 	defer f.Close()
 	return f.Sync()
+}
+
+// countUnobserved notes each server's system calls per request as perf
+// counts them, without strace slowing it down (see unobserved). perf may
+// lack the right to read the tracepoints: that is a note, not an error.
+func (b *bench) countUnobserved(ctx context.Context, n int) error {
+	b.progress("perf stat, %d requests", n)
+	var each []string
+	var again string
+	for _, s := range b.compared() {
+		calls, reads, accepts, err := b.unobserved(ctx, s, n)
+		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			b.note("syscalls of %s not counted by perf: %v", s.name, firstLine(err))
+			return nil
+		}
+		b.progress("  %-28s %-10s %.1f", "syscalls per request (perf)", s.name, calls)
+		each = append(each, fmt.Sprintf("%s %.1f", s.name, calls))
+		if s == b.stepwise {
+			again = fmt.Sprintf("; stepwise's reads and accepts that said EAGAIN: %.2f and %.2f per request", reads, accepts)
+		}
+	}
+	b.note("syscalls per request without strace (perf stat, c=10): %s%s", strings.Join(each, ", "), again)
+	return nil
+}
+
+// firstLine is the first line of err's message.
+func firstLine(err error) string {
+	line, _, _ := strings.Cut(err.Error(), "\n")
+	return line
 }
