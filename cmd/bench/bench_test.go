@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"maps"
 	"math"
 	"os"
@@ -103,6 +104,26 @@ func TestPerfCounts(t *testing.T) {
 		write(out)
 		if got, err := perfCounts(path); err == nil {
 			t.Errorf("perfCounts(%s) = %v, nil; want an error", name, got)
+		}
+	}
+}
+
+func TestWhy(t *testing.T) {
+	// What perf stat printed, run by a user who may not read the
+	// tracepoints, after the line abUnder puts first.
+	denied := errors.New("/usr/bin/perf stat -x, ... (against stepwise): exit status 129\n" +
+		"event syntax error: 'raw_syscalls:sys_enter'\n                     \\___ can't access trace events\n\n" +
+		"Error:\tNo permissions to read /sys/kernel/tracing/events/raw_syscalls/sys_enter\n" +
+		"Hint:\tTry 'sudo mount -o remount,mode=755 /sys/kernel/tracing/'\n\n Usage: perf stat [<options>] [<command>]\n")
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{denied, "No permissions to read /sys/kernel/tracing/events/raw_syscalls/sys_enter"},
+		{errors.New("perf-stat.txt: no counts:\n# started on Sat Nov 21 18:18:42 2026\n"), "perf-stat.txt: no counts:"},
+	} {
+		if got := why(tc.err); got != tc.want {
+			t.Errorf("why(%q) = %q; want %q", tc.err, got, tc.want)
 		}
 	}
 }

@@ -190,7 +190,7 @@ func (b *bench) countUnobserved(ctx context.Context, n int) error {
 			if ctx.Err() != nil {
 				return err
 			}
-			b.note("syscalls of %s not counted by perf: %v", s.name, firstLine(err))
+			b.note("syscalls of %s not counted by perf: %s", s.name, why(err))
 			return nil
 		}
 		b.progress("  %-28s %-10s %.1f", "syscalls per request (perf)", s.name, calls)
@@ -203,8 +203,15 @@ func (b *bench) countUnobserved(ctx context.Context, n int) error {
 	return nil
 }
 
-// firstLine is the first line of err's message.
-func firstLine(err error) string {
-	line, _, _ := strings.Cut(err.Error(), "\n")
+// why is the line of err's message that says why: perf's "Error:" line
+// if there is one (perf stat's own usage text follows it), else the first.
+func why(err error) string {
+	msg := err.Error()
+	for line := range strings.Lines(msg) {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "Error:"); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	line, _, _ := strings.Cut(msg, "\n")
 	return line
 }
