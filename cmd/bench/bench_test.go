@@ -127,3 +127,29 @@ func TestWhy(t *testing.T) {
 		}
 	}
 }
+
+func TestRunRatios(t *testing.T) {
+	nan := math.NaN()
+	tests := []struct {
+		name      string
+		sw, nginx []float64
+		own       bool
+		want      string
+	}{
+		{"three runs", []float64{12, 9, 10}, []float64{10, 10, 8}, false, "1.20 0.90 1.25"},
+		{"one run", []float64{12}, []float64{10}, false, ""},
+		{"no nginx", []float64{12, 11}, []float64{nan, nan}, false, ""},
+		{"stepwise alone", []float64{12, 11}, []float64{nan, nan}, true, ""},
+	}
+	for _, tt := range tests {
+		r := newRow("x", "%.1f", "", len(tt.sw))
+		if tt.own {
+			r.base = newRow("base", "%.1f", "", len(tt.sw))
+		}
+		copy(r.vals[colStepwise], tt.sw)
+		copy(r.vals[colNginx], tt.nginx)
+		if got := r.runRatios(colNginx); got != tt.want {
+			t.Errorf("%s: runRatios = %q; want %q", tt.name, got, tt.want)
+		}
+	}
+}

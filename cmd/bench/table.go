@@ -194,6 +194,17 @@ func (b *bench) writeTable(w io.Writer) {
 		fmt.Fprintf(w, layout, toAny(cells)...)
 	}
 	b.note("ratios are medians of the ratios within each run; \"own c=10\" is stepwise's 1 KiB c=10 rate in the same run")
+	if b.cfg.runs > 1 {
+		var each []string
+		for _, r := range b.res.rows() {
+			if q := r.runRatios(colNginx); q != "" {
+				each = append(each, r.label+" "+q)
+			}
+		}
+		if len(each) > 0 {
+			b.note("sw/nginx in each run, in run order: %s", strings.Join(each, "; "))
+		}
+	}
 	for _, n := range b.notes {
 		fmt.Fprintf(w, "  * %s\n", n)
 	}
@@ -210,6 +221,23 @@ func (r *row) cell(col string) string {
 		return "n/a"
 	}
 	return r.show(v)
+}
+
+// runRatios lists stepwise's ratio to col in each run, "0.97 1.02 1.05",
+// or is empty for a row measured once or without col. The spread says
+// how far a verdict near its limit can be trusted.
+func (r *row) runRatios(col string) string {
+	if r.base != nil || len(r.vals[col]) < 2 {
+		return ""
+	}
+	var each []string
+	for _, q := range divide(r.vals[colStepwise], r.vals[col]) {
+		if math.IsNaN(q) || math.IsInf(q, 0) {
+			return ""
+		}
+		each = append(each, fmt.Sprintf("%.2f", q))
+	}
+	return strings.Join(each, " ")
 }
 
 func (r *row) ratioCell(col string) string {
