@@ -153,3 +153,28 @@ func TestRunRatios(t *testing.T) {
 		}
 	}
 }
+
+// In three runs each server goes first once, and stepwise comes after
+// each of the others at least once.
+func TestOrder(t *testing.T) {
+	b := &bench{stepwise: &server{name: colStepwise}, nginx: &server{name: colNginx}, nethttp: &server{name: colNetHTTP}}
+	first := map[string]int{}
+	after := map[string]bool{}
+	var runs []string
+	for run := range 3 {
+		var names []string
+		for _, s := range b.order(run) {
+			names = append(names, s.name)
+		}
+		runs = append(runs, strings.Join(names, " "))
+		first[names[0]]++
+		for i := 1; i < len(names); i++ {
+			if names[i] == colStepwise {
+				after[names[i-1]] = true
+			}
+		}
+	}
+	if len(first) != 3 || !after[colNginx] || !after[colNetHTTP] {
+		t.Errorf("orders of three runs: %q; want each server first once, and stepwise after nginx and after net/http", runs)
+	}
+}

@@ -18,7 +18,8 @@
 // turn, the whole round -runs times, and it reports medians. Ratios are the
 // medians of the ratios within each round, since runs drift. A short ab run
 // against each server first is not counted, and each round starts with the
-// next server, so that none always goes first. The figures:
+// next server, every other round in the reverse order, so that none always
+// goes first or always comes after the same one. The figures:
 //
 //	1 KiB c=10, c=100     requests/s, ab -c 10 and -c 100
 //	100 KiB c=10          requests/s
