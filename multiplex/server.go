@@ -241,12 +241,12 @@ func (s *Server) turn() error {
 //
 // That is a bet. A lone client sends its request as soon as it is
 // connected, and it is nearly always there by the time the loop has woken
-// up and accepted (under ab -c 1, 98 times in 100): the read saves a
-// select round. A client busy with many connections sends later (under ab
-// -c 10, it was there 5 times in 100), and the read says EAGAIN; select
-// then watches the fd as any other. A lost bet costs one quick call; a
-// bet not made costs a select round, which walks every fd watched, so the
-// bet is made every time (docs/performance.md).
+// up and accepted: the read saves a select round. A client busy with many
+// connections sends later, so under load the read mostly says EAGAIN, and
+// select then watches the fd as any other. A lost bet costs one quick
+// call; a bet not made costs a select round, which walks every fd
+// watched, so the bet is made every time (docs/performance.md has the
+// counts, and the other rules tried).
 func (s *Server) accept() {
 	for range acceptBatch {
 		c := s.acceptOne()

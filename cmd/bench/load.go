@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // An abResult is what one ab run reports.
@@ -58,7 +59,7 @@ func (b *bench) abUnder(ctx context.Context, wrap []string, s *server, path stri
 	r, err := parseAB(string(out))
 	switch {
 	case err != nil:
-		return r, fmt.Errorf("ab %s (against %s): %v\n%s", strings.Join(args, " "), s.name, err, out)
+		return r, fmt.Errorf("%s (against %s): %v\n%s", strings.Join(cmd.Args, " "), s.name, err, out)
 	case r.non2xx > 0:
 		return r, fmt.Errorf("%s answered %d of %d requests for %s with a status other than 2xx", s.name, r.non2xx, r.complete, path)
 	case r.failed > 0:
@@ -132,11 +133,15 @@ func perRequest(calls map[string]int, requests int) string {
 	return strings.Join(list, ", ")
 }
 
-// command is exec.CommandContext for a client bench runs: killed when ctx
-// ends, and sent SIGTERM by the kernel should bench itself be killed.
+// command is exec.CommandContext for a client bench runs, in a process
+// group of its own: when ctx ends the whole group is killed, so that ab
+// run under perf stops with perf; and the kernel sends the client SIGTERM
+// should bench itself be killed.
 func command(ctx context.Context, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM, Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = time.Second
 	return cmd
 }
 
@@ -190,14 +195,19 @@ func (b *bench) syscalls(ctx context.Context, s *server, n int) (float64, error)
 	return float64(total) / float64(res.complete), nil
 }
 
-// unobserved counts what syscalls counts without strace in the way: perf
-// stat reading the kernel's system call tracepoints for s's processes
-// while ab makes n requests (c=10). strace stops the server twice at
-// every call and slows it several times over, and a slower server finds
-// more of its clients' requests already there when it reads. It returns
-// the calls per request, and the read(2) and accept4(2) calls among them
-// per request that said EAGAIN.
-func (b *bench) unobserved(ctx context.Context, s *server, n int) (calls, readAgain, acceptAgain float64, err error) {
+// A perfCount is what perfSyscalls counts, per request.
+type perfCount struct {
+	calls       float64 // system calls of every thread of the server
+	readAgain   float64 // read(2) calls that said EAGAIN
+	acceptAgain float64 // accept4(2) calls that said EAGAIN
+}
+
+// perfSyscalls counts s's system calls per request as syscalls does, but
+// without strace: perf stat reads the kernel's system call tracepoints for
+// s's processes while ab makes n requests (c=10). strace stops the server
+// twice at every call, which makes it several times slower, and a slower
+// server finds more of its clients' requests already there when it reads.
+func (b *bench) perfSyscalls(ctx context.Context, s *server, n int) (perfCount, error) {
 	out := filepath.Join(b.dir, "perf-stat.txt")
 	pids := make([]string, len(s.pids))
 	for i, pid := range s.pids {
@@ -211,14 +221,14 @@ func (b *bench) unobserved(ctx context.Context, s *server, n int) (calls, readAg
 		"-p", strings.Join(pids, ","), "--"}
 	res, err := b.abUnder(ctx, wrap, s, smallFile, n, 10)
 	if err != nil {
-		return 0, 0, 0, err
+		return perfCount{}, err
 	}
 	counts, err := perfCounts(out)
 	if err != nil {
-		return 0, 0, 0, err
+		return perfCount{}, err
 	}
 	per := func(event string) float64 { return float64(counts[event]) / float64(res.complete) }
-	return per("raw_syscalls:sys_enter"), per("syscalls:sys_exit_read"), per("syscalls:sys_exit_accept4"), nil
+	return perfCount{per("raw_syscalls:sys_enter"), per("syscalls:sys_exit_read"), per("syscalls:sys_exit_accept4")}, nil
 }
 
 // perfCounts reads perf stat -x,'s output: a count, a unit and an event

@@ -51,7 +51,7 @@
 //		repeat every workload N times and report medians (default 3)
 //	-n N
 //		requests per ab run (default 20000; at least 100); the strace
-//		run makes a tenth as many
+//		run makes a tenth as many, the perf run as many
 //	-smoke
 //		a tiny run for CI, a few seconds long: -n 200 -runs 1, 50 idle
 //		connections and 50 for the peak RSS; nginx may be missing, and

@@ -124,7 +124,7 @@ func (b *bench) measure(ctx context.Context) error {
 	}
 
 	if b.tools.perf != "" {
-		if err := b.countUnobserved(ctx, n); err != nil {
+		if err := b.notePerfSyscalls(ctx, n); err != nil {
 			return err
 		}
 	}
@@ -161,15 +161,14 @@ func (b *bench) measure(ctx context.Context) error {
 // with the next one, so that no server always goes first, after whatever
 // the run before left behind (TIME_WAIT sockets, a trace file being
 // written out, a cold cache). Every other run goes round the other way,
-// so that no server always comes after the same one either: in six runs
-// of c=1 alone, stepwise's p99 was 1.07 of nginx's (median) when it
-// always came after net/http, and 0.98 when nginx did.
+// so that no server always comes after the same one either
+// (docs/performance.md, on the c=1 row).
 func (b *bench) order(run int) []*server {
 	s := slices.Clone(b.compared())
 	if run%2 == 1 {
 		slices.Reverse(s)
 	}
-	k := run % len(s)
+	k := (run / 2) % len(s)
 	return slices.Concat(s[k:], s[:k])
 }
 
@@ -183,41 +182,54 @@ func syncFile(path string) error {
 	return f.Sync()
 }
 
-// countUnobserved notes each server's system calls per request as perf
-// counts them, without strace slowing it down (see unobserved). perf may
-// lack the right to read the tracepoints: that is a note, not an error.
-func (b *bench) countUnobserved(ctx context.Context, n int) error {
+// notePerfSyscalls notes each server's system calls per request as perf
+// counts them, without strace slowing it down (see perfSyscalls). perf
+// may lack the right to read the tracepoints: that is a note, not an
+// error.
+func (b *bench) notePerfSyscalls(ctx context.Context, n int) error {
 	b.progress("perf stat, %d requests", n)
 	var each []string
 	var again string
 	for _, s := range b.compared() {
-		calls, reads, accepts, err := b.unobserved(ctx, s, n)
+		pc, err := b.perfSyscalls(ctx, s, n)
 		if err != nil {
 			if ctx.Err() != nil {
 				return err
 			}
-			b.note("syscalls of %s not counted by perf: %s", s.name, why(err))
-			return nil
+			b.note("syscalls of %s not counted by perf: %s", s.name, perfReason(err))
+			continue
 		}
-		b.progress("  %-28s %-10s %.1f", "syscalls per request (perf)", s.name, calls)
-		each = append(each, fmt.Sprintf("%s %.1f", s.name, calls))
+		b.progress("  %-28s %-10s %.1f", "syscalls per request (perf)", s.name, pc.calls)
+		each = append(each, fmt.Sprintf("%s %.1f", s.name, pc.calls))
 		if s == b.stepwise {
-			again = fmt.Sprintf("; stepwise's reads and accepts that said EAGAIN: %.2f and %.2f per request", reads, accepts)
+			again = fmt.Sprintf("; stepwise's reads and accepts that said EAGAIN: %.2f and %.2f per request", pc.readAgain, pc.acceptAgain)
 		}
 	}
-	b.note("syscalls per request without strace (perf stat, c=10): %s%s", strings.Join(each, ", "), again)
+	if len(each) > 0 {
+		b.note("syscalls per request without strace (perf stat, c=10): %s%s", strings.Join(each, ", "), again)
+	}
 	return nil
 }
 
-// why is the line of err's message that says why: perf's "Error:" line
-// if there is one (perf stat's own usage text follows it), else the first.
-func why(err error) string {
+// perfReason is the line of err's message that says why perf failed: the
+// one after "Error:" (on the same line or the next; perf's usage text
+// follows), or else the first line.
+func perfReason(err error) string {
 	msg := err.Error()
-	for line := range strings.Lines(msg) {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "Error:"); ok {
-			return strings.TrimSpace(rest)
+	lines := strings.Split(msg, "\n")
+	for i, line := range lines {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "Error:")
+		if !ok {
+			continue
+		}
+		if rest = strings.TrimSpace(rest); rest != "" {
+			return rest
+		}
+		for _, next := range lines[i+1:] {
+			if next = strings.TrimSpace(next); next != "" {
+				return next
+			}
 		}
 	}
-	line, _, _ := strings.Cut(msg, "\n")
-	return line
+	return lines[0]
 }
