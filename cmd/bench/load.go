@@ -151,10 +151,7 @@ func command(ctx context.Context, name string, args ...string) *exec.Cmd {
 // call, the Go runtime's too, as strace -f of the server would show them.
 func (b *bench) syscalls(ctx context.Context, s *server, n int) (float64, error) {
 	summary := filepath.Join(b.dir, "strace-summary.txt")
-	args := []string{"-c", "-f", "-o", summary}
-	for _, pid := range s.pids {
-		args = append(args, "-p", strconv.Itoa(pid))
-	}
+	args := []string{"-c", "-f", "-o", summary, "-p", s.pidList()}
 	cmd := command(ctx, b.tools.strace, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -209,16 +206,12 @@ type perfCount struct {
 // server finds more of its clients' requests already there when it reads.
 func (b *bench) perfSyscalls(ctx context.Context, s *server, n int) (perfCount, error) {
 	out := filepath.Join(b.dir, "perf-stat.txt")
-	pids := make([]string, len(s.pids))
-	for i, pid := range s.pids {
-		pids[i] = strconv.Itoa(pid)
-	}
 	again := fmt.Sprintf("ret == %d", -int(syscall.EAGAIN))
 	wrap := []string{b.tools.perf, "stat", "-x,", "-o", out,
 		"-e", "raw_syscalls:sys_enter",
 		"-e", "syscalls:sys_exit_read", "--filter", again,
 		"-e", "syscalls:sys_exit_accept4", "--filter", again,
-		"-p", strings.Join(pids, ","), "--"}
+		"-p", s.pidList(), "--"}
 	res, err := b.abUnder(ctx, wrap, s, smallFile, n, 10)
 	if err != nil {
 		return perfCount{}, err

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -28,6 +29,15 @@ type server struct {
 	cmd  *exec.Cmd
 	done chan struct{} // closed once the process has exited
 	pids []int         // whose CPU time and memory count: the process, and nginx's worker
+}
+
+// pidList is s's pids as strace -p and perf stat -p take them: "12,34".
+func (s *server) pidList() string {
+	pids := make([]string, len(s.pids))
+	for i, pid := range s.pids {
+		pids[i] = strconv.Itoa(pid)
+	}
+	return strings.Join(pids, ",")
 }
 
 // launch starts cmd with its standard error in the file logName and, if

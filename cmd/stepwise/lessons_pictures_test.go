@@ -126,12 +126,12 @@ func lessonPictures(t *testing.T, doc, text string, trs []*transcript) string {
 
 func parseLessonPictures(doc string) ([]lessonPicture, error) {
 	var pics []lessonPicture
-	for _, m := range lessonPictureMarker.FindAllStringSubmatchIndex(doc, -1) {
-		name := doc[m[2]:m[3]]
-		stop := strings.Index(doc[m[1]:], endMarker)
-		if stop < 0 {
-			return nil, fmt.Errorf("picture %s has no %s", name, endMarker)
-		}
+	sts, err := stretches(doc, lessonPictureMarker, "picture")
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range sts {
+		name, m := st.name, st.m
 		if slices.ContainsFunc(pics, func(p lessonPicture) bool { return p.name == name }) {
 			return nil, fmt.Errorf("two pictures of transcript %s", name)
 		}
@@ -147,7 +147,7 @@ func parseLessonPictures(doc string) ([]lessonPicture, error) {
 		if !slices.Contains(flags, "-format") {
 			flags = append([]string{"-format", "mermaid"}, flags...)
 		}
-		pics = append(pics, lessonPicture{name: name, flags: flags, start: m[1], end: m[1] + stop})
+		pics = append(pics, lessonPicture{name: name, flags: flags, start: st.from, end: st.to})
 	}
 	return pics, nil
 }

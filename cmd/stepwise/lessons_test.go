@@ -216,20 +216,43 @@ var (
 	fence            = "```console\n"
 )
 
+// A stretch is the part of a doc between a marker, such as
+// <!-- transcript: NAME -->, and the endMarker after it.
+type stretch struct {
+	name     string // the marker's first group
+	m        []int  // where the marker and its groups are (FindStringSubmatchIndex)
+	from, to int    // the stretch, after the marker and before endMarker
+}
+
+// stretches finds every stretch that marker starts in doc; kind names it
+// in errors.
+func stretches(doc string, marker *regexp.Regexp, kind string) ([]stretch, error) {
+	var st []stretch
+	for _, m := range marker.FindAllStringSubmatchIndex(doc, -1) {
+		name := doc[m[2]:m[3]]
+		stop := strings.Index(doc[m[1]:], endMarker)
+		if stop < 0 {
+			return nil, fmt.Errorf("%s %s has no %s", kind, name, endMarker)
+		}
+		st = append(st, stretch{name: name, m: m, from: m[1], to: m[1] + stop})
+	}
+	return st, nil
+}
+
 func parseTranscripts(doc string) ([]*transcript, error) {
 	var trs []*transcript
 	seen := map[string]bool{}
-	for _, m := range transcriptMarker.FindAllStringSubmatchIndex(doc, -1) {
-		name := doc[m[2]:m[3]]
+	sts, err := stretches(doc, transcriptMarker, "transcript")
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range sts {
+		name := st.name
 		if seen[name] {
 			return nil, fmt.Errorf("two transcripts named %s", name)
 		}
 		seen[name] = true
-		stop := strings.Index(doc[m[1]:], endMarker)
-		if stop < 0 {
-			return nil, fmt.Errorf("transcript %s has no %s", name, endMarker)
-		}
-		blocks, _, err := consoleBlocks(doc, m[1], m[1]+stop)
+		blocks, _, err := consoleBlocks(doc, st.from, st.to)
 		if err != nil {
 			return nil, fmt.Errorf("transcript %s: %v", name, err)
 		}

@@ -102,13 +102,13 @@ type stepClient struct {
 
 func parseSessions(doc string) ([]*session, error) {
 	var ss []*session
-	for _, m := range sessionMarker.FindAllStringSubmatchIndex(doc, -1) {
-		name := doc[m[2]:m[3]]
-		stop := strings.Index(doc[m[1]:], endMarker)
-		if stop < 0 {
-			return nil, fmt.Errorf("step-session %s has no %s", name, endMarker)
-		}
-		blocks, before, err := consoleBlocks(doc, m[1], m[1]+stop)
+	sts, err := stretches(doc, sessionMarker, "step-session")
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range sts {
+		name := st.name
+		blocks, before, err := consoleBlocks(doc, st.from, st.to)
 		if err != nil {
 			return nil, fmt.Errorf("step-session %s: %v", name, err)
 		}
