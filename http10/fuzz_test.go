@@ -69,6 +69,7 @@ func FuzzParseRequest(f *testing.F) {
 					if req != nil && i >= n {
 						t.Fatalf("ParseRequest(%q) needs more, but the request ends at %d", buf[:i], n)
 					}
+					checkPartial(t, buf, i, lim, req, err)
 				case perr != nil:
 					if !reflect.DeepEqual(perr, err) {
 						t.Fatalf("ParseRequest(%q) = %#v; the whole %q gives %#v", buf[:i], perr, buf, err)
@@ -101,6 +102,40 @@ func FuzzParseRequest(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkPartial checks ParsePartial on buf[:i], which ParseRequest finds
+// incomplete, against what the whole buf gives: the method and form it
+// reports are the request's, and the bytes after buf[:i] decide nothing
+// before its Next unless one of them is a control byte.
+func checkPartial(t *testing.T, buf []byte, i int, lim Limits, req *Request, err error) {
+	t.Helper()
+	p := ParsePartial(buf[:i], lim)
+	var pe *ProtocolError
+	switch {
+	case p.Method == "":
+	case req != nil && (p.Method != req.Method || p.Simple != req.Simple()),
+		errors.As(err, &pe) && (p.Method != pe.Method || p.Simple != pe.Simple):
+		t.Fatalf("ParsePartial(%q) = %+v; the whole %q gives %+v, %v", buf[:i], p, buf, req, err)
+	}
+	if p.HeadDone {
+		if p.Next != i+1 {
+			t.Fatalf("ParsePartial(%q) = %+v; want Next %d once the head is in", buf[:i], p, i+1)
+		}
+		return
+	}
+	if p.Next <= i {
+		t.Fatalf("ParsePartial(%q) = %+v; want Next past the %d bytes there are", buf[:i], p, i)
+	}
+	j := i
+	for j < len(buf) && j+1 < p.Next && buf[j] >= ' ' && buf[j] != 0x7f {
+		j++
+	}
+	if j > i {
+		if r, _, e := ParseRequest(buf[:j], lim); r != nil || e != nil {
+			t.Fatalf("ParsePartial(%q) = %+v, but %q, with no control byte added and shorter than Next, gives %+v, %v", buf[:i], p, buf[:j], r, e)
+		}
+	}
 }
 
 // nextPrefix returns the length of the next prefix of an n-byte input to

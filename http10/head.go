@@ -1,11 +1,37 @@
 package http10
 
-// HeadComplete reports whether buf begins with a whole request head: the
-// request line and every header, up to the blank line (or the one line of
-// an HTTP/0.9 Simple-Request). A server uses it to tell a client still
-// sending its head from one sending its body, since each gets its own
-// deadline. It says false for a head that ParseRequest would refuse.
-func HeadComplete(buf []byte, lim Limits) bool {
-	h, err := scanHead(buf, lim.WithDefaults())
-	return err == nil && h.end > 0
+// A Partial is what the start of a request tells before the rest of it
+// has come: ParsePartial's answer for a buf that ParseRequest finds
+// incomplete.
+type Partial struct {
+	// HeadDone: the head is complete (the request line and every header,
+	// up to the blank line), and what is still to come is body. A server
+	// gives the head and the body each a deadline of its own.
+	HeadDone bool
+	// Method and Simple are what the request line says, once it is in:
+	// "GET", "HEAD" or "POST" ("" if the line has not ended, or its method
+	// is not implemented), and whether it is an HTTP/0.9 Simple-Request.
+	// An answer to a request cut short (408, say) takes the form they ask
+	// for, as Refuse's do: a HEAD gets no body.
+	Method string
+	Simple bool
+	// Next is how long buf must grow before ParseRequest can answer
+	// anything but "incomplete" again, unless a control byte (a line feed,
+	// say) comes before. Inside a line, the parser decides only at a
+	// control byte or at a limit, so a server that parses after every read
+	// can skip the reads that cannot change the answer: a client sending
+	// its head a byte at a time would otherwise cost the square of the
+	// head's length.
+	Next int
+}
+
+// ParsePartial tells what buf, a request that ParseRequest finds
+// incomplete, says already.
+func ParsePartial(buf []byte, lim Limits) Partial {
+	h, _ := scanHead(buf, lim.WithDefaults())
+	p := Partial{HeadDone: h.end > 0, Method: h.method, Simple: h.simple, Next: h.next}
+	if p.HeadDone {
+		p.Next = len(buf) + 1 // any byte of the body may be its last
+	}
+	return p
 }

@@ -31,6 +31,7 @@ type head struct {
 	major, minor  int     // its HTTP-Version, once checked
 	fields        int     // number of header fields (continuation lines not counted)
 	end           int     // bytes of the head, blank line included; 0 if incomplete
+	next          int     // if incomplete: the length of buf at which an ordinary byte could decide (resume)
 }
 
 // Results of scanLine besides the index of a line feed.
@@ -100,6 +101,7 @@ func scanHead(buf []byte, lim Limits) (h head, err *ProtocolError) {
 		}
 		switch lf {
 		case needMore:
+			h.next = resume(buf, stop)
 			return h, nil
 		case tooLong:
 			if lineFirst {
@@ -133,6 +135,7 @@ func scanHead(buf []byte, lim Limits) (h head, err *ProtocolError) {
 		}
 		switch lf {
 		case needMore:
+			h.next = resume(buf, lim.Head)
 			return h, nil
 		case tooLong:
 			return h, &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Msg: "request head is longer than " + strconv.Itoa(lim.Head) + " bytes", Offset: lim.Head}
@@ -154,6 +157,19 @@ func scanHead(buf []byte, lim Limits) (h head, err *ProtocolError) {
 		}
 		h.fields++
 	}
+}
+
+// resume is head.next for a head whose last line, scanned with scanLine up
+// to stop, needs more bytes. The line is refused for its length only when
+// buf reaches stop, and otherwise only at a control byte, which a server
+// sees arrive; but right after a CR or an LF the next byte decides,
+// whatever it is: a CR must be followed by LF, and the first byte of a line
+// can be a header field past the limit.
+func resume(buf []byte, stop int) int {
+	if n := len(buf); n > 0 && (buf[n-1] == '\r' || buf[n-1] == '\n') {
+		return n + 1
+	}
+	return stop
 }
 
 // trimCR returns the end of the line buf[start:lf+1] without its terminator.

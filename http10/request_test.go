@@ -193,6 +193,7 @@ var badRequests = []badCase{
 	// Limits (RFC 9112, 3 and 2.3; RFC 9110, 15.5.14-15; RFC 6585, 5).
 	{"request line too long", "GET /abcdef HTTP/1.0\r\n\r\n", Limits{RequestLine: 10}, 414},
 	{"request line too long, pending", "GET /abcdef", Limits{RequestLine: 10}, 414},
+	{"request line too long after empty lines", "\r\n\r\nGET /abcdef", Limits{RequestLine: 10}, 414},
 	{"request line one over with CRLF", "GET / HTTP/1.0\r\n\r\n", Limits{RequestLine: 15}, 414},
 	{"request line one over with LF", "GET / HTTP/1.0\n\n", Limits{RequestLine: 14}, 414},
 	{"default request line limit", "GET /" + strings.Repeat("a", 9000) + " HTTP/1.0\r\n\r\n", Limits{}, 414},
@@ -464,22 +465,44 @@ func TestStatusText(t *testing.T) {
 	}
 }
 
-func TestHeadComplete(t *testing.T) {
+func TestParsePartial(t *testing.T) {
+	lim := Limits{RequestLine: 20, Head: 60, Headers: 2}
 	for _, tc := range []struct {
 		in   string
-		want bool
+		want Partial
 	}{
-		{"", false},
-		{"GET / HTTP/1.0\r\n", false},
-		{"GET / HTTP/1.0\r\nHost: x\r\n", false},
-		{"GET / HTTP/1.0\r\n\r\n", true},
-		{"GET / HTTP/1.0\n\n", true},
-		{"POST /echo HTTP/1.0\r\nContent-Length: 10\r\n\r\nabc", true}, // the body is not complete; the head is
-		{"GET /\r\n", true},
-		{"GET / HTTP/1.0 x\r\n\r\n", false}, // refused
+		{"", Partial{Next: 20}},
+		{"GET /a", Partial{Next: 20}},                            // the request line is refused at its limit
+		{"\r\n\r\nGET /a", Partial{Next: 24}},                    // counted from its own start
+		{"GET / HTTP/1.0\r", Partial{Next: 16}},                  // a CR: the next byte decides
+		{"GET / HTTP/1.0\r\n", Partial{Method: "GET", Next: 17}}, // a line starts
+		{"HEAD / HTTP/1.0", Partial{Next: 20}},                   // the line has not ended: no method yet
+		{"HEAD / HTTP/1.0\r\nX: y", Partial{Method: "HEAD", Next: 60}},
+		{"GET / HTTP/1.0\r\nA: 1\r\nB: 2\r\n", Partial{Method: "GET", Next: 29}}, // a third field would be refused at once
+		{"POST /e HTTP/1.0\r\nContent-Length: 9\r\n\r\nab", Partial{HeadDone: true, Method: "POST", Next: 42}},
+		{"GET /\r", Partial{Next: 7}},
 	} {
-		if got := HeadComplete([]byte(tc.in), Limits{}); got != tc.want {
-			t.Errorf("HeadComplete(%q) = %v; want %v", tc.in, got, tc.want)
+		if got := ParsePartial([]byte(tc.in), lim); got != tc.want {
+			t.Errorf("ParsePartial(%q) = %+v; want %+v", tc.in, got, tc.want)
+		}
+	}
+	// Every incomplete prefix of every test request, with the request's own
+	// limits: what fuzzing checks too, with its own limits.
+	for _, c := range goodRequests {
+		checkPrefixes(t, c.in, c.lim)
+	}
+	for _, c := range badRequests {
+		checkPrefixes(t, c.in, c.lim)
+	}
+}
+
+func checkPrefixes(t *testing.T, in string, lim Limits) {
+	t.Helper()
+	buf := []byte(in)
+	req, _, err := ParseRequest(buf, lim)
+	for i := range len(buf) {
+		if r, _, e := ParseRequest(buf[:i], lim); r == nil && e == nil {
+			checkPartial(t, buf, i, lim, req, err)
 		}
 	}
 }

@@ -184,12 +184,12 @@ func receive(cfg Config, k sys, fsys fs.FS, c *conn, buf []byte) *http10.Respons
 		switch {
 		case errors.Is(err, unix.EAGAIN) && len(c.in) > 0: // SO_RCVTIMEO
 			msg := "the request head did not arrive in time"
-			if c.headDone {
+			if c.pending.HeadDone {
 				msg = "the request body did not arrive in time"
 			}
 			k.note(c.id, "timeout: nothing came for %v; answering 408", cfg.HeadTimeout)
 			c.linger = true
-			return http10.Refuse(&http10.ProtocolError{Status: http10.StatusRequestTimeout, Msg: msg}, false, cfg.Now())
+			return c.cutShort(http10.StatusRequestTimeout, msg, cfg.Now())
 		case errors.Is(err, unix.EAGAIN):
 			k.note(c.id, "timeout: connected %v ago and sent nothing; closing", cfg.HeadTimeout)
 			return nil
@@ -201,10 +201,10 @@ func receive(cfg Config, k sys, fsys fs.FS, c *conn, buf []byte) *http10.Respons
 		case n == 0:
 			msg := "the client closed its side before the request was complete"
 			k.note(c.id, "end of file: %s; answering 400", msg)
-			return http10.Refuse(&http10.ProtocolError{Status: http10.StatusBadRequest, Msg: msg}, false, cfg.Now())
+			return c.cutShort(http10.StatusBadRequest, msg, cfg.Now())
 		}
 		c.in = append(c.in, buf[:n]...)
-		if !worthParsing(buf[:n], len(c.in), c.headDone, cfg.Limits) {
+		if !worthParsing(buf[:n], len(c.in), c.pending) {
 			k.note(c.id, "request incomplete after %d bytes: no line ended, waiting for more", len(c.in))
 			continue
 		}

@@ -54,18 +54,18 @@ type conn struct {
 	id       int            // 1 for c1, the first connection accepted, 2 for c2, ...
 	peer     netip.AddrPort // the client's address, 127.0.0.1:51234
 	state    state
-	deadline time.Time     // when the loop gives up on what it waits for in this state
-	headDone bool          // the request head is in; the deadline is now the body's
-	linger   bool          // close politely: the client may still be sending
-	in       []byte        // bytes received and not yet answered
-	out      []byte        // the response bytes not yet written
-	wire     []byte        // the buffer the response was written into; out is the rest of it
-	file     io.ReadCloser // a large file being sent a piece at a time (http10.Response.File)
-	fileLeft int64         // its bytes not yet read into out
-	piece    []byte        // the buffer each piece is read into
-	line     string        // the request line answered, for the access log
-	status   int           // the status answered; 0 before an answer
-	size     int           // the body bytes answered
+	deadline time.Time      // when the loop gives up on what it waits for in this state
+	pending  http10.Partial // what the request's bytes so far tell: is the head in, its method, when to parse again
+	linger   bool           // close politely: the client may still be sending
+	in       []byte         // bytes received and not yet answered
+	out      []byte         // the response bytes not yet written
+	wire     []byte         // the buffer the response was written into; out is the rest of it
+	file     io.ReadCloser  // a large file being sent a piece at a time (http10.Response.File)
+	fileLeft int64          // its bytes not yet read into out
+	piece    []byte         // the buffer each piece is read into
+	line     string         // the request line answered, for the access log
+	status   int            // the status answered; 0 before an answer
+	size     int            // the body bytes answered
 }
 
 // connected tells the trace of a new connection: where it came from, and
@@ -86,14 +86,14 @@ func (k sys) setState(c *conn, st state) {
 
 // worthParsing reports whether the bytes just read (fresh, now the last of
 // total bytes received) can change what the parser said after the last
-// read, which was "need more". Parsing runs over everything received, so
-// parsing after every read would cost a client sending one byte at a time
-// the square of its request's length in CPU, paid by everyone the loop
-// serves. But inside a line the parser decides only at a line feed or
-// another control byte, or when the bytes pass a limit; once the head is
-// complete, any read may complete the body.
-func worthParsing(fresh []byte, total int, headDone bool, lim http10.Limits) bool {
-	if headDone {
+// read, which was "incomplete", and p with it. Parsing runs over everything
+// received, so parsing after every read would cost a client sending one
+// byte at a time the square of its request's length in CPU, paid by
+// everyone the loop serves. But the parser decides only at a control byte
+// (a line feed ends a line), or once the bytes reach p.Next: a limit, the
+// byte after a line's end, or, once the head is in, any byte of the body.
+func worthParsing(fresh []byte, total int, p http10.Partial) bool {
+	if total >= p.Next {
 		return true
 	}
 	for _, b := range fresh {
@@ -101,8 +101,14 @@ func worthParsing(fresh []byte, total int, headDone bool, lim http10.Limits) boo
 			return true
 		}
 	}
-	before := total - len(fresh)
-	return before < lim.RequestLine && total >= lim.RequestLine || before < lim.Head && total >= lim.Head
+	return false
+}
+
+// cutShort is the answer to a request that stopped coming: 408 when its
+// time is up, 400 when the client closed its side. It takes the form the
+// request line asked for, if that came: a HEAD gets no body (RFC 1945, 8.2).
+func (c *conn) cutShort(status int, msg string, now time.Time) *http10.Response {
+	return http10.Refuse(&http10.ProtocolError{Status: status, Msg: msg, Method: c.pending.Method, Simple: c.pending.Simple}, false, now)
 }
 
 // pieceBytes is how much of a large file is read at a time: what one

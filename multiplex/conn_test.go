@@ -10,28 +10,28 @@ import (
 )
 
 func TestWorthParsing(t *testing.T) {
-	lim := http10.Limits{RequestLine: 10, Head: 20}
+	line := http10.Partial{Next: 10}                   // a line in progress: the next decision is at 10 bytes
+	afterLF := http10.Partial{Method: "GET", Next: 13} // the byte after a line feed decides
 	for _, tc := range []struct {
-		fresh    string
-		total    int
-		headDone bool
-		want     bool
+		fresh string
+		total int
+		p     http10.Partial
+		want  bool
 	}{
-		{"G", 1, false, false},           // inside the request line
-		{"GET / HTTP", 10, false, true},  // reaches the request-line limit
-		{"x", 11, false, false},          // past it already: nothing new
-		{"\n", 12, false, true},          // a line ends
-		{"\r", 12, false, true},          // a CR may be a bare CR: the parser refuses it
-		{"\x00", 5, false, true},         // a control byte is refused at once
-		{"\x7f", 5, false, true},         // so is DEL
-		{"abc", 21, false, true},         // crosses the head limit
-		{"abc", 30, false, false},        // past both
-		{"body", 100, true, true},        // the body may be complete now
-		{"\x16\x03\x01", 3, false, true}, // TLS: refused on the first read
-		{"ue", 17, false, false},         // a header line in progress
+		{"GET /", 5, http10.Partial{}, true}, // the first read
+		{"G", 6, line, false},                // inside the line
+		{"a", 10, line, true},                // reaches Next: a limit
+		{"abc", 12, line, true},              // past it
+		{"\n", 8, line, true},                // a line ends
+		{"\r", 8, line, true},                // a CR may be a bare CR: the parser refuses it
+		{"\x00", 8, line, true},              // a control byte is refused at once
+		{"\x7f", 8, line, true},              // so is DEL
+		{"\x16\x03\x01", 3, line, true},      // TLS
+		{"H", 13, afterLF, true},             // an ordinary byte after a line feed
+		{"body", 100, http10.Partial{HeadDone: true, Next: 97}, true},
 	} {
-		if got := worthParsing([]byte(tc.fresh), tc.total, tc.headDone, lim); got != tc.want {
-			t.Errorf("worthParsing(%q, %d, %v) = %v; want %v", tc.fresh, tc.total, tc.headDone, got, tc.want)
+		if got := worthParsing([]byte(tc.fresh), tc.total, tc.p); got != tc.want {
+			t.Errorf("worthParsing(%q, %d, %+v) = %v; want %v", tc.fresh, tc.total, tc.p, got, tc.want)
 		}
 	}
 }
@@ -61,7 +61,7 @@ func TestPointAt(t *testing.T) {
 // small buffers, empty, and nothing else.
 func TestReuse(t *testing.T) {
 	small, big := make([]byte, 10, keepBytes), make([]byte, 10, keepBytes+1)
-	c := &conn{fd: 9, id: 3, state: stateDraining, headDone: true, linger: true, in: small, wire: small[:5], out: small[5:], fileLeft: 7, piece: big, line: "GET /", status: 200, size: 6}
+	c := &conn{fd: 9, id: 3, state: stateDraining, pending: http10.Partial{HeadDone: true, Method: "GET", Next: 9}, linger: true, in: small, wire: small[:5], out: small[5:], fileLeft: 7, piece: big, line: "GET /", status: 200, size: 6}
 	c.peer = netip.MustParseAddrPort("127.0.0.1:1")
 	c.deadline = clock
 	got := c.reuse()

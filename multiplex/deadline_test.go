@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -57,6 +58,39 @@ func TestSlowlorisGets408(t *testing.T) {
 	}
 	if !strings.Contains(s.log(), "timeout: the request head did not arrive in time") {
 		t.Errorf("trace does not say why:\n%s", s.log())
+	}
+}
+
+// A HEAD cut short gets its 408, or its 400 at end of file, without a
+// body, as every other answer to HEAD (RFC 1945, 8.2).
+func TestHeadCutShort(t *testing.T) {
+	for _, tc := range []struct {
+		name, req, status string
+		closeWrite        bool
+	}{
+		{"head too late", "HEAD /hello.txt HTTP/1.0\r\nX: y", "408 Request Timeout", false},
+		{"body too late", "HEAD /hello.txt HTTP/1.0\r\nContent-Length: 5\r\n\r\nab", "408 Request Timeout", false},
+		{"end of file", "HEAD /hello.txt HTTP/1.0\r\nContent-Length: 5\r\n\r\nab", "400 Bad Request", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			now := clock
+			s := newServerAt(t, site, &now)
+			c := s.dial(t)
+			send(t, c, tc.req)
+			s.turns(t, 1)
+			if tc.closeWrite {
+				c.(*net.TCPConn).CloseWrite()
+				s.turns(t, 1)
+			} else {
+				now = now.Add(time.Minute)
+				s.expire(now)
+			}
+			s.answered(t)
+			got := readAll(t, c)
+			if !strings.HasPrefix(got, "HTTP/1.0 "+tc.status+"\r\n") || !strings.HasSuffix(got, "\r\n\r\n") {
+				t.Errorf("got %q; want %s with no body", got, tc.status)
+			}
+		})
 	}
 }
 

@@ -331,11 +331,11 @@ func (s *Server) read(c *conn) {
 		// close cannot end a request).
 		msg := "the client closed its side before the request was complete"
 		s.note(c.id, "end of file: %s; answering 400", msg)
-		s.respond(c, http10.Refuse(&http10.ProtocolError{Status: http10.StatusBadRequest, Msg: msg}, false, s.cfg.Now()))
+		s.respond(c, c.cutShort(http10.StatusBadRequest, msg, s.cfg.Now()))
 		return
 	}
 	c.in = append(c.in, s.buf[:n]...)
-	if !worthParsing(s.buf[:n], len(c.in), c.headDone, s.cfg.Limits) {
+	if !worthParsing(s.buf[:n], len(c.in), c.pending) {
 		s.note(c.id, "request incomplete after %d bytes: no line ended, waiting for more", len(c.in))
 		return
 	}
@@ -346,12 +346,12 @@ func (s *Server) read(c *conn) {
 // refused request gets its response queued in c.out; otherwise the loop
 // waits for more bytes.
 func (s *Server) parse(c *conn) {
-	headDone := c.headDone
+	headDone := c.pending.HeadDone
 	resp := s.k.answer(s.cfg, s.cfg.FS, c)
 	switch {
 	case resp != nil:
 		s.respond(c, resp)
-	case c.headDone && !headDone:
+	case c.pending.HeadDone && !headDone:
 		c.deadline = s.clock().Add(s.cfg.BodyTimeout)
 	}
 }
@@ -367,7 +367,7 @@ func (k sys) answer(cfg Config, fsys fs.FS, c *conn) *http10.Response {
 		return http10.Refuse(err, false, cfg.Now())
 	case req == nil:
 		k.note(c.id, "request incomplete after %d bytes: waiting for more", len(c.in))
-		c.headDone = c.headDone || http10.HeadComplete(c.in, cfg.Limits)
+		c.pending = http10.ParsePartial(c.in, cfg.Limits)
 		return nil
 	}
 	k.narrateRequest(c, req, len(c.in)-n)
@@ -488,13 +488,13 @@ func (s *Server) expire(now time.Time) {
 		switch {
 		case c.state == stateReading && len(c.in) > 0:
 			what := "request head"
-			if c.headDone {
+			if c.pending.HeadDone {
 				what = "request body"
 			}
 			msg := fmt.Sprintf("the %s did not arrive in time", what)
 			s.note(c.id, "timeout: %s; answering 408", msg)
 			c.linger = true
-			s.respond(c, http10.Refuse(&http10.ProtocolError{Status: http10.StatusRequestTimeout, Msg: msg}, false, s.cfg.Now()))
+			s.respond(c, c.cutShort(http10.StatusRequestTimeout, msg, s.cfg.Now()))
 		case c.state == stateReading:
 			s.note(c.id, "timeout: connected %v ago and sent nothing; closing", s.cfg.HeadTimeout)
 			s.close(c)

@@ -282,6 +282,39 @@ func TestOneByteAtATime(t *testing.T) {
 	}
 }
 
+// A request that goes wrong in its second read is refused in that turn,
+// not left to time out: the byte that decides can be an ordinary one.
+func TestRefusedInALaterRead(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		first, second string
+		status        string
+	}{
+		{"bare CR", "GET /hello.txt HTTP/1.0\r", "X-Foo: bar", "400 Bad Request"},
+		{"a field past the limit", "GET / HTTP/1.0\r\n" + strings.Repeat("H: v\r\n", 100), "H100: v", "431 Request Header Fields Too Large"},
+		{"request line past the limit, after empty lines", strings.Repeat("\r\n", 100) + "GET /" + strings.Repeat("a", 8100), strings.Repeat("a", 200), "414 URI Too Long"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, site)
+			c := s.dial(t)
+			send(t, c, tc.first)
+			s.turns(t, 1) // accept and read: incomplete
+			if s.open() != 1 {
+				t.Fatal("the first read was answered already")
+			}
+			send(t, c, tc.second)
+			s.turns(t, 1)
+			if fd := s.fdOf(1); s.conns[fd] != nil && s.conns[fd].state == stateReading {
+				t.Fatalf("still reading after the second read; trace:\n%s", s.log())
+			}
+			s.answered(t)
+			if got := readAll(t, c); !strings.HasPrefix(got, "HTTP/1.0 "+tc.status+"\r\n") {
+				t.Errorf("got %.60q; want %s", got, tc.status)
+			}
+		})
+	}
+}
+
 // Two clients interleaved: the second is served while the first is still
 // sending its request.
 func TestInterleaved(t *testing.T) {
