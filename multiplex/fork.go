@@ -32,6 +32,7 @@ import (
 type Fork struct {
 	selector         // its signal pipe brings SIGCHLD too
 	children []child // the children not yet reaped, oldest first
+	full     bool    // MaxWorkers children are serving: the listener is not watched (room)
 	buf      [64]byte
 }
 
@@ -79,7 +80,7 @@ func (f *Fork) Serve() error {
 		var readable, writable unix.FdSet
 		readable.Set(f.sig.r)
 		maxfd := f.sig.r
-		if f.accepting(now) {
+		if f.accepting(now) && f.room() {
 			readable.Set(f.fd)
 			maxfd = max(maxfd, f.fd)
 		}
@@ -94,6 +95,18 @@ func (f *Fork) Serve() error {
 			f.accept()
 		}
 	}
+}
+
+// room reports whether another child may start. With MaxWorkers children
+// serving, the parent stops watching the listener until one is reaped, and
+// new clients wait in the listen queue.
+func (f *Fork) room() bool {
+	full := len(f.children) >= f.cfg.MaxWorkers
+	if full && !f.full {
+		f.k.note(0, "all %d children are serving: not accepting until one is done; new clients wait in the listen queue", f.cfg.MaxWorkers)
+	}
+	f.full = full
+	return !full
 }
 
 // accept takes a connection and hands it to a new child.

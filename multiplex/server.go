@@ -44,6 +44,15 @@ type Config struct {
 	WriteTimeout    time.Duration // for the whole response to be taken by the client (default 30s)
 	LingerTimeout   time.Duration // for the client to finish sending after an early answer (default 2s)
 	ShutdownTimeout time.Duration // after SIGINT or SIGTERM, for responses in flight (default 5s)
+
+	// MaxWorkers is, for the threads and fork models, the most threads or
+	// child processes serving clients at once (default 256); the next
+	// clients wait in the listen queue until one is done. Without it, a
+	// crowd of idle clients would make the threads model hit the Go
+	// runtime's limit of 10,000 threads and die, and the fork model start
+	// a process for each. (select is bounded by FD_SETSIZE, and blocking
+	// serves one client at a time.)
+	MaxWorkers int
 }
 
 // The defaults. The head deadline is short and counted from accept, so a
@@ -55,6 +64,7 @@ const (
 	DefaultWriteTimeout    = 30 * time.Second
 	DefaultLingerTimeout   = 2 * time.Second
 	DefaultShutdownTimeout = 5 * time.Second
+	DefaultMaxWorkers      = 256 // as Apache's MaxRequestWorkers for its process-per-connection prefork
 )
 
 func (cfg Config) withDefaults() Config {
@@ -68,6 +78,9 @@ func (cfg Config) withDefaults() Config {
 	def(&cfg.WriteTimeout, DefaultWriteTimeout)
 	def(&cfg.LingerTimeout, DefaultLingerTimeout)
 	def(&cfg.ShutdownTimeout, DefaultShutdownTimeout)
+	if cfg.MaxWorkers <= 0 {
+		cfg.MaxWorkers = DefaultMaxWorkers
+	}
 	cfg.Limits = cfg.Limits.WithDefaults()
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -22,7 +22,8 @@ import (
 type Threads struct {
 	*acceptor
 	wg     sync.WaitGroup
-	active atomic.Int32 // threads serving a client
+	active atomic.Int32  // threads serving a client
+	ended  chan struct{} // a thread has ended, for a loop waiting for one (room)
 }
 
 // ListenThreads creates a listening socket that blocks (no SOCK_NONBLOCK).
@@ -31,7 +32,7 @@ func ListenThreads(cfg Config) (*Threads, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Threads{acceptor: a}, nil
+	return &Threads{acceptor: a, ended: make(chan struct{}, 1)}, nil
 }
 
 // Serve accepts clients and starts a thread for each, until a signal stops
@@ -40,6 +41,9 @@ func (s *Threads) Serve() error {
 	runtime.LockOSThread() // the main thread accepts; the others serve
 	defer runtime.UnlockOSThread()
 	for {
+		if sig := s.room(); sig != nil {
+			return s.stop(sig)
+		}
 		c, stop := s.accept()
 		switch {
 		case stop != nil:
@@ -52,12 +56,37 @@ func (s *Threads) Serve() error {
 	}
 }
 
+// room waits, if MaxWorkers threads are serving, until one ends, or until
+// a signal comes, which it returns. Meanwhile the server does not accept,
+// and new clients wait in the listen queue.
+func (s *Threads) room() os.Signal {
+	if int(s.active.Load()) < s.cfg.MaxWorkers {
+		return nil
+	}
+	s.k.note(0, "all %d threads are serving: not accepting until one is done; new clients wait in the listen queue", s.cfg.MaxWorkers)
+	s.k.t.Flush()
+	for int(s.active.Load()) >= s.cfg.MaxWorkers {
+		select {
+		case <-s.ended:
+		case sig := <-s.sigs:
+			return sig
+		}
+	}
+	return nil
+}
+
 // serve runs on a goroutine of its own, locked to its OS thread and never
 // unlocked: the thread ends when the goroutine does, as a thread made by
 // pthread_create for one client would.
 func (s *Threads) serve(c *conn) {
 	defer s.wg.Done()
-	defer s.active.Add(-1)
+	defer func() {
+		s.active.Add(-1)
+		select {
+		case s.ended <- struct{}{}:
+		default: // one is waiting already: room counts again when it wakes
+		}
+	}()
 	runtime.LockOSThread()
 	k := s.k.gettid(c.id) // the thread's id labels its lines
 	serve(s.cfg, k, tracedAs(s.cfg.FS, k), c)

@@ -92,6 +92,8 @@
 //	-max-head 16384        largest request head in bytes; then 431
 //	-max-headers 100       most header fields in a request; then 431
 //	-max-body 1048576      largest request body in bytes; then 413
+//	-max-workers 256       threads and fork: most threads or processes serving
+//	                       at once; the next clients wait in the listen queue
 //
 // SIGINT or SIGTERM stops accepting, lets responses in flight finish, and
 // exits 0; a second one stops at once, with exit status 1.
@@ -225,6 +227,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	flags.IntVar(&cfg.Limits.Head, "max-head", http10.DefaultHeadBytes, "largest request head in `bytes`; then 431")
 	flags.IntVar(&cfg.Limits.Headers, "max-headers", http10.DefaultHeaderFields, "most header fields in a request; then 431")
 	flags.Int64Var(&cfg.Limits.Body, "max-body", http10.DefaultBodyBytes, "largest request body in `bytes`; then 413")
+	flags.IntVar(&cfg.MaxWorkers, "max-workers", multiplex.DefaultMaxWorkers, "threads and fork: most threads or processes serving at once; the next clients wait in the listen queue")
 	if help, err := cli.Parse(flags, args); help || err != nil {
 		return err
 	}
@@ -238,6 +241,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cli.Usage(fmt.Errorf("-model %q: want select, blocking, threads or fork", *modelName))
 	}
 	many := *modelName == "threads" || *modelName == "fork"
+	workersSet := false
+	flags.Visit(func(f *flag.Flag) { workersSet = workersSet || f.Name == "max-workers" })
+	if !many && workersSet {
+		return cli.Usage(fmt.Errorf("-max-workers is for -model threads and fork: -model %s serves with one thread", *modelName))
+	}
 	if many && (*step || *breaks != "" || *delay > 0) {
 		return cli.Usage(fmt.Errorf("-step, -break and -delay pause one thread, and -model %s has many: step through select or blocking", *modelName))
 	}

@@ -74,16 +74,7 @@ func TestModelsSlowClient(t *testing.T) {
 				t.Fatal(err)
 			}
 			if m == "blocking" {
-				// Not a measurement: while the slow client holds, the
-				// blocking server cannot answer anyone else, however long
-				// we wait. 300 ms only bounds how long the test looks.
-				quick.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
-				n, err := quick.Read(make([]byte, 1))
-				var ne net.Error
-				if !errors.As(err, &ne) || !ne.Timeout() {
-					t.Fatalf("quick client: read %d bytes (%v) while the slow client holds the blocking server; want nothing, a read timeout", n, err)
-				}
-				quick.SetReadDeadline(time.Now().Add(ioTimeout))
+				unanswered(t, quick, "quick client, while the slow client holds the blocking server")
 			} else {
 				resp, err := io.ReadAll(quick)
 				if line := statusLine(string(resp)); err != nil || line != "HTTP/1.0 200 OK" {
@@ -106,6 +97,63 @@ func TestModelsSlowClient(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The threads and fork models serve at most -max-workers clients at once:
+// the next one waits in the listen queue until a worker is done, so that a
+// crowd of idle clients cannot exhaust threads or processes.
+func TestModelsMaxWorkers(t *testing.T) {
+	for _, m := range []string{"threads", "fork"} {
+		t.Run(m, func(t *testing.T) {
+			s := start(t, "-model", m, "-max-workers", "2", "-color", "never")
+			var slow []net.Conn
+			for range 2 {
+				c := dial(t, s.addr)
+				if _, err := io.WriteString(c, "GET /hello.txt HTTP/1.0\r\n"); err != nil {
+					t.Fatal(err)
+				}
+				slow = append(slow, c)
+			}
+			third := dial(t, s.addr)
+			if _, err := io.WriteString(third, "GET / HTTP/1.0\r\n\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			unanswered(t, third, "third client, while two workers hold") // not even accepted
+			// One slow client finishes: its worker ends, and the third is
+			// served. Then the other one finishes too.
+			if _, err := io.WriteString(slow[0], "\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range []net.Conn{slow[0], third, slow[1]} {
+				if c == slow[1] {
+					if _, err := io.WriteString(c, "\r\n"); err != nil {
+						t.Fatal(err)
+					}
+				}
+				resp, err := io.ReadAll(c)
+				if line := statusLine(string(resp)); err != nil || line != "HTTP/1.0 200 OK" {
+					t.Errorf("client %d: status line %q (%v); want HTTP/1.0 200 OK", i+1, line, err)
+				}
+			}
+			if tr := s.trace(); !strings.Contains(tr, "all 2 ") || !strings.Contains(tr, "are serving: not accepting until one is done") {
+				t.Errorf("the trace does not say why the third client waited:\n%s", tr)
+			}
+		})
+	}
+}
+
+// unanswered checks that c gets nothing, as who, while other clients hold
+// the server. Not a measurement: the server cannot answer c, however long
+// we wait; 300 ms only bounds how long the test looks.
+func unanswered(t *testing.T, c net.Conn, who string) {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	n, err := c.Read(make([]byte, 1))
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("%s: read %d bytes (%v); want nothing, a read timeout", who, n, err)
+	}
+	c.SetReadDeadline(time.Now().Add(ioTimeout))
 }
 
 // The fork model reaps every child: after 20 requests, no child is left,
@@ -204,6 +252,8 @@ func TestModelFlagErrors(t *testing.T) {
 		{"-model", "coroutines"},
 		{"-model", "threads", "-step"},
 		{"-model", "fork", "-break", "read"},
+		{"-model", "select", "-max-workers", "10"},
+		{"-model", "blocking", "-max-workers", "10"},
 	} {
 		code, stderr := mustFail(t, args...)
 		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
