@@ -2,6 +2,8 @@ package trace
 
 import (
 	"strconv"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/fatih/color"
 )
@@ -69,7 +71,7 @@ func (t *Tracer) render(b []byte, e Event) []byte {
 	case Syscall:
 		b = t.paint(b, p.syscall, "", e.Name, "")
 		b = append(b, '(')
-		b = append(b, e.Args...)
+		b = appendText(b, e.Args)
 		b = append(b, ") = "...)
 		if e.Errno != "" {
 			b = t.paint(b, p.err, "-1 "+e.Errno+" (", e.ErrText, ")")
@@ -79,28 +81,64 @@ func (t *Tracer) render(b []byte, e Event) []byte {
 		}
 		if e.Extra != "" {
 			b = append(b, ' ')
-			b = t.paint(b, p.comment, "", e.Extra, "")
+			b = t.paint(b, p.comment, "", printable(e.Extra), "")
 		}
 	case Recv, Send, Info:
 		b = t.label(b, e.Conn)
 		b = t.paint(b, p.arrow, "", arrow(e.Kind), "")
 		if e.Text != "" {
 			b = append(b, ' ')
-			b = append(b, e.Text...)
+			b = appendText(b, e.Text)
 		}
 	case State:
 		b = append(b, "--- "...)
 		b = t.label(b, e.Conn)
-		b = append(b, e.Text...)
+		b = appendText(b, e.Text)
 		b = append(b, " ---"...)
 	default:
-		b = append(b, e.Text...)
+		b = appendText(b, e.Text)
 	}
 	if e.Comment != "" {
 		b = append(b, ' ')
-		b = t.paint(b, p.comment, "/* ", e.Comment, " */")
+		b = t.paint(b, p.comment, "/* ", printable(e.Comment), " */")
 	}
 	return b
+}
+
+// appendText appends s to b as a terminal can safely show it: printable
+// text, UTF-8 included, as it is, and every other byte in octal, "\233",
+// as strace shows bytes. What a client sends reaches the trace (its
+// request line, its headers), and sent as it is, a control character
+// such as U+009B, CSI, could move the cursor, clear the screen, and so
+// rewrite what the trace showed.
+func appendText(b []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		if c := s[i]; c >= ' ' && c < 0x7f || c == '\t' {
+			b = append(b, c)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r != utf8.RuneError && unicode.IsPrint(r) {
+			b = append(b, s[i:i+n]...)
+		} else {
+			for _, c := range []byte(s[i : i+n]) {
+				b = append(b, '\\', '0'+c>>6, '0'+c>>3&7, '0'+c&7)
+			}
+		}
+		i += n
+	}
+	return b
+}
+
+// printable is s as appendText shows it; s itself if it is plain ASCII.
+func printable(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' && c != '\t' || c >= 0x7f {
+			return string(appendText(nil, s))
+		}
+	}
+	return s
 }
 
 // paint appends pre+s+post to b, in colour c when colour is on. With

@@ -125,9 +125,9 @@ func (t *Tracer) Before(e Event) {
 	}
 	e.Seq = t.seq + 1 // the number Emit will give it
 	t.flush()
-	pending := e.Name + "(" + e.Args + ")"
+	pending := e.Name + "(" + printable(e.Args) + ")"
 	if e.Comment != "" {
-		pending += " /* " + e.Comment + " */"
+		pending += " /* " + printable(e.Comment) + " */"
 	}
 	t.opt.Stepper.pause(e, pending)
 }
