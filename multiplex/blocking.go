@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -21,7 +22,19 @@ import (
 // next. Its sockets block, so it needs no select: accept sleeps until a
 // client comes, read until bytes arrive. While one client is slow, every
 // other one waits in the listen queue. That is the lesson.
-type Blocking struct{ *acceptor }
+//
+// It is also why stopping it takes help from another thread: the server
+// is asleep in its client's read, and a signal does not wake it. So a
+// second signal, or the shutdown deadline after the first, shuts the
+// client's socket down from the thread that got the signal (cut), and
+// the read returns.
+type Blocking struct {
+	*acceptor
+	mu      sync.Mutex             // guards client and signals against Interrupt
+	client  *conn                  // the client being served; nil between clients
+	signals int                    // how many have come
+	cutting atomic.Pointer[string] // once the server must stop now, why: every client is cut short
+}
 
 // ListenBlocking creates a listening socket that blocks (no SOCK_NONBLOCK).
 func ListenBlocking(cfg Config) (*Blocking, error) {
@@ -29,12 +42,12 @@ func ListenBlocking(cfg Config) (*Blocking, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Blocking{a}, nil
+	return &Blocking{acceptor: a}, nil
 }
 
 // Serve accepts one client, serves it to the end, and goes back to accept,
-// until a signal stops it. A signal cannot cut a client short: the server
-// is asleep in that client's read, and stops only after it.
+// until a signal stops it. After the first signal the client in flight has
+// until ShutdownTimeout to finish; a second signal cuts it short at once.
 func (b *Blocking) Serve() error {
 	runtime.LockOSThread() // one thread, as strace -f will confirm
 	defer runtime.UnlockOSThread()
@@ -46,8 +59,55 @@ func (b *Blocking) Serve() error {
 		case stop != nil:
 			return b.stop(stop)
 		case c != nil:
+			b.serving(c)
 			serve(b.cfg, b.k, b.cfg.FS, c) // everyone else waits here
+			b.serving(nil)
 		}
+	}
+}
+
+// Interrupt brings a signal to the server (see acceptor.Interrupt). The
+// first also starts the shutdown deadline; the second, or the deadline,
+// cuts short the client in flight, so that the server wakes and stops.
+func (b *Blocking) Interrupt(sig os.Signal) {
+	b.acceptor.Interrupt(sig)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.signals++
+	switch b.signals {
+	case 1:
+		time.AfterFunc(b.cfg.ShutdownTimeout, func() {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			b.cut("the shutdown deadline, " + b.cfg.ShutdownTimeout.String() + " after the signal,")
+		})
+	case 2:
+		b.cut("a second signal")
+	}
+}
+
+// serving records c as the client in flight, or none (nil). One accepted
+// just as the server was told to stop is cut short at once.
+func (b *Blocking) serving(c *conn) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.client = c
+	if c != nil {
+		c.cut = &b.cutting
+	}
+	if why := b.cutting.Load(); why != nil {
+		b.cut(*why)
+	}
+}
+
+// cut shuts the in-flight client's socket down, both ways, from whichever
+// thread calls it (b.mu held): its read returns 0 at once, and its write
+// fails with EPIPE. That shutdown(2) is not in the trace, which belongs
+// to the server's thread; serve says, when the call returns, why.
+func (b *Blocking) cut(why string) {
+	b.cutting.CompareAndSwap(nil, &why)
+	if b.client != nil {
+		unix.Shutdown(b.client.fd, unix.SHUT_RDWR)
 	}
 }
 
@@ -195,6 +255,9 @@ func receive(cfg Config, k sys, fsys fs.FS, c *conn, buf []byte) *http10.Respons
 			return nil
 		case err != nil:
 			return nil // ECONNRESET and friends: traced by read
+		case n == 0 && c.wasCut():
+			k.noteCut(c, "read")
+			return nil
 		case n == 0 && len(c.in) == 0:
 			k.note(c.id, "end of file: the client closed without sending anything")
 			return nil
@@ -212,6 +275,16 @@ func receive(cfg Config, k sys, fsys fs.FS, c *conn, buf []byte) *http10.Respons
 			return resp
 		}
 	}
+}
+
+// wasCut reports whether Blocking.cut has shut c's socket down: its last
+// call's early end is then the server's doing.
+func (c *conn) wasCut() bool { return c.cut != nil && c.cut.Load() != nil }
+
+// noteCut says why call returned early on c: the server is stopping, and
+// another thread shut c's socket down (Blocking.cut).
+func (k sys) noteCut(c *conn, call string) {
+	k.note(c.id, "the server is stopping after %s: another thread shut this socket down (shutdown(%d, SHUT_RDWR), not traced), which ended the %s; closing without an answer", *c.cut.Load(), c.fd, call)
 }
 
 // respond writes all of resp, then, if the client may still be sending,
@@ -238,6 +311,9 @@ func respond(cfg Config, k sys, c *conn, resp *http10.Response, buf []byte) {
 		switch {
 		case errors.Is(err, unix.EAGAIN): // SO_SNDTIMEO
 			k.note(c.id, "timeout: the client has not taken the response in %v (%d bytes left); closing", cfg.WriteTimeout, len(out))
+			return
+		case err != nil && c.wasCut():
+			k.noteCut(c, "write")
 			return
 		case err != nil:
 			return // EPIPE or ECONNRESET: the client left; traced by write

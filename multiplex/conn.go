@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"stepwise/http10"
@@ -54,18 +55,19 @@ type conn struct {
 	id       int            // 1 for c1, the first connection accepted, 2 for c2, ...
 	peer     netip.AddrPort // the client's address, 127.0.0.1:51234
 	state    state
-	deadline time.Time      // when the loop gives up on what it waits for in this state
-	pending  http10.Partial // what the request's bytes so far tell: is the head in, its method, when to parse again
-	linger   bool           // close politely: the client may still be sending
-	in       []byte         // bytes received and not yet answered
-	out      []byte         // the response bytes not yet written
-	wire     []byte         // the buffer the response was written into; out is the rest of it
-	file     io.ReadCloser  // a large file being sent a piece at a time (http10.Response.File)
-	fileLeft int64          // its bytes not yet read into out
-	piece    []byte         // the buffer each piece is read into
-	line     string         // the request line answered, for the access log
-	status   int            // the status answered; 0 before an answer
-	size     int            // the body bytes answered
+	deadline time.Time               // when the loop gives up on what it waits for in this state
+	pending  http10.Partial          // what the request's bytes so far tell: is the head in, its method, when to parse again
+	linger   bool                    // close politely: the client may still be sending
+	in       []byte                  // bytes received and not yet answered
+	out      []byte                  // the response bytes not yet written
+	wire     []byte                  // the buffer the response was written into; out is the rest of it
+	cut      *atomic.Pointer[string] // Blocking only: why another thread shut the socket down, to stop the server (Blocking.cut); nil inside if it has not
+	file     io.ReadCloser           // a large file being sent a piece at a time (http10.Response.File)
+	fileLeft int64                   // its bytes not yet read into out
+	piece    []byte                  // the buffer each piece is read into
+	line     string                  // the request line answered, for the access log
+	status   int                     // the status answered; 0 before an answer
+	size     int                     // the body bytes answered
 }
 
 // connected tells the trace of a new connection: where it came from, and

@@ -142,6 +142,50 @@ func TestModelsMaxWorkers(t *testing.T) {
 	}
 }
 
+// The blocking server sleeps in its client's read, where a signal does not
+// wake it. A second signal, or the shutdown deadline after the first, cuts
+// that client short from another thread, and the server stops: at once,
+// not when the client or its 60-second timeouts are done.
+func TestBlockingStops(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		flags string
+		sigs  []syscall.Signal
+		code  int
+		why   string
+	}{
+		// SIGTERM then SIGINT: two signals of one kind could merge into one.
+		{"second signal", "-shutdown-timeout 60s", []syscall.Signal{syscall.SIGTERM, syscall.SIGINT}, 1, "a second signal"},
+		{"shutdown deadline", "-shutdown-timeout 100ms", []syscall.Signal{syscall.SIGTERM}, 0, "the shutdown deadline, 100ms after the signal,"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _, _ := startLesson(t, "go run ./cmd/stepwise -model blocking -head-timeout 60s "+tc.flags)
+			c := dial(t, s.addr())
+			if _, err := io.WriteString(c, "GET /hello.txt HTTP/1.0\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			s.waitFor("c1's half request read", func(tr string) bool { return strings.Contains(tr, "c1 * request incomplete after 25 bytes") })
+			for _, sig := range tc.sigs {
+				if err := syscall.Kill(s.pid, sig); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if resp, err := io.ReadAll(c); err != nil || len(resp) != 0 {
+				t.Errorf("the client cut short: read %q (%v); want end of file and nothing", resp, err)
+			}
+			tr := s.readAll()
+			err := s.cmd.Wait()
+			s.done = true
+			if code := s.cmd.ProcessState.ExitCode(); code != tc.code {
+				t.Errorf("exit status %d (%v); want %d", code, err, tc.code)
+			}
+			if !strings.Contains(tr, "c1 * the server is stopping after "+tc.why) || !strings.Contains(tr, "which ended the read; closing without an answer") {
+				t.Errorf("the trace does not say why c1's read ended:\n%s", tr)
+			}
+		})
+	}
+}
+
 // unanswered checks that c gets nothing, as who, while other clients hold
 // the server. Not a measurement: the server cannot answer c, however long
 // we wait; 300 ms only bounds how long the test looks.
