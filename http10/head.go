@@ -8,13 +8,12 @@ type Partial struct {
 	// up to the blank line), and what is still to come is body. A server
 	// gives the head and the body each a deadline of its own.
 	HeadDone bool
-	// Method and Simple are what the request line says, once it is in:
-	// "GET", "HEAD" or "POST" ("" if the line has not ended, or its method
-	// is not implemented), and whether it is an HTTP/0.9 Simple-Request.
-	// An answer to a request cut short (408, say) takes the form they ask
-	// for, as Refuse's do: a HEAD gets no body.
+	// Method is the request line's, once it is in: "GET", "HEAD" or
+	// "POST" ("" if the line has not ended, or its method is not
+	// implemented). An answer to a request cut short (408, say) takes the
+	// form it asks for, as Refuse's do: a HEAD gets no body. (A
+	// Simple-Request is never incomplete: it ends with its line.)
 	Method string
-	Simple bool
 	// Next is how long buf must grow before ParseRequest can answer
 	// anything but "incomplete" again, unless a control byte (a line feed,
 	// say) comes before. Inside a line, the parser decides only at a
@@ -29,7 +28,7 @@ type Partial struct {
 // incomplete, says already.
 func ParsePartial(buf []byte, lim Limits) Partial {
 	h, _ := scanHead(buf, lim.WithDefaults())
-	p := Partial{HeadDone: h.end > 0, Method: h.method, Simple: h.simple, Next: h.next}
+	p := Partial{HeadDone: h.end > 0, Method: h.method, Next: h.next}
 	if p.HeadDone {
 		p.Next = len(buf) + 1 // any byte of the body may be its last
 	}

@@ -101,7 +101,7 @@ func scanHead(buf []byte, lim Limits) (h head, err *ProtocolError) {
 		}
 		switch lf {
 		case needMore:
-			h.next = resume(buf, stop)
+			h.next = resume(buf, stop, false)
 			return h, nil
 		case tooLong:
 			if lineFirst {
@@ -135,7 +135,7 @@ func scanHead(buf []byte, lim Limits) (h head, err *ProtocolError) {
 		}
 		switch lf {
 		case needMore:
-			h.next = resume(buf, lim.Head)
+			h.next = resume(buf, lim.Head, h.fields == lim.Headers)
 			return h, nil
 		case tooLong:
 			return h, &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Msg: "request head is longer than " + strconv.Itoa(lim.Head) + " bytes", Offset: lim.Head}
@@ -162,11 +162,13 @@ func scanHead(buf []byte, lim Limits) (h head, err *ProtocolError) {
 // resume is head.next for a head whose last line, scanned with scanLine up
 // to stop, needs more bytes. The line is refused for its length only when
 // buf reaches stop, and otherwise only at a control byte, which a server
-// sees arrive; but right after a CR or an LF the next byte decides,
-// whatever it is: a CR must be followed by LF, and the first byte of a line
-// can be a header field past the limit.
-func resume(buf []byte, stop int) int {
-	if n := len(buf); n > 0 && (buf[n-1] == '\r' || buf[n-1] == '\n') {
+// sees arrive. But the byte after a CR decides whatever it is (a CR must
+// be followed by LF), and so does the first byte of a header line once
+// full, the number of fields allowed, is reached: a name there is one too
+// many.
+func resume(buf []byte, stop int, full bool) int {
+	n := len(buf)
+	if n > 0 && (buf[n-1] == '\r' || full && buf[n-1] == '\n') {
 		return n + 1
 	}
 	return stop

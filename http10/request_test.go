@@ -472,11 +472,12 @@ func TestParsePartial(t *testing.T) {
 		want Partial
 	}{
 		{"", Partial{Next: 20}},
-		{"GET /a", Partial{Next: 20}},                            // the request line is refused at its limit
-		{"\r\n\r\nGET /a", Partial{Next: 24}},                    // counted from its own start
-		{"GET / HTTP/1.0\r", Partial{Next: 16}},                  // a CR: the next byte decides
-		{"GET / HTTP/1.0\r\n", Partial{Method: "GET", Next: 17}}, // a line starts
-		{"HEAD / HTTP/1.0", Partial{Next: 20}},                   // the line has not ended: no method yet
+		{"GET /a", Partial{Next: 20}},           // the request line is refused at its limit
+		{"\r\n\r\nGET /a", Partial{Next: 24}},   // counted from its own start
+		{"GET / HTTP/1.0\r", Partial{Next: 16}}, // a CR: the next byte decides
+		{"GET / HTTP/1.0\r\n", Partial{Method: "GET", Next: 60}},
+		{"GET / HTTP/1.0\r\nA: 1\r\n", Partial{Method: "GET", Next: 60}},
+		{"HEAD / HTTP/1.0", Partial{Next: 20}}, // the line has not ended: no method yet
 		{"HEAD / HTTP/1.0\r\nX: y", Partial{Method: "HEAD", Next: 60}},
 		{"GET / HTTP/1.0\r\nA: 1\r\nB: 2\r\n", Partial{Method: "GET", Next: 29}}, // a third field would be refused at once
 		{"POST /e HTTP/1.0\r\nContent-Length: 9\r\n\r\nab", Partial{HeadDone: true, Method: "POST", Next: 42}},

@@ -26,8 +26,7 @@ import (
 // It is also why stopping it takes help from another thread: the server
 // is asleep in its client's read, and a signal does not wake it. So a
 // second signal, or the shutdown deadline after the first, shuts the
-// client's socket down from the thread that got the signal (cut), and
-// the read returns.
+// client's socket down from another thread (cut), and the read returns.
 type Blocking struct {
 	*acceptor
 	mu      sync.Mutex             // guards client and signals against Interrupt
@@ -58,10 +57,14 @@ func (b *Blocking) Serve() error {
 			return b.quit()
 		case stop != nil:
 			return b.stop(stop)
-		case c != nil:
-			b.serving(c)
-			serve(b.cfg, b.k, b.cfg.FS, c) // everyone else waits here
-			b.serving(nil)
+		case c != nil && b.serving(c):
+			talk(b.cfg, b.k, b.cfg.FS, c) // everyone else waits here
+			b.serving(nil)                // before the close: cut must not touch a closed fd
+			hangUp(b.cfg, b.k, c)
+		case c != nil: // told to stop at once since accept returned
+			b.k.connected(c)
+			b.k.note(c.id, "the server is stopping after %s: closing without serving", *b.cutting.Load())
+			hangUp(b.cfg, b.k, c)
 		}
 	}
 }
@@ -79,31 +82,34 @@ func (b *Blocking) Interrupt(sig os.Signal) {
 		time.AfterFunc(b.cfg.ShutdownTimeout, func() {
 			b.mu.Lock()
 			defer b.mu.Unlock()
-			b.cut("the shutdown deadline, " + b.cfg.ShutdownTimeout.String() + " after the signal,")
+			b.cut("the shutdown deadline (" + b.cfg.ShutdownTimeout.String() + " after the signal)")
 		})
 	case 2:
 		b.cut("a second signal")
 	}
 }
 
-// serving records c as the client in flight, or none (nil). One accepted
-// just as the server was told to stop is cut short at once.
-func (b *Blocking) serving(c *conn) {
+// serving records c as the client in flight, for cut, or none (nil). It
+// reports false, and records nothing, if the server has been told to stop
+// at once since c was accepted.
+func (b *Blocking) serving(c *conn) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if c != nil && b.cutting.Load() != nil {
+		return false
+	}
 	b.client = c
 	if c != nil {
 		c.cut = &b.cutting
 	}
-	if why := b.cutting.Load(); why != nil {
-		b.cut(*why)
-	}
+	return true
 }
 
-// cut shuts the in-flight client's socket down, both ways, from whichever
-// thread calls it (b.mu held): its read returns 0 at once, and its write
-// fails with EPIPE. That shutdown(2) is not in the trace, which belongs
-// to the server's thread; serve says, when the call returns, why.
+// cut shuts the in-flight client's socket down, both ways, from the
+// thread that calls it, never the server's (b.mu held): its read returns
+// 0 at once, and its write fails with EPIPE. That shutdown(2) is not in
+// the trace, which belongs to the server's thread; talk says, when the
+// call returns, why.
 func (b *Blocking) cut(why string) {
 	b.cutting.CompareAndSwap(nil, &why)
 	if b.client != nil {
@@ -215,6 +221,12 @@ func (a *acceptor) closeListener() {
 // it; they differ only in who calls it: the accept loop itself, a thread
 // of its own, a process of its own.
 func serve(cfg Config, k sys, fsys fs.FS, c *conn) {
+	talk(cfg, k, fsys, c)
+	hangUp(cfg, k, c)
+}
+
+// talk is serve up to the close: the request and the answer.
+func talk(cfg Config, k sys, fsys fs.FS, c *conn) {
 	k.connected(c)
 	// Without select, only the socket's own timeouts stop a read or a
 	// write from waiting for ever. They bound each call, not the whole
@@ -230,6 +242,10 @@ func serve(cfg Config, k sys, fsys fs.FS, c *conn) {
 			respond(cfg, k, c, resp, buf)
 		}
 	}
+}
+
+// hangUp is serve's end: the access log line, and the close.
+func hangUp(cfg Config, k sys, c *conn) {
 	k.logAccess(cfg, c)
 	k.close(c.fd, c.id)
 	k.setState(c, stateClosed)
@@ -256,7 +272,7 @@ func receive(cfg Config, k sys, fsys fs.FS, c *conn, buf []byte) *http10.Respons
 		case err != nil:
 			return nil // ECONNRESET and friends: traced by read
 		case n == 0 && c.wasCut():
-			k.noteCut(c, "read")
+			k.noteCut(c, "the read; closing without an answer")
 			return nil
 		case n == 0 && len(c.in) == 0:
 			k.note(c.id, "end of file: the client closed without sending anything")
@@ -281,10 +297,11 @@ func receive(cfg Config, k sys, fsys fs.FS, c *conn, buf []byte) *http10.Respons
 // call's early end is then the server's doing.
 func (c *conn) wasCut() bool { return c.cut != nil && c.cut.Load() != nil }
 
-// noteCut says why call returned early on c: the server is stopping, and
-// another thread shut c's socket down (Blocking.cut).
-func (k sys) noteCut(c *conn, call string) {
-	k.note(c.id, "the server is stopping after %s: another thread shut this socket down (shutdown(%d, SHUT_RDWR), not traced), which ended the %s; closing without an answer", *c.cut.Load(), c.fd, call)
+// noteCut says why a call on c returned early, which ended what: the
+// server is stopping, and another thread shut c's socket down
+// (Blocking.cut).
+func (k sys) noteCut(c *conn, what string) {
+	k.note(c.id, "the server is stopping after %s: another thread shut this socket down (shutdown(%d, SHUT_RDWR), not traced), which ended %s", *c.cut.Load(), c.fd, what)
 }
 
 // respond writes all of resp, then, if the client may still be sending,
@@ -313,7 +330,7 @@ func respond(cfg Config, k sys, c *conn, resp *http10.Response, buf []byte) {
 			k.note(c.id, "timeout: the client has not taken the response in %v (%d bytes left); closing", cfg.WriteTimeout, len(out))
 			return
 		case err != nil && c.wasCut():
-			k.noteCut(c, "write")
+			k.noteCut(c, "the write; closing with the answer unfinished")
 			return
 		case err != nil:
 			return // EPIPE or ECONNRESET: the client left; traced by write
@@ -330,6 +347,9 @@ func respond(cfg Config, k sys, c *conn, resp *http10.Response, buf []byte) {
 	for end := cfg.Now().Add(cfg.LingerTimeout); cfg.Now().Before(end); {
 		k.t.Flush()
 		if n, err := k.read(c.fd, c.id, buf); n <= 0 || err != nil {
+			if n == 0 && c.wasCut() {
+				k.noteCut(c, "the lingering close; the answer was sent")
+			}
 			return
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -18,12 +17,12 @@ import (
 // (trace.Options.Concurrent): each thread's lines carry its id, "[pid N]",
 // as under strace -f.
 //
-// This file is the only one in the package that starts goroutines.
+// This file starts the package's goroutines, besides the timer of
+// Blocking's shutdown deadline.
 type Threads struct {
 	*acceptor
-	wg     sync.WaitGroup
-	active atomic.Int32  // threads serving a client
-	ended  chan struct{} // a thread has ended, for a loop waiting for one (room)
+	wg    sync.WaitGroup
+	slots chan struct{} // a token for each thread serving a client: MaxWorkers at most
 }
 
 // ListenThreads creates a listening socket that blocks (no SOCK_NONBLOCK).
@@ -32,7 +31,7 @@ func ListenThreads(cfg Config) (*Threads, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Threads{acceptor: a, ended: make(chan struct{}, 1)}, nil
+	return &Threads{acceptor: a, slots: make(chan struct{}, a.cfg.MaxWorkers)}, nil
 }
 
 // Serve accepts clients and starts a thread for each, until a signal stops
@@ -46,33 +45,36 @@ func (s *Threads) Serve() error {
 		}
 		c, stop := s.accept()
 		switch {
-		case stop != nil:
-			return s.stop(stop)
 		case c != nil:
 			s.wg.Add(1)
-			s.active.Add(1)
 			go s.serve(c)
+		case stop != nil:
+			<-s.slots
+			return s.stop(stop)
+		default:
+			<-s.slots // no client after all
 		}
 	}
 }
 
-// room waits, if MaxWorkers threads are serving, until one ends, or until
-// a signal comes, which it returns. Meanwhile the server does not accept,
-// and new clients wait in the listen queue.
+// room takes a slot for the next thread, waiting, if all MaxWorkers are
+// taken, until a thread ends or a signal comes, which it returns.
+// Meanwhile the server does not accept, and new clients wait in the
+// listen queue.
 func (s *Threads) room() os.Signal {
-	if int(s.active.Load()) < s.cfg.MaxWorkers {
+	select {
+	case s.slots <- struct{}{}:
 		return nil
+	default:
 	}
 	s.k.note(0, "all %d threads are serving: not accepting until one is done; new clients wait in the listen queue", s.cfg.MaxWorkers)
 	s.k.t.Flush()
-	for int(s.active.Load()) >= s.cfg.MaxWorkers {
-		select {
-		case <-s.ended:
-		case sig := <-s.sigs:
-			return sig
-		}
+	select {
+	case s.slots <- struct{}{}:
+		return nil
+	case sig := <-s.sigs:
+		return sig
 	}
-	return nil
 }
 
 // serve runs on a goroutine of its own, locked to its OS thread and never
@@ -80,13 +82,7 @@ func (s *Threads) room() os.Signal {
 // pthread_create for one client would.
 func (s *Threads) serve(c *conn) {
 	defer s.wg.Done()
-	defer func() {
-		s.active.Add(-1)
-		select {
-		case s.ended <- struct{}{}:
-		default: // one is waiting already: room counts again when it wakes
-		}
-	}()
+	defer func() { <-s.slots }()
 	runtime.LockOSThread()
 	k := s.k.gettid(c.id) // the thread's id labels its lines
 	serve(s.cfg, k, tracedAs(s.cfg.FS, k), c)
@@ -101,10 +97,10 @@ func (s *Threads) serve(c *conn) {
 func (s *Threads) stop(sig os.Signal) error {
 	s.stopping(sig)
 	if len(s.sigs) > 0 {
-		s.k.note(0, "second signal: stopping now, %d threads still serving", s.active.Load())
+		s.k.note(0, "second signal: stopping now, %d threads still serving", len(s.slots))
 		return ErrForced
 	}
-	s.k.note(0, "shutting down: no longer accepting; %d threads have up to %v to finish (a second signal stops at once)", s.active.Load(), s.cfg.ShutdownTimeout)
+	s.k.note(0, "shutting down: no longer accepting; %d threads have up to %v to finish (a second signal stops at once)", len(s.slots), s.cfg.ShutdownTimeout)
 	s.k.t.Flush()
 	done := make(chan struct{})
 	go func() {
@@ -117,9 +113,9 @@ func (s *Threads) stop(sig os.Signal) error {
 	case <-done:
 		return s.k.t.Flush()
 	case <-timer.C:
-		s.k.note(0, "shutdown deadline: %d threads still serving end with the process", s.active.Load())
+		s.k.note(0, "shutdown deadline: %d threads still serving end with the process", len(s.slots))
 	case <-s.sigs:
-		s.k.note(0, "second signal: stopping now, %d threads still serving", s.active.Load())
+		s.k.note(0, "second signal: stopping now, %d threads still serving", len(s.slots))
 		return ErrForced
 	}
 	return s.k.t.Flush()

@@ -71,7 +71,7 @@ func (t *Tracer) render(b []byte, e Event) []byte {
 	case Syscall:
 		b = t.paint(b, p.syscall, "", e.Name, "")
 		b = append(b, '(')
-		b = appendText(b, e.Args)
+		b = appendText(b, e.Args, false)
 		b = append(b, ") = "...)
 		if e.Errno != "" {
 			b = t.paint(b, p.err, "-1 "+e.Errno+" (", e.ErrText, ")")
@@ -88,15 +88,15 @@ func (t *Tracer) render(b []byte, e Event) []byte {
 		b = t.paint(b, p.arrow, "", arrow(e.Kind), "")
 		if e.Text != "" {
 			b = append(b, ' ')
-			b = appendText(b, e.Text)
+			b = appendText(b, e.Text, e.Kind != Info) // > and < lines: what was on the wire
 		}
 	case State:
 		b = append(b, "--- "...)
 		b = t.label(b, e.Conn)
-		b = appendText(b, e.Text)
+		b = appendText(b, e.Text, false)
 		b = append(b, " ---"...)
 	default:
-		b = appendText(b, e.Text)
+		b = appendText(b, e.Text, false)
 	}
 	if e.Comment != "" {
 		b = append(b, ' ')
@@ -106,36 +106,45 @@ func (t *Tracer) render(b []byte, e Event) []byte {
 }
 
 // appendText appends s to b as a terminal can safely show it: printable
-// text, UTF-8 included, as it is, and every other byte in octal, "\233",
-// as strace shows bytes. What a client sends reaches the trace (its
-// request line, its headers), and sent as it is, a control character
-// such as U+009B, CSI, could move the cursor, clear the screen, and so
-// rewrite what the trace showed.
-func appendText(b []byte, s string) []byte {
+// text, UTF-8 included, as it is, and every other byte in octal, as the
+// system call lines show bytes ("\33", "\302\233"). What a client sends
+// reaches the trace (its request line, its headers), and sent as it is, a
+// control character such as U+009B, CSI, could move the cursor, clear the
+// screen, and so rewrite what the trace showed. With wire, s is bytes as
+// they came, whose own backslashes are doubled, so that no text a client
+// sends can pass for an escaped byte; without, s is the server's own
+// text, whose backslashes are its quoting.
+func appendText(b []byte, s string, wire bool) []byte {
 	for i := 0; i < len(s); {
-		if c := s[i]; c >= ' ' && c < 0x7f || c == '\t' {
+		c := s[i]
+		switch {
+		case c == '\\' && wire:
+			b = append(b, '\\', '\\')
+		case c >= ' ' && c < 0x7f || c == '\t':
 			b = append(b, c)
-			i++
+		default:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r != utf8.RuneError && unicode.IsPrint(r) {
+				b = append(b, s[i:i+n]...)
+			} else {
+				for j := i; j < i+n; j++ {
+					b = appendOctal(b, s[j], j+1 < len(s) && isOctal(s[j+1]))
+				}
+			}
+			i += n
 			continue
 		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r != utf8.RuneError && unicode.IsPrint(r) {
-			b = append(b, s[i:i+n]...)
-		} else {
-			for _, c := range []byte(s[i : i+n]) {
-				b = append(b, '\\', '0'+c>>6, '0'+c>>3&7, '0'+c&7)
-			}
-		}
-		i += n
+		i++
 	}
 	return b
 }
 
-// printable is s as appendText shows it; s itself if it is plain ASCII.
+// printable is the server's own text s as appendText shows it; s itself
+// if it is plain ASCII.
 func printable(s string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < ' ' && c != '\t' || c >= 0x7f {
-			return string(appendText(nil, s))
+			return string(appendText(nil, s, false))
 		}
 	}
 	return s
@@ -204,13 +213,7 @@ func Quote(b []byte, max int) string {
 				q = append(q, c)
 				continue
 			}
-			// Octal, as strace prints it: short unless a digit follows.
-			q = append(q, '\\')
-			if i+1 < len(b) && b[i+1] >= '0' && b[i+1] <= '7' {
-				q = append(q, '0'+c>>6, '0'+c>>3&7, '0'+c&7)
-			} else {
-				q = strconv.AppendUint(q, uint64(c), 8)
-			}
+			q = appendOctal(q, c, i+1 < len(b) && isOctal(b[i+1]))
 		}
 	}
 	q = append(q, '"')
@@ -219,3 +222,15 @@ func Quote(b []byte, max int) string {
 	}
 	return string(q)
 }
+
+// appendOctal appends byte c in octal, as strace prints it: short ("\0",
+// "\33") unless an octal digit follows (digit), then three digits.
+func appendOctal(b []byte, c byte, digit bool) []byte {
+	b = append(b, '\\')
+	if digit {
+		return append(b, '0'+c>>6, '0'+c>>3&7, '0'+c&7)
+	}
+	return strconv.AppendUint(b, uint64(c), 8)
+}
+
+func isOctal(c byte) bool { return c >= '0' && c <= '7' }

@@ -107,12 +107,15 @@ func TestRender(t *testing.T) {
 		// What a client sent, shown so that no terminal acts on it:
 		// printable text as it is, other bytes in octal.
 		{Event{Kind: Recv, Conn: 1, Text: "X-Evil: \xc2\x9b2J"}, `c1 > X-Evil: \302\2332J`}, // U+009B, CSI
-		{Event{Kind: Recv, Conn: 1, Text: "A: \x1b[2J\x7f\xff"}, `c1 > A: \033[2J\177\377`},
+		{Event{Kind: Recv, Conn: 1, Text: "A: \x1b[2J\x7f\xff"}, `c1 > A: \33[2J\177\377`},
+		{Event{Kind: Recv, Conn: 1, Text: "A: \x1b1"}, `c1 > A: \0331`},                 // a digit follows: three digits
 		{Event{Kind: Recv, Conn: 1, Text: "A: \u202eevil"}, `c1 > A: \342\200\256evil`}, // right-to-left override
 		{Event{Kind: Recv, Conn: 1, Text: "Name: Zoë\tä"}, "c1 > Name: Zoë\tä"},
-		{Event{Kind: Info, Conn: 1, Text: "file \"/\x1b\""}, `c1 * file "/\033"`},
+		{Event{Kind: Recv, Conn: 1, Text: `A: \33[2J`}, `c1 > A: \\33[2J`}, // sent as text: not an escaped byte
+		{Event{Kind: Send, Conn: 1, Text: `X: a\b`}, `c1 < X: a\\b`},
+		{Event{Kind: Info, Conn: 1, Text: "file \"/\x1b\\\""}, `c1 * file "/\33\"`}, // the server's own quoting stays
 		{Event{Kind: State, Conn: 1, Text: "\x9b"}, `--- c1 \233 ---`},
-		{Event{Kind: Syscall, Name: "read", Args: "5, \"\x1b\"", Ret: 1, Extra: "\x1b", Comment: "c1\x1b"}, `read(5, "\033") = 1 \033 /* c1\033 */`},
+		{Event{Kind: Syscall, Name: "read", Args: "5, \"\x1b\"", Ret: 1, Extra: "\x1b", Comment: "c1\x1b"}, `read(5, "\33") = 1 \33 /* c1\33 */`},
 	}
 	tr := New(io.Discard, Options{})
 	for _, tt := range tests {

@@ -57,6 +57,20 @@ func TestModelsAnswerAlike(t *testing.T) {
 	}
 }
 
+// A HEAD whose head stops coming gets its 408 without a body, in every
+// model: the answer to HEAD never has one (RFC 1945, 8.2).
+func TestModelsHeadTimeout(t *testing.T) {
+	for _, m := range models {
+		t.Run(m, func(t *testing.T) {
+			s := start(t, "-model", m, "-trace", "none", "-head-timeout", "100ms")
+			resp, err := exchange(t, s.addr, "HEAD /hello.txt HTTP/1.0\r\nX: y")
+			if err != nil || statusLine(resp) != "HTTP/1.0 408 Request Timeout" || !strings.HasSuffix(resp, "\r\n\r\n") {
+				t.Errorf("got %q (%v); want 408 with no body", resp, err)
+			}
+		})
+	}
+}
+
 // The headline lesson: one slow client (connected, half a request sent)
 // and one quick one. The blocking server sleeps in the slow client's read,
 // so the quick one gets nothing until the slow one is done; select,
@@ -147,31 +161,38 @@ func TestModelsMaxWorkers(t *testing.T) {
 // that client short from another thread, and the server stops: at once,
 // not when the client or its 60-second timeouts are done.
 func TestBlockingStops(t *testing.T) {
+	const half = "GET /hello.txt HTTP/1.0\r\n"
+	const tooBig = "POST /echo HTTP/1.0\r\nContent-Length: 99999999\r\n\r\n" // 413, then a lingering close
 	for _, tc := range []struct {
-		name  string
-		flags string
-		sigs  []syscall.Signal
-		code  int
-		why   string
+		name, flags  string
+		sigs         []syscall.Signal
+		code         int
+		req, waitFor string // what the client sends, and what the trace shows once the server sleeps in its read
+		resp, ended  string // what the client gets, and what the cut ended
+		why          string
 	}{
 		// SIGTERM then SIGINT: two signals of one kind could merge into one.
-		{"second signal", "-shutdown-timeout 60s", []syscall.Signal{syscall.SIGTERM, syscall.SIGINT}, 1, "a second signal"},
-		{"shutdown deadline", "-shutdown-timeout 100ms", []syscall.Signal{syscall.SIGTERM}, 0, "the shutdown deadline, 100ms after the signal,"},
+		{"second signal", "-shutdown-timeout 60s", []syscall.Signal{syscall.SIGTERM, syscall.SIGINT}, 1,
+			half, "c1 * request incomplete after 25 bytes", "", "the read; closing without an answer", "a second signal"},
+		{"shutdown deadline", "-shutdown-timeout 100ms", []syscall.Signal{syscall.SIGTERM}, 0,
+			half, "c1 * request incomplete after 25 bytes", "", "the read; closing without an answer", "the shutdown deadline (100ms after the signal)"},
+		{"lingering close", "-shutdown-timeout 60s -linger-timeout 60s", []syscall.Signal{syscall.SIGTERM, syscall.SIGINT}, 1,
+			tooBig, "c1 * lingering close", "HTTP/1.0 413 ", "the lingering close; the answer was sent", "a second signal"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _, _ := startLesson(t, "go run ./cmd/stepwise -model blocking -head-timeout 60s "+tc.flags)
 			c := dial(t, s.addr())
-			if _, err := io.WriteString(c, "GET /hello.txt HTTP/1.0\r\n"); err != nil {
+			if _, err := io.WriteString(c, tc.req); err != nil {
 				t.Fatal(err)
 			}
-			s.waitFor("c1's half request read", func(tr string) bool { return strings.Contains(tr, "c1 * request incomplete after 25 bytes") })
+			s.waitFor(tc.waitFor, func(tr string) bool { return strings.Contains(tr, tc.waitFor) })
 			for _, sig := range tc.sigs {
 				if err := syscall.Kill(s.pid, sig); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if resp, err := io.ReadAll(c); err != nil || len(resp) != 0 {
-				t.Errorf("the client cut short: read %q (%v); want end of file and nothing", resp, err)
+			if resp, err := io.ReadAll(c); err != nil || !strings.HasPrefix(string(resp), tc.resp) || tc.resp == "" && len(resp) > 0 {
+				t.Errorf("the client cut short: read %.60q (%v); want %q and end of file", resp, err, tc.resp)
 			}
 			tr := s.readAll()
 			err := s.cmd.Wait()
@@ -179,8 +200,8 @@ func TestBlockingStops(t *testing.T) {
 			if code := s.cmd.ProcessState.ExitCode(); code != tc.code {
 				t.Errorf("exit status %d (%v); want %d", code, err, tc.code)
 			}
-			if !strings.Contains(tr, "c1 * the server is stopping after "+tc.why) || !strings.Contains(tr, "which ended the read; closing without an answer") {
-				t.Errorf("the trace does not say why c1's read ended:\n%s", tr)
+			if !strings.Contains(tr, "c1 * the server is stopping after "+tc.why+": another thread shut this socket down") || !strings.Contains(tr, "which ended "+tc.ended+"\n") {
+				t.Errorf("the trace does not say why c1's call ended:\n%s", tr)
 			}
 		})
 	}
