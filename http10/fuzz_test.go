@@ -89,7 +89,7 @@ func FuzzParseRequest(f *testing.F) {
 					t.Fatalf("Respond(%+v).Simple = %v", req, r.Simple)
 				}
 			case err != nil:
-				r = Refuse(err, false, now)
+				r = Refuse(err, now)
 			default:
 				continue
 			}

@@ -59,15 +59,14 @@ func Respond(fsys fs.FS, req *Request, now time.Time) *Response {
 
 // Refuse builds the response for a request ParseRequest refused: the status
 // and explanation come from a *ProtocolError; any other error gives 500.
-// simple says the request was HTTP/0.9 and is answered with the body only;
-// pass false when unknown. The ProtocolError may say so itself, and that a
-// refused HEAD gets the headers alone.
-func Refuse(err error, simple bool, now time.Time) *Response {
+// The ProtocolError also says what form the answer takes: an HTTP/0.9
+// Simple-Request gets the body alone, and a HEAD the headers alone.
+func Refuse(err error, now time.Time) *Response {
 	var pe *ProtocolError
 	isPE := errors.As(err, &pe)
 	var req *Request
 	switch {
-	case simple || isPE && pe.Simple:
+	case isPE && pe.Simple:
 		req = &Request{Method: "GET"} // Proto "" makes it Simple
 	case isPE && pe.Method != "":
 		req = &Request{Method: pe.Method, Proto: "HTTP/1.0"} // HEAD: no body (RFC 1945, 8.2)

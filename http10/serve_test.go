@@ -319,18 +319,18 @@ func TestRefuse(t *testing.T) {
 	}{
 		{"protocol error", pe, false, 400, `<p>header field name has byte &#34;&lt;&#34;</p>`},
 		{"wrapped", fmt.Errorf("conn 3: %w", &ProtocolError{Status: 505, Msg: "x"}), false, 505, "<p>x</p>"},
-		{"simple", &ProtocolError{Status: 400, Msg: "path escapes the document root"}, true, 400, "<p>path escapes the document root</p>"},
+		{"simple", &ProtocolError{Status: 400, Msg: "path escapes the document root", Simple: true}, true, 400, "<p>path escapes the document root</p>"},
 		{"other error", errors.New("boom"), false, 500, "<p>the server could not read this request</p>"},
 		{"nil", nil, false, 500, "<p>the server could not read this request</p>"},
 	}
 	for _, tc := range tests {
-		r := Refuse(tc.err, tc.simple, testNow)
+		r := Refuse(tc.err, testNow)
 		if r.Status != tc.status || r.Simple != tc.simple || r.NoBody || !strings.Contains(string(r.Body), tc.p) {
-			t.Errorf("Refuse(%v, %v) = %d (Simple %v) %q; want %d (Simple %v) with %q", tc.err, tc.simple, r.Status, r.Simple, r.Body, tc.status, tc.simple, tc.p)
+			t.Errorf("Refuse(%v) = %d (Simple %v) %q; want %d (Simple %v) with %q", tc.err, r.Status, r.Simple, r.Body, tc.status, tc.simple, tc.p)
 		}
 		checkCommon(t, tc.name, r)
 	}
-	if r := Refuse(pe, false, testNow); r.Note != `header field name has byte "<" (RFC 1945, 4.2)` {
+	if r := Refuse(pe, testNow); r.Note != `header field name has byte "<" (RFC 1945, 4.2)` {
 		t.Errorf("Refuse(...).Note = %q", r.Note)
 	}
 }
@@ -361,7 +361,7 @@ func TestRefuseKeepsRequestForm(t *testing.T) {
 	}
 	for _, tc := range tests {
 		_, _, err := ParseRequest([]byte(tc.in), Limits{Body: 4})
-		r := Refuse(err, false, testNow)
+		r := Refuse(err, testNow)
 		out := string(r.Append(nil))
 		if r.Status != tc.status || r.Simple != tc.simple || r.NoBody != tc.noBody {
 			t.Errorf("Refuse(ParseRequest(%q)) = %d, Simple %v, NoBody %v; want %d, %v, %v", tc.in, r.Status, r.Simple, r.NoBody, tc.status, tc.simple, tc.noBody)

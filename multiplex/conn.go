@@ -110,7 +110,7 @@ func worthParsing(fresh []byte, total int, p http10.Partial) bool {
 // time is up, 400 when the client closed its side. It takes the form the
 // request line asked for, if that came: a HEAD gets no body (RFC 1945, 8.2).
 func (c *conn) cutShort(status int, msg string, now time.Time) *http10.Response {
-	return http10.Refuse(&http10.ProtocolError{Status: status, Msg: msg, Method: c.pending.Method}, false, now)
+	return http10.Refuse(&http10.ProtocolError{Status: status, Msg: msg, Method: c.pending.Method}, now)
 }
 
 // pieceBytes is how much of a large file is read at a time: what one

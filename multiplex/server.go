@@ -317,7 +317,7 @@ func (s *Server) acceptOne() *conn {
 func (s *Server) refuse(c *conn) {
 	msg := fmt.Sprintf("server full: fd %d does not fit in select's fd_set (FD_SETSIZE %d)", c.fd, unix.FD_SETSIZE)
 	s.note(c.id, "%s", msg)
-	resp := http10.Refuse(&http10.ProtocolError{Status: http10.StatusServiceUnavailable, Msg: msg}, false, s.cfg.Now())
+	resp := http10.Refuse(&http10.ProtocolError{Status: http10.StatusServiceUnavailable, Msg: msg}, s.cfg.Now())
 	s.narrateResponse(c, resp)
 	s.k.write(c.fd, c.id, resp.Append(nil))
 	s.k.shutdown(c.fd, c.id)
@@ -377,7 +377,7 @@ func (k sys) answer(cfg Config, fsys fs.FS, c *conn) *http10.Response {
 	case err != nil:
 		k.narrateRefusal(c, err)
 		c.linger = true // the client may still be sending what we refused
-		return http10.Refuse(err, false, cfg.Now())
+		return http10.Refuse(err, cfg.Now())
 	case req == nil:
 		k.note(c.id, "request incomplete after %d bytes: waiting for more", len(c.in))
 		c.pending = http10.ParsePartial(c.in, cfg.Limits)
