@@ -17,7 +17,7 @@ import (
 // Commands (gdb's and delve's words; Enter repeats the last one):
 //
 //	s, step [N]       do the next N steps (default 1), then pause
-//	n, next           run to the next select
+//	n, next           run to the next select (or accept: StepOptions.Next)
 //	c, continue       run until a breakpoint
 //	b, break X[,Y]    pause before X: a system call (accept, read, ...), a
 //	                  connection (c2), or a stage the server names; b alone
@@ -34,6 +34,8 @@ type Stepper struct {
 	fds     func() string
 	calls   []string            // system call names a breakpoint may name; nil: any
 	aliases map[string][]string // other names for them: "accept" for accept4
+	next    string              // what n runs to, as the prompt says: "select"
+	nextAt  []string            // the calls that are it: pselect6
 	stages  []string
 	breaks  []string
 	mode    stepMode
@@ -58,7 +60,7 @@ type stepMode uint8
 
 const (
 	stepping   stepMode = iota // pause before every event
-	toSelect                   // run to the next select
+	toNext                     // run to the next select (Stepper.nextAt)
 	continuing                 // run until a breakpoint
 	playing                    // pause for a moment before every event
 )
@@ -76,6 +78,11 @@ type StepOptions struct {
 	Stages  []string
 	Calls   []string
 	Aliases map[string][]string // names that stand for calls: "accept" for accept4
+	// Next is what n runs to, as the prompt names it: "select", the
+	// default (pselect6), the top of a select loop; or, for a server that
+	// has none, the call at the top of its loop, "accept" say (which
+	// Aliases may turn into accept4).
+	Next string
 	// Now is the clock Paused is measured with; nil means time.Now.
 	Now func() time.Time
 }
@@ -86,6 +93,13 @@ func NewStepper(opt StepOptions) (*Stepper, error) {
 	s := &Stepper{out: opt.Out, input: opt.In, fds: opt.FDs, stages: opt.Stages, calls: opt.Calls, aliases: opt.Aliases, now: opt.Now, last: "s"}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.next, s.nextAt = opt.Next, opt.Aliases[opt.Next]
+	switch {
+	case s.next == "":
+		s.next, s.nextAt = "select", []string{"pselect6"}
+	case s.nextAt == nil:
+		s.nextAt = []string{s.next}
 	}
 	if opt.In != nil {
 		s.in = bufio.NewReader(opt.In)
@@ -173,8 +187,8 @@ func (s *Stepper) pause(e Event, what string) {
 		s.since = time.Time{}
 	}()
 	switch s.mode {
-	case toSelect:
-		if e.Name != "pselect6" && !s.hits(e) {
+	case toNext:
+		if !slices.Contains(s.nextAt, e.Name) && !s.hits(e) {
 			return
 		}
 	case continuing:
@@ -201,7 +215,7 @@ func (s *Stepper) pause(e Event, what string) {
 	}
 	s.mode, s.count = stepping, 0
 	for {
-		fmt.Fprintf(s.out, "[step %d] next: %s\n(the whole server is waiting for you: s step, n next select, c continue, b break, p play, fds, h help, q quit) ", e.Seq, what)
+		fmt.Fprintf(s.out, "[step %d] next: %s\n(the whole server is waiting for you: s step, n next %s, c continue, b break, p play, fds, h help, q quit) ", e.Seq, what, s.next)
 		line, err := s.in.ReadString('\n')
 		if err != nil && line == "" {
 			// End of input (or Ctrl-C while waiting): stop pausing, so the
@@ -239,7 +253,7 @@ func (s *Stepper) command(line string) bool {
 		s.mode, s.count = stepping, n
 		return true
 	case "n", "next":
-		s.mode = toSelect
+		s.mode = toNext
 		return true
 	case "c", "continue":
 		s.mode = continuing
@@ -291,7 +305,7 @@ func (s *Stepper) command(line string) bool {
 		}
 		return false
 	case "h", "help", "?":
-		fmt.Fprint(s.out, stepHelp)
+		fmt.Fprint(s.out, strings.Replace(stepHelp, "the next select", "the next "+s.next, 1))
 		if len(s.stages) > 0 {
 			fmt.Fprintln(s.out, "stages:", strings.Join(s.stages, " "))
 		}

@@ -68,7 +68,8 @@
 //
 //	-step
 //		pause before every step, system call or stage, and wait for a
-//		command: s [N] step, n run to the next select, c continue, b X
+//		command: s [N] step, n run to the next select (under -model
+//		blocking, which has none, the next accept), c continue, b X
 //		break before X (a system call, a connection like c2, or a stage:
 //		request-line, header, body, route, refused, status, response,
 //		state, signal), d [X] delete, p [DUR] play, fds, h help, q quit;
@@ -254,7 +255,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	child := *modelName == "fork" && multiplex.ForkChild()
 
 	var srv *multiplex.Server // for the stepper's fds command, once listening
-	stepper, term, err := openStepper(*step, *breaks, *delay, func() string {
+	next := "select"          // what the stepper's n runs to: the top of the loop
+	if *modelName == "blocking" {
+		next = "accept"
+	}
+	stepper, term, err := openStepper(*step, *breaks, *delay, next, func() string {
 		switch {
 		case *modelName != "select":
 			return "only -model select keeps a table of the fds it watches\n"
@@ -455,11 +460,11 @@ func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stder
 // openStepper builds the stepper that -step, -break and -delay ask for,
 // reading commands from /dev/tty so that the trace can go to a pipe or a
 // file; nil if none was asked for.
-func openStepper(step bool, breaks string, delay time.Duration, fds func() string) (*trace.Stepper, *multiplex.Terminal, error) {
+func openStepper(step bool, breaks string, delay time.Duration, next string, fds func() string) (*trace.Stepper, *multiplex.Terminal, error) {
 	if !step && breaks == "" && delay <= 0 {
 		return nil, nil, nil
 	}
-	opt := trace.StepOptions{Out: os.Stderr, FDs: fds, Delay: delay, Stages: multiplex.Stages(), Calls: multiplex.SyscallNames(), Aliases: multiplex.SyscallAliases()}
+	opt := trace.StepOptions{Out: os.Stderr, FDs: fds, Delay: delay, Next: next, Stages: multiplex.Stages(), Calls: multiplex.SyscallNames(), Aliases: multiplex.SyscallAliases()}
 	if breaks != "" {
 		opt.Break = strings.Split(breaks, ",")
 	}
