@@ -608,6 +608,27 @@ func openFDs(t *testing.T) int {
 	return len(ents)
 }
 
+// An IPv6 address is served as an IPv4 one is, and traced as strace
+// shows it.
+func TestIPv6(t *testing.T) {
+	var buf bytes.Buffer
+	s, err := Listen(Config{Addr: "[::1]:0", FS: site, Trace: trace.New(&buf, trace.Options{}), Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ts := &testServer{s, &buf}
+	if !strings.HasPrefix(ts.Addr(), "[::1]:") {
+		t.Fatalf("Addr() = %q; want [::1]:PORT", ts.Addr())
+	}
+	if got := ts.get(t, "GET /hello.txt HTTP/1.0\r\n\r\n"); !strings.HasSuffix(got, "\r\n\r\nhello\n") {
+		t.Errorf("got %q; want hello.txt", got)
+	}
+	if tr := ts.log(); !strings.Contains(tr, `bind(`) || !strings.Contains(tr, `{sa_family=AF_INET6, sin6_port=htons(0), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}, 28) = 0`) {
+		t.Errorf("trace has no IPv6 bind:\n%s", tr)
+	}
+}
+
 func TestParseAddr(t *testing.T) {
 	for _, tc := range []struct {
 		in, want string // want "" means an error

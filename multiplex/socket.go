@@ -159,8 +159,10 @@ func (k sys) reuseAddr(fd int) error {
 // bind wraps bind(2): give the socket its address.
 func (k sys) bind(fd int, addr netip.AddrPort) error {
 	args := strconv.Itoa(fd) + ", " + sockaddrString(addr) + ", " + strconv.Itoa(sockaddrLen(addr))
-	var sa unix.Sockaddr = &unix.SockaddrInet4{Port: int(addr.Port()), Addr: addr.Addr().As4()}
-	if !addr.Addr().Is4() {
+	var sa unix.Sockaddr
+	if addr.Addr().Is4() {
+		sa = &unix.SockaddrInet4{Port: int(addr.Port()), Addr: addr.Addr().As4()}
+	} else {
 		sa = &unix.SockaddrInet6{Port: int(addr.Port()), Addr: addr.Addr().As16()}
 	}
 	return k.do(0, "bind", args, func() error { return unix.Bind(fd, sa) })
