@@ -65,6 +65,9 @@ const (
 	DefaultLingerTimeout   = 2 * time.Second
 	DefaultShutdownTimeout = 5 * time.Second
 	DefaultMaxWorkers      = 256 // as Apache's MaxRequestWorkers for its process-per-connection prefork
+	// MostWorkers is the most MaxWorkers can be: the Go runtime stops a
+	// program that reaches 10,000 threads, and it needs some of its own.
+	MostWorkers = 8192
 )
 
 func (cfg Config) withDefaults() Config {
@@ -81,6 +84,7 @@ func (cfg Config) withDefaults() Config {
 	if cfg.MaxWorkers <= 0 {
 		cfg.MaxWorkers = DefaultMaxWorkers
 	}
+	cfg.MaxWorkers = min(cfg.MaxWorkers, MostWorkers)
 	cfg.Limits = cfg.Limits.WithDefaults()
 	if cfg.Now == nil {
 		cfg.Now = time.Now

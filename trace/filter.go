@@ -30,11 +30,12 @@ var groups = map[string][]Kind{
 // accept4, the call Linux really makes).
 func ParseFilter(spec string, known []string, aliases map[string][]string) (Filter, error) {
 	f := Filter{spec: spec}
+	all := false
 	for _, word := range strings.Split(spec, ",") {
 		word = strings.TrimSpace(word)
 		switch {
 		case word == "all":
-			return Filter{spec: spec}, nil
+			all = true
 		case word == "none":
 			f.none = true
 		case groups[word] != nil:
@@ -47,8 +48,11 @@ func ParseFilter(spec string, known []string, aliases map[string][]string) (Filt
 			return Filter{}, fmt.Errorf("%q is not all, none, sys, http, state or a system call the server makes (%s)", word, strings.Join(known, ", "))
 		}
 	}
-	if f.none && (f.kinds != nil || f.names != nil) {
+	switch {
+	case f.none && (all || f.kinds != nil || f.names != nil):
 		return Filter{}, fmt.Errorf("%q: none cannot be combined with anything else", spec)
+	case all:
+		return Filter{spec: spec}, nil
 	}
 	return f, nil
 }

@@ -52,7 +52,7 @@ func TestParseFilter(t *testing.T) {
 			t.Errorf("ParseFilter(%q) matches %v; want %v", tc.spec, got, tc.want)
 		}
 	}
-	for _, bad := range []string{"reed", "none,sys", "", "sys,"} {
+	for _, bad := range []string{"reed", "none,sys", "none,all", "all,none", "", "sys,"} {
 		if _, err := ParseFilter(bad, known, testAliases); err == nil {
 			t.Errorf("ParseFilter(%q) = nil error; want one", bad)
 		}

@@ -96,8 +96,9 @@ func TestTraceFiles(t *testing.T) {
 	}
 }
 
-// Bad trace flags are usage errors: status 2 and a one-line reason.
-func TestTraceFlagErrors(t *testing.T) {
+// Bad trace flags and limits are usage errors: status 2 and a one-line
+// reason.
+func TestFlagErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"-trace", "reed"},
 		{"-trace", "none,sys"},
@@ -106,6 +107,17 @@ func TestTraceFlagErrors(t *testing.T) {
 		{"-color", "sometimes", "-trace", "none"},
 		{"-s", "0"},
 		{"-break", "acept"},
+		{"-trace", "none,all"},
+		{"-trace", "none", "-o", "trace.txt"},
+		{"-trace", "none", "-json", "trace.jsonl"},
+		// Zero or less would silently mean the default.
+		{"-head-timeout", "0"},
+		{"-shutdown-timeout", "-1s"},
+		{"-max-body", "0"},
+		{"-max-headers", "-5"},
+		{"-model", "threads", "-max-workers", "0"},
+		{"-model", "fork", "-max-workers", "20000"}, // past the Go runtime's 10,000 threads
+		{"-delay", "-5s"},
 	} {
 		code, stderr := mustFail(t, args...)
 		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {

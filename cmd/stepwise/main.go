@@ -247,6 +247,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if !many && workersSet {
 		return cli.Usage(fmt.Errorf("-max-workers is for -model threads and fork: -model %s serves with one thread", *modelName))
 	}
+	if err := checkLimits(cfg, *delay); err != nil {
+		return cli.Usage(err)
+	}
 	if many && (*step || *breaks != "" || *delay > 0) {
 		return cli.Usage(fmt.Errorf("-step, -break and -delay pause one thread, and -model %s has many: step through select or blocking", *modelName))
 	}
@@ -329,6 +332,41 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "stepwise: stopped")
 	}
 	return err
+}
+
+// checkLimits refuses a deadline or a limit of zero or less, which the
+// server would otherwise take to mean its default, and more workers than
+// the Go runtime has threads for.
+func checkLimits(cfg multiplex.Config, delay time.Duration) error {
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{
+		{"head-timeout", cfg.HeadTimeout}, {"body-timeout", cfg.BodyTimeout}, {"write-timeout", cfg.WriteTimeout},
+		{"linger-timeout", cfg.LingerTimeout}, {"shutdown-timeout", cfg.ShutdownTimeout},
+	} {
+		if d.v <= 0 {
+			return fmt.Errorf("-%s %v: want a time above zero, e.g. 10s", d.flag, d.v)
+		}
+	}
+	for _, n := range []struct {
+		flag string
+		v    int64
+	}{
+		{"max-request-line", int64(cfg.Limits.RequestLine)}, {"max-head", int64(cfg.Limits.Head)},
+		{"max-headers", int64(cfg.Limits.Headers)}, {"max-body", cfg.Limits.Body},
+	} {
+		if n.v <= 0 {
+			return fmt.Errorf("-%s %d: want a number above zero", n.flag, n.v)
+		}
+	}
+	switch {
+	case cfg.MaxWorkers < 1 || cfg.MaxWorkers > multiplex.MostWorkers:
+		return fmt.Errorf("-max-workers %d: want 1 to %d (the Go runtime stops a program at 10,000 threads)", cfg.MaxWorkers, multiplex.MostWorkers)
+	case delay < 0:
+		return fmt.Errorf("-delay %v: want a pause of zero or more", delay)
+	}
+	return nil
 }
 
 // modelNames are the ways to serve, as -model names them.
@@ -417,6 +455,9 @@ func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stder
 	}
 	if _, err := wantColor(colorMode, false, os.Getenv); err != nil {
 		return nil, none, cli.Usage(err) // checked even when nothing is traced
+	}
+	if filter.None() && (file != "" || jsonFile != "") {
+		return nil, none, cli.Usage(errors.New("-o and -json write the trace, and -trace none turns it off: drop one or the other"))
 	}
 	if filter.None() && stepper == nil {
 		return nil, none, nil
