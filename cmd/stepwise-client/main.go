@@ -114,8 +114,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("stepwise-client", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	flags.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stepwise-client [flags] SCENARIO [args]")
-		fmt.Fprint(stderr, scenarios)
+		fmt.Fprintln(flags.Output(), "usage: stepwise-client [flags] SCENARIO [args]")
+		fmt.Fprint(flags.Output(), scenarios)
 		flags.PrintDefaults()
 	}
 	addr := flags.String("addr", "127.0.0.1:8080", "the server's `host:port`; loopback only")

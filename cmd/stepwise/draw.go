@@ -33,8 +33,8 @@ func runDraw(args []string, stdout, stderr io.Writer) error {
 	width := flags.Int("width", 100, "table: the width in `columns`")
 	title := flags.String("title", "", "the diagram's `title` (default: the trace file's name)")
 	flags.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: stepwise draw [flags] TRACE.jsonl (- for standard input)")
-		fmt.Fprintln(stderr, "Draws a session from the JSON lines that stepwise -json wrote. Flags:")
+		fmt.Fprintln(flags.Output(), "Usage: stepwise draw [flags] TRACE.jsonl (- for standard input)")
+		fmt.Fprintln(flags.Output(), "Draws a session from the JSON lines that stepwise -json wrote. Flags:")
 		flags.PrintDefaults()
 	}
 	if help, err := cli.Parse(flags, args); help || err != nil {

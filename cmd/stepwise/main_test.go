@@ -661,8 +661,8 @@ func TestBadFlag(t *testing.T) {
 	if code != 2 {
 		t.Errorf("stepwise -bogus: exit status %d; want 2; stderr:\n%s", code, stderr)
 	}
-	if !strings.Contains(stderr, "bogus") {
-		t.Errorf("stepwise -bogus: stderr does not name the flag:\n%s", stderr)
+	if !strings.Contains(stderr, "bogus") || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "-h lists the flags") {
+		t.Errorf("stepwise -bogus: stderr %q; want one line that names the flag and says where the flags are listed", stderr)
 	}
 }
 

@@ -24,15 +24,20 @@ func Usage(err error) error { return usageError{err} }
 func IsUsage(err error) bool { return errors.As(err, new(usageError)) }
 
 // Parse parses args with flags. help is true after -h or -help, whose
-// text flags has already printed: the command should stop, successfully.
-// Any other mistake is a usage error.
+// text it has printed: the command should stop, successfully. Any other
+// mistake is a usage error, told in one line that says where the flags
+// are listed, not followed by the whole list as package flag would.
 func Parse(flags *flag.FlagSet, args []string) (help bool, err error) {
+	out := flags.Output()
+	flags.SetOutput(io.Discard)
 	err = flags.Parse(args)
+	flags.SetOutput(out)
 	if errors.Is(err, flag.ErrHelp) {
+		flags.Usage()
 		return true, nil
 	}
 	if err != nil {
-		return false, Usage(err)
+		return false, Usage(fmt.Errorf("%w (-h lists the flags)", err))
 	}
 	return false, nil
 }
