@@ -94,6 +94,11 @@ func runDraw(args []string, stdout, stderr io.Writer) error {
 		if opt.Title == "" {
 			opt.Title = filepath.Base(file)
 		}
+		if fi, err := f.Stat(); err == nil && *out != "" {
+			if fo, err := os.Stat(*out); err == nil && os.SameFile(fi, fo) {
+				return cli.Usage(fmt.Errorf("draw: -o %s is the trace itself, which the picture would replace", *out))
+			}
+		}
 	}
 	events, err := draw.Read(in)
 	if err != nil {
@@ -110,5 +115,8 @@ func runDraw(args []string, stdout, stderr io.Writer) error {
 		_, err = stdout.Write(buf.Bytes())
 		return err
 	}
-	return os.WriteFile(*out, buf.Bytes(), 0o644)
+	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("draw: -o: %w", err)
+	}
+	return nil
 }

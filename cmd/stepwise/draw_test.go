@@ -78,12 +78,24 @@ func TestDrawStdinAndMistakes(t *testing.T) {
 		t.Errorf("stepwise draw - < session.jsonl: %v; output:\n%s", err, out)
 	}
 
+	tmp := t.TempDir()
+	own := filepath.Join(tmp, "own.jsonl")
+	empty := filepath.Join(tmp, "empty.jsonl")
+	if err := os.WriteFile(own, trace, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		code int
 		says string
 	}{
 		{[]string{"draw"}, 2, "want one trace file"},
+		{[]string{"draw", "-o", own, own}, 2, "is the trace itself"},
+		{[]string{"draw", empty}, 1, "no events"},
+		{[]string{"draw", "-o", tmp, own}, 1, "draw: -o: "},
 		{[]string{"draw", "-format", "png", "x.jsonl"}, 2, `-format "png"`},
 		{[]string{"draw", "-conn", "two", "x.jsonl"}, 2, `-conn "two"`},
 		{[]string{"draw", "-rounds", "-1", "x.jsonl"}, 2, "-rounds -1"},
@@ -96,6 +108,9 @@ func TestDrawStdinAndMistakes(t *testing.T) {
 		if code != tc.code || !strings.Contains(stderr, tc.says) {
 			t.Errorf("stepwise %q: exit status %d, stderr %q; want %d and %q", tc.args, code, stderr, tc.code, tc.says)
 		}
+	}
+	if got, err := os.ReadFile(own); err != nil || !bytes.Equal(got, trace) {
+		t.Errorf("draw -o of the trace itself changed it (%v)", err)
 	}
 }
 

@@ -2,7 +2,9 @@ package draw
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -47,24 +49,34 @@ const (
 	noteLines      = 2 // a note wraps onto at most this many lines
 )
 
-// Read reads a trace's JSON lines, one event per line; blank lines are
-// skipped.
+// Read reads a trace's JSON lines, one event per line, however long;
+// blank lines are skipped. A trace with no event at all is an error.
 func Read(r io.Reader) ([]trace.JSONEvent, error) {
 	var events []trace.JSONEvent
-	sc := bufio.NewScanner(r)
-	sc.Buffer(nil, 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
+	br := bufio.NewReader(r)
+	for n := 1; ; n++ {
+		line, err := br.ReadBytes('\n')
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("line %d: %w", n, err)
 		}
-		var e trace.JSONEvent
-		if err := json.Unmarshal([]byte(line), &e); err != nil {
-			return nil, fmt.Errorf("line %d: %v", n, err)
+		if text := bytes.TrimSpace(line); len(text) > 0 {
+			var e trace.JSONEvent
+			if err := json.Unmarshal(text, &e); err != nil {
+				return nil, fmt.Errorf("line %d: %v", n, err)
+			}
+			if e.Kind == "" {
+				return nil, fmt.Errorf("line %d: no \"kind\": not an event", n)
+			}
+			events = append(events, e)
 		}
-		events = append(events, e)
+		if err == io.EOF {
+			break
+		}
 	}
-	return events, sc.Err()
+	if len(events) == 0 {
+		return nil, errors.New("no events")
+	}
+	return events, nil
 }
 
 // A Diagram is a session laid out as lanes, bands and steps, ready to be

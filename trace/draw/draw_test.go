@@ -205,8 +205,22 @@ func TestRead(t *testing.T) {
 	if err != nil || len(events) != 2 || events[0].Name != "close" || *events[0].Ret != 0 || events[1].Text != "x" {
 		t.Errorf("Read = %+v, %v", events, err)
 	}
-	if _, err := Read(strings.NewReader("{\"seq\":1}\nnot json\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
-		t.Errorf("Read of a bad line: err = %v; want one naming line 2", err)
+	for _, tc := range []struct{ in, err string }{
+		{"{\"seq\":1,\"kind\":\"info\"}\nnot json\n", "line 2"},
+		{"{\"seq\":1,\"kind\":\"info\"}\n{}\n", "line 2: no \"kind\""},
+		{"null\n", "line 1: no \"kind\""},
+		{"", "no events"},
+		{"\n\n", "no events"},
+	} {
+		if _, err := Read(strings.NewReader(tc.in)); err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("Read(%q): err = %v; want one saying %q", tc.in, err, tc.err)
+		}
+	}
+	// A line longer than any buffer, as -s and a big body can make, and
+	// no newline at the end.
+	long := "{\"seq\":1,\"kind\":\"info\",\"text\":\"" + strings.Repeat("x", 5<<20) + "\"}"
+	if events, err := Read(strings.NewReader(long)); err != nil || len(events) != 1 || len(events[0].Text) != 5<<20 {
+		t.Errorf("Read of a 5 MiB line: %d events, %v", len(events), err)
 	}
 }
 
