@@ -126,6 +126,18 @@ func TestFlagErrors(t *testing.T) {
 	}
 }
 
+// A trace that cannot be written (a full disk: /dev/full) does not stop
+// the server, but the run ends with exit status 1 and says why.
+func TestTraceWriteFails(t *testing.T) {
+	s := start(t, "-o", "/dev/full")
+	get(t, s, "/hello.txt")
+	sendSignal(t, s, syscall.SIGINT)
+	code, _ := wait(t, s)
+	if stderr := s.stderr.String(); code != 1 || !strings.Contains(stderr, "stepwise: the trace is incomplete: write /dev/full: no space left on device") {
+		t.Errorf("exit status %d, stderr %q; want 1 and a line saying the trace is incomplete", code, stderr)
+	}
+}
+
 // -access-log prints one Common Log Format line per request on stdout.
 func TestAccessLogFlag(t *testing.T) {
 	s := start(t, "-access-log", "-trace", "none")

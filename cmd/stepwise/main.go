@@ -195,7 +195,7 @@ func main() {
 	cli.Main("stepwise", run)
 }
 
-func run(args []string, stdout, stderr io.Writer) error {
+func run(args []string, stdout, stderr io.Writer) (err error) {
 	switch {
 	case len(args) > 0 && args[0] == "draw":
 		return runDraw(args[1:], stdout, stderr)
@@ -281,7 +281,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer closeTrace()
+	defer func() {
+		// A trace that could not all be written (a full disk) fails the
+		// run, even if serving went well: what it shows is not all.
+		if cerr := closeTrace(); err == nil && cerr != nil {
+			err = fmt.Errorf("the trace is incomplete: %w", cerr)
+		}
+	}()
 
 	fsys, what, err := openSite(*root, t)
 	if err != nil {
@@ -440,8 +446,8 @@ func forwardSignals(sigs <-chan os.Signal, ready <-chan model, term *multiplex.T
 // concurrent is for a server with a thread per connection; child for a
 // fork model's child, whose lines are labelled with its pid and go after
 // its parent's, in the same files.
-func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stderr io.Writer, stepper *trace.Stepper, explain, concurrent, child bool) (*trace.Tracer, func(), error) {
-	none := func() {}
+func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stderr io.Writer, stepper *trace.Stepper, explain, concurrent, child bool) (*trace.Tracer, func() error, error) {
+	none := func() error { return nil }
 	filter, err := trace.ParseFilter(spec, multiplex.SyscallNames(), multiplex.SyscallAliases())
 	if err != nil {
 		return nil, none, cli.Usage(fmt.Errorf("-trace: %w", err))
@@ -490,11 +496,14 @@ func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stder
 		return nil, none, cli.Usage(err)
 	}
 	t := trace.New(w, opt)
-	return t, func() {
-		t.Flush()
+	return t, func() error {
+		err := t.Flush()
 		for _, f := range files {
-			f.Close()
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
 		}
+		return err
 	}, nil
 }
 
