@@ -176,3 +176,17 @@ func runCompare(t *testing.T, args ...string) (stdout, stderr string, err error)
 	err = cmd.Run()
 	return out.String(), errOut.String(), err
 }
+
+// cost says what the sampling saw, no more: a model it saw start nothing
+// was not seen to, since a thread can come and go between two looks.
+func TestCost(t *testing.T) {
+	ran := []*result{
+		{model: "select"},
+		{model: "threads"},
+		{model: "fork", watch: watch{newProcs: 2, newThreads: 14, peak: usage{procs: 1}}},
+	}
+	want := "To serve them, select and threads were not seen to start a thread or a process; fork started at least 2 processes (14 threads in all, up to 1 processes at once): the price of not waiting."
+	if got := cost(ran, []string{"select", "fork"}); got != want {
+		t.Errorf("cost =\n%s\nwant\n%s", got, want)
+	}
+}

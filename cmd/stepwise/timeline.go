@@ -341,7 +341,9 @@ func cost(ran []*result, free []string) string {
 	}
 	var parts []string
 	if len(none) > 0 {
-		parts = append(parts, list(none)+" started no thread and no process")
+		// Sampled, not counted: a thread that came and went between two
+		// looks is not seen.
+		parts = append(parts, list(none)+" "+plural(len(none), "was", "were")+" not seen to start a thread or a process")
 	}
 	if len(some) > 0 {
 		parts = append(parts, list(some))
