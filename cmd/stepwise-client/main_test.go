@@ -9,6 +9,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -18,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"stepwise/cmd/internal/client"
 )
 
 func TestMain(m *testing.M) {
@@ -386,6 +389,30 @@ func TestNoServer(t *testing.T) {
 	code, _, stderr := runClient(t, "-addr", addr, "get")
 	if code != 1 || !strings.Contains(stderr, "connection refused; is the server running?") {
 		t.Errorf("get with no server: exit %d, stderr %q; want 1 and a hint", code, stderr)
+	}
+}
+
+// A server that accepts and never answers: many says no answer came,
+// not that the last one began at 0 ms.
+func TestManyNoAnswer(t *testing.T) {
+	ln := listen(t) // the kernel accepts into its queue; no one reads
+	code, stdout, _ := runClient(t, "-addr", ln.Addr().String(), "-timeout", "200ms", "many", "3")
+	if code != 1 || !strings.Contains(stdout, "; no answer came") || strings.Contains(stdout, "the last answer began") {
+		t.Errorf("many 3 against a silent server: exit %d, stdout:\n%s\nwant 1 and \"no answer came\"", code, stdout)
+	}
+}
+
+// A long list of failed connections is cut short in the one-line error;
+// the table above it names them all.
+func TestFailedList(t *testing.T) {
+	var clients []*client.Conn
+	for i := range 12 {
+		c := client.New(fmt.Sprintf("c%d", i+1), time.Now())
+		c.Err = errors.New("boom")
+		clients = append(clients, c)
+	}
+	if err := failed(clients...); err == nil || err.Error() != "12 of 12 connections failed: c1 c2 c3 c4 c5 c6 c7 c8 c9 c10 ... (see above)" {
+		t.Errorf("failed(12 clients) = %v", err)
 	}
 }
 

@@ -60,7 +60,11 @@ func failed(clients ...*client.Conn) error {
 	case len(clients) == 1:
 		return fmt.Errorf("%s failed (see above)", bad[0])
 	}
-	return fmt.Errorf("%d of %d connections failed: %s (see above)", len(bad), len(clients), strings.Join(bad, " "))
+	n := len(bad)
+	if n > 10 {
+		bad = append(bad[:10], "...") // the table above lists them all
+	}
+	return fmt.Errorf("%d of %d connections failed: %s (see above)", n, len(clients), strings.Join(bad, " "))
 }
 
 // expect says whether c's status is the one RFC 1945 asks for.
@@ -166,7 +170,7 @@ func (s *session) many(n int) error {
 
 	var order []string // statuses in the order they first came back
 	count := map[string]int{}
-	var last time.Duration
+	last := client.Never // the latest first byte back
 	for _, c := range clients {
 		st := status(c)
 		if count[st] == 0 {
@@ -179,7 +183,11 @@ func (s *session) many(n int) error {
 	for _, status := range order {
 		parts = append(parts, fmt.Sprintf("%d × %s", count[status], status))
 	}
-	s.printf("* %d clients: %s; the last answer began %s ms after the start", n, strings.Join(parts, ", "), ms(last))
+	if last == client.Never {
+		s.printf("* %d clients: %s; no answer came", n, strings.Join(parts, ", "))
+	} else {
+		s.printf("* %d clients: %s; the last answer began %s ms after the start", n, strings.Join(parts, ", "), ms(last))
+	}
 	return failed(clients...)
 }
 

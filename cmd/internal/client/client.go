@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -53,12 +54,16 @@ func New(name string, start time.Time) *Conn {
 func (c *Conn) since() time.Duration { return time.Since(c.start) }
 
 // Dial connects to addr, waiting at most timeout. On failure it returns
-// c.Err, which says why, and what to try: on loopback, nearly always
-// nothing is listening.
+// c.Err, which says why, and, when the connection was refused (on
+// loopback: nothing is listening), what to try.
 func (c *Conn) Dial(addr string, timeout time.Duration) error {
 	conn, err := net.DialTimeout("tcp", addr, timeout)
-	if err != nil {
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
 		c.Err = fmt.Errorf("%v; is the server running? start it with: go run ./cmd/stepwise -addr %s", err, addr)
+		return c.Err
+	case err != nil:
+		c.Err = err
 		return c.Err
 	}
 	c.conn = conn
