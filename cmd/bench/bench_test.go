@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"maps"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -184,5 +187,23 @@ func TestOrder(t *testing.T) {
 	}
 	if len(first) != 3 || !after[colNginx] || !after[colNetHTTP] {
 		t.Errorf("orders of three runs: %q; want each server first once, and stepwise after nginx and after net/http", runs)
+	}
+}
+
+// bench fileserver refuses a -root it cannot serve, before it listens.
+func TestFileserverRoot(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ root, says string }{
+		{filepath.Join(t.TempDir(), "missing"), "no such file or directory"},
+		{file, "is not a directory"},
+	} {
+		var out bytes.Buffer
+		err := fileserver([]string{"-root", tc.root}, &out, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.says) || out.Len() > 0 {
+			t.Errorf("fileserver -root %s: %v, printed %q; want an error saying %q, and nothing served", tc.root, err, out.String(), tc.says)
+		}
 	}
 }

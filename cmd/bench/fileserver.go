@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 
 	"stepwise/cmd/internal/cli"
 )
@@ -24,6 +25,11 @@ func fileserver(args []string, stdout, stderr io.Writer) error {
 	}
 	if *root == "" || flags.NArg() > 0 {
 		return cli.Usage(errors.New("usage: bench fileserver [-addr host:port] -root DIR"))
+	}
+	if fi, err := os.Stat(*root); err != nil {
+		return fmt.Errorf("fileserver: -root: %w", err)
+	} else if !fi.IsDir() {
+		return fmt.Errorf("fileserver: -root %s is not a directory", *root)
 	}
 	l, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -53,7 +53,7 @@
 //		requests per ab run (default 20000; at least 100); the strace
 //		run makes a tenth as many, the perf run as many
 //	-smoke
-//		a tiny run for CI, a few seconds long: -n 200 -runs 1, 50 idle
+//		a tiny run for CI, a few seconds long: -n 2000 -runs 1, 50 idle
 //		connections and 50 for the peak RSS; nginx may be missing, and
 //		then its column says n/a
 //	-timeout D
@@ -127,7 +127,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	flags.SetOutput(stderr)
 	runs := flags.Int("runs", 3, "repeat every workload `N` times and report medians")
 	requests := flags.Int("n", 20000, "`requests` per ab run (at least 100)")
-	smoke := flags.Bool("smoke", false, "a tiny run for CI: -n 200 -runs 1, 50 connections held; nginx optional")
+	smoke := flags.Bool("smoke", false, "a tiny run for CI: -n 2000 -runs 1, 50 connections held; nginx optional")
 	timeout := flags.Duration("timeout", 15*time.Minute, "give up after `D` (1m with -smoke)")
 	if help, err := cli.Parse(flags, args); help || err != nil {
 		return err
@@ -140,7 +140,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		set := map[string]bool{}
 		flags.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		if !set["n"] {
-			cfg.requests = 200
+			cfg.requests = 2000 // enough for the CPU row to pass a clock tick (10 ms)
 		}
 		if !set["runs"] {
 			cfg.runs = 1

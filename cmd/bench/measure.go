@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -67,6 +68,11 @@ func (b *bench) measure(ctx context.Context) error {
 						return err
 					}
 					us := float64(after-before) / b.clkTck * 1e6 / float64(r.complete)
+					if after == before {
+						// Less than one tick (10 ms) in all, as in -smoke: too
+						// little to measure, not no time at all.
+						us = math.NaN()
+					}
 					b.res.cpu.set(s.name, run, us)
 					b.progress("  %-28s %-10s %s", b.res.cpu.label, s.name, b.res.cpu.show(us))
 				}

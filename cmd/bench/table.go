@@ -76,7 +76,12 @@ func newRow(label, format, unit string, runs int, checks ...check) *row {
 
 func (r *row) set(col string, run int, v float64) { r.vals[col][run] = v }
 
-func (r *row) show(v float64) string { return fmt.Sprintf(r.format, v) }
+func (r *row) show(v float64) string {
+	if math.IsNaN(v) {
+		return "n/a"
+	}
+	return fmt.Sprintf(r.format, v)
+}
 
 // median is the median of col's values; ok is false if there are none.
 func (r *row) median(col string) (v float64, ok bool) {
