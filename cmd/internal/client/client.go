@@ -11,7 +11,6 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"syscall"
 	"time"
 )
 
@@ -59,7 +58,7 @@ func (c *Conn) since() time.Duration { return time.Since(c.start) }
 func (c *Conn) Dial(addr string, timeout time.Duration) error {
 	conn, err := net.DialTimeout("tcp", addr, timeout)
 	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case refused(err):
 		c.Err = fmt.Errorf("%v; is the server running? start it with: go run ./cmd/stepwise -addr %s", err, addr)
 		return c.Err
 	case err != nil:
@@ -69,6 +68,14 @@ func (c *Conn) Dial(addr string, timeout time.Duration) error {
 	c.conn = conn
 	c.Connected = c.since()
 	return nil
+}
+
+// refused reports whether err is connect(2)'s ECONNREFUSED. The package
+// stays clear of package syscall (see cmd/stepwise's TestPackageRules),
+// so it knows the error by the text the kernel gives it.
+func refused(err error) bool {
+	var se *os.SyscallError
+	return errors.As(err, &se) && se.Syscall == "connect" && se.Err.Error() == "connection refused"
 }
 
 // SendSlowly writes b one byte per write call, pausing delay between
