@@ -627,8 +627,8 @@ func listenError(addr string, err error) error {
 // every interface; "localhost" means 127.0.0.1.
 func parseAddr(addr string) (netip.AddrPort, error) {
 	i := strings.LastIndexByte(addr, ':')
-	if i < 0 {
-		return netip.AddrPort{}, fmt.Errorf("address %q: want host:port, e.g. 127.0.0.1:8080", addr)
+	if i < 0 || strings.HasPrefix(addr, "[") && !strings.Contains(addr, "]:") {
+		return netip.AddrPort{}, fmt.Errorf("address %q: want host:port, e.g. 127.0.0.1:8080 or [::1]:8080", addr)
 	}
 	host, portStr := addr[:i], addr[i+1:]
 	port, err := strconv.Atoi(portStr)

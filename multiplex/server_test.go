@@ -651,6 +651,11 @@ func TestParseAddr(t *testing.T) {
 			t.Errorf("parseAddr(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
 		}
 	}
+	// An IPv6 address with no port is told what is missing, not that "1]"
+	// is no port.
+	if _, err := parseAddr("[::1]"); err == nil || !strings.Contains(err.Error(), "want host:port, e.g. 127.0.0.1:8080 or [::1]:8080") {
+		t.Errorf("parseAddr(\"[::1]\"): %v; want the form asked for", err)
+	}
 }
 
 // The README shows an excerpt of the get transcript. Every line of it must

@@ -151,7 +151,7 @@ Flags:
 	case name == "many" && len(rest) != 2:
 		return cli.Usage(errors.New("compare many takes one argument, the number of clients: many 5"))
 	case name != "many" && len(rest) > 1:
-		return cli.Usage(fmt.Errorf("compare %s takes no arguments, not %q", name, rest[1:]))
+		return cli.Usage(fmt.Errorf("compare %s takes no arguments, not %q (flags go before the scenario: compare -pace 1s %s)", name, rest[1:], name))
 	case *pace < minPace || *pace > maxPace:
 		return cli.Usage(fmt.Errorf("-pace %v: want %v to %v", *pace, minPace, maxPace))
 	case n < 1 || n > maxCompared:

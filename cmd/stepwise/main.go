@@ -406,7 +406,7 @@ func openSite(root string, t *trace.Tracer) (fs.FS, string, error) {
 	}
 	dir, err := multiplex.OpenRoot(root, t)
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("-root: %w", err)
 	}
 	return dir, root, nil
 }
