@@ -623,6 +623,14 @@ func listenError(addr string, err error) error {
 	return fmt.Errorf("listen on %s: %w", addr, err)
 }
 
+// CheckAddr reports what is wrong with addr as Config.Addr, before any
+// socket is made: a command can then call it a mistake on its command
+// line, not a failure to start.
+func CheckAddr(addr string) error {
+	_, err := parseAddr(addr)
+	return err
+}
+
 // parseAddr turns "host:port" into a socket address. An empty host means
 // every interface; "localhost" means 127.0.0.1.
 func parseAddr(addr string) (netip.AddrPort, error) {

@@ -118,6 +118,8 @@ func TestFlagErrors(t *testing.T) {
 		{"-model", "threads", "-max-workers", "0"},
 		{"-model", "fork", "-max-workers", "20000"}, // past the Go runtime's 10,000 threads
 		{"-delay", "-5s"},
+		{"-addr", "host:port"},
+		{"-addr", "[::1]"},
 	} {
 		code, stderr := mustFail(t, args...)
 		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {

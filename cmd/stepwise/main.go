@@ -250,6 +250,9 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 	if err := checkLimits(cfg, *delay); err != nil {
 		return cli.Usage(err)
 	}
+	if err := multiplex.CheckAddr(*addr); err != nil {
+		return cli.Usage(fmt.Errorf("-addr: %w", err))
+	}
 	if many && (*step || *breaks != "" || *delay > 0) {
 		return cli.Usage(fmt.Errorf("-step, -break and -delay pause one thread, and -model %s has many: step through select or blocking", *modelName))
 	}
