@@ -281,6 +281,13 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 		defer term.Close()
 	}
 	t, closeTrace, err := openTrace(*traceSpec, *traceFile, *jsonFile, *stampMode, *colorMode, *strSize, stderr, stepper, *explain, *modelName == "threads", child)
+	if err != nil && child {
+		// A fork child opens the trace files again by name, and they may
+		// be gone (rotated, deleted). It must answer its client all the
+		// same: without a trace, saying why.
+		fmt.Fprintf(stderr, "stepwise: [pid %d] %v: serving this client without a trace\n", os.Getpid(), err)
+		t, closeTrace, err = nil, func() error { return nil }, nil
+	}
 	if err != nil {
 		return err
 	}
@@ -293,6 +300,9 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 	}()
 
 	fsys, what, err := openSite(*root, t)
+	if err != nil && child {
+		fsys, err = unavailable{err}, nil // the same for -root: answer 503, and why
+	}
 	if err != nil {
 		return err
 	}
@@ -399,6 +409,14 @@ func listen(name string, cfg multiplex.Config) (model, error) {
 		return multiplex.ListenFork(cfg)
 	}
 	return multiplex.Listen(cfg)
+}
+
+// unavailable is a site that could not be opened: every request for it
+// gets 503 (http10.ErrUnavailable), with the reason in the trace.
+type unavailable struct{ err error }
+
+func (u unavailable) Open(string) (fs.File, error) {
+	return nil, fmt.Errorf("%w: %v", http10.ErrUnavailable, u.err)
 }
 
 // openSite returns the files to serve and how to describe them.

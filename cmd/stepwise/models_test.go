@@ -207,6 +207,39 @@ func TestBlockingStops(t *testing.T) {
 	}
 }
 
+// A fork child opens -root and the trace files again, by name. If they are
+// gone by then, it still answers its client: 503 and why for the site,
+// the file without a trace for the trace.
+func TestForkChildWithoutItsFiles(t *testing.T) {
+	dir := t.TempDir()
+	root, log := filepath.Join(dir, "www"), filepath.Join(dir, "trace.txt")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "a.txt"), []byte("a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, "-model", "fork", "-root", root, "-o", log)
+	if resp, err := exchange(t, s.addr, "GET /a.txt HTTP/1.0\r\n\r\n"); err != nil || !strings.HasSuffix(resp, "\r\n\r\na\n") {
+		t.Fatalf("with its files: %q (%v); want a.txt", resp, err)
+	}
+	if err := os.Remove(log); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := exchange(t, s.addr, "GET /a.txt HTTP/1.0\r\n\r\n"); err != nil || !strings.HasSuffix(resp, "\r\n\r\na\n") {
+		t.Errorf("with its trace file gone: %q (%v); want a.txt all the same", resp, err)
+	}
+	if err := os.RemoveAll(root); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := exchange(t, s.addr, "GET /a.txt HTTP/1.0\r\n\r\n"); err != nil || statusLine(resp) != "HTTP/1.0 503 Service Unavailable" {
+		t.Errorf("with its -root gone: %q (%v); want 503", resp, err)
+	}
+	if stderr := s.trace(); !strings.Contains(stderr, "trace.txt: no such file or directory: serving this client without a trace") {
+		t.Errorf("stderr does not say why the child served without a trace:\n%s", stderr)
+	}
+}
+
 // unanswered checks that c gets nothing, as who, while other clients hold
 // the server. Not a measurement: the server cannot answer c, however long
 // we wait; 300 ms only bounds how long the test looks.
