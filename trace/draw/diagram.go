@@ -3,6 +3,7 @@ package draw
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -217,9 +218,11 @@ func (d *Diagram) makeLanes(events []trace.JSONEvent) []lane {
 		}
 	}
 	var conns []int
+	seen := map[int]bool{}
 	for _, b := range d.bands {
 		for _, e := range b.events {
-			if e.Conn > 0 && !slices.Contains(conns, e.Conn) {
+			if e.Conn > 0 && !seen[e.Conn] {
+				seen[e.Conn] = true
 				conns = append(conns, e.Conn)
 			}
 		}
@@ -241,12 +244,17 @@ func (d *Diagram) makeLanes(events []trace.JSONEvent) []lane {
 func (d *Diagram) server() int { return len(d.lanes) - 2 }
 func (d *Diagram) kernel() int { return len(d.lanes) - 1 }
 
-// client returns connection conn's lane, or -1 for none.
+// client returns connection conn's lane, or -1 for none. The clients'
+// lanes come first, in the order of their numbers.
 func (d *Diagram) client(conn int) int {
 	if conn <= 0 {
 		return -1
 	}
-	return slices.IndexFunc(d.lanes, func(l lane) bool { return l.conn == conn })
+	i, ok := slices.BinarySearchFunc(d.lanes[:d.server()], conn, func(l lane, c int) int { return cmp.Compare(l.conn, c) })
+	if !ok {
+		return -1
+	}
+	return i
 }
 
 // watched returns a round call's first two bracketed arguments: the fds it
