@@ -111,6 +111,11 @@ Flags (before SCENARIO or right after its name):
 )
 
 func run(args []string, stdout, stderr io.Writer) error {
+	return cli.Reporting(stdout, func(stdout io.Writer) error { return scenario(args, stdout, stderr) })
+}
+
+// scenario parses the command line and runs the scenario it names.
+func scenario(args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("stepwise-client", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	flags.Usage = func() {

@@ -200,7 +200,7 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 	case len(args) > 0 && args[0] == "draw":
 		return runDraw(args[1:], stdout, stderr)
 	case len(args) > 0 && args[0] == "compare":
-		return compare(args[1:], stdout, stderr)
+		return cli.Reporting(stdout, func(stdout io.Writer) error { return compare(args[1:], stdout, stderr) })
 	}
 	flags := flag.NewFlagSet("stepwise", flag.ContinueOnError)
 	flags.SetOutput(stderr)

@@ -62,3 +62,29 @@ func ExitCode(err error) int {
 	}
 	return 1
 }
+
+// Reporting runs report, a command that prints its results on stdout,
+// and fails if stdout did not take them all (a full disk, a closed pipe):
+// a report that was lost is not a success.
+func Reporting(stdout io.Writer, report func(stdout io.Writer) error) error {
+	w := &checked{w: stdout}
+	err := report(w)
+	if err == nil && w.err != nil {
+		err = fmt.Errorf("standard output: %w", w.err)
+	}
+	return err
+}
+
+// checked is a writer that remembers its first error.
+type checked struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checked) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
+}
