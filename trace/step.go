@@ -96,7 +96,7 @@ func NewStepper(opt StepOptions) (*Stepper, error) {
 	}
 	s.next, s.nextAt = opt.Next, opt.Aliases[opt.Next]
 	switch {
-	case s.next == "":
+	case s.next == "", s.next == "select" && s.nextAt == nil:
 		s.next, s.nextAt = "select", []string{"pselect6"}
 	case s.nextAt == nil:
 		s.nextAt = []string{s.next}

@@ -90,6 +90,7 @@ func TestStepper(t *testing.T) {
 		{"enter repeats", []string{"s", "", ""}, StepOptions{}, []int{1, 2, 3, 4}, ""},
 		{"step N", []string{"s 3", "s"}, StepOptions{}, []int{1, 4, 5}, ""},
 		{"next select", []string{"n", "n"}, StepOptions{}, []int{1, 4}, "n next select, "},
+		{"next select, named", []string{"n", "n"}, StepOptions{Next: "select"}, []int{1, 4}, "n next select, "},
 		{"next accept, in a loop with no select", []string{"n", "n"}, StepOptions{Next: "accept", Aliases: testAliases}, []int{1, 2}, "n next accept, "},
 		{"help names what n runs to", []string{"h", "c"}, StepOptions{Next: "accept", Aliases: testAliases}, []int{1}, "run to the next accept\n"},
 		{"break on a call", []string{"b write", "c"}, StepOptions{}, []int{1, 9}, "next: write()"},

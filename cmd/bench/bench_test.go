@@ -78,6 +78,7 @@ func TestCheckTable(t *testing.T) {
 		{"a row missing", strings.Replace(good, "100 KiB c=10 (req/s)", "200 KiB c=10 (req/s)", 1), true},
 		{"stepwise not a number", strings.Replace(good, "1 KiB c=10 (req/s)                  22237", "1 KiB c=10 (req/s)                  -", 1), true},
 		{"no verdict", strings.Replace(good, "<=32 MiB                           PASS", "<=32 MiB                           ", 1), true},
+		{"n/a for a figure that is not CPU time", strings.Replace(good, "1 KiB c=10 (req/s)                  22237", "1 KiB c=10 (req/s)                  n/a", 1), true},
 		{"nginx figures without nginx", good, false},
 	} {
 		if err := checkTable(tc.table, smokeRows, tc.haveNginx, true); err == nil {

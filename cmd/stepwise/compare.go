@@ -138,7 +138,7 @@ Flags:
 			usage()
 			return nil
 		}
-		return cli.Usage(fmt.Errorf("compare: %w", err))
+		return cli.Usage(fmt.Errorf("compare: %w (compare -h lists the flags)", err))
 	}
 	rest := flags.Args()
 	if len(rest) == 0 {
@@ -149,7 +149,7 @@ Flags:
 	case name != "slow" && name != "idle" && name != "many":
 		return cli.Usage(fmt.Errorf("compare: unknown scenario %q; want slow, idle or many N", name))
 	case name == "many" && len(rest) != 2:
-		return cli.Usage(errors.New("compare many takes one argument, the number of clients: many 5"))
+		return cli.Usage(errors.New("compare many takes one argument, the number of clients: many 5 (flags go before the scenario)"))
 	case name != "many" && len(rest) > 1:
 		return cli.Usage(fmt.Errorf("compare %s takes no arguments, not %q (flags go before the scenario: compare -pace 1s %s)", name, rest[1:], name))
 	case *pace < minPace || *pace > maxPace:

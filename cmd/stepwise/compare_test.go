@@ -185,7 +185,7 @@ func TestCost(t *testing.T) {
 		{model: "threads"},
 		{model: "fork", watch: watch{newProcs: 2, newThreads: 14, peak: usage{procs: 1}}},
 	}
-	want := "To serve them, select and threads were not seen to start a thread or a process; fork started at least 2 processes (14 threads in all, up to 1 processes at once): the price of not waiting."
+	want := "To serve them, select and threads were not seen to start a thread or a process; fork started at least 2 processes (14 threads in all, up to 1 process at once): the price of not waiting."
 	if got := cost(ran, []string{"select", "fork"}); got != want {
 		t.Errorf("cost =\n%s\nwant\n%s", got, want)
 	}

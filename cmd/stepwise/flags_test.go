@@ -121,7 +121,8 @@ func TestFlagErrors(t *testing.T) {
 		{"-addr", "host:port"},
 		{"-addr", "[::1]"},
 	} {
-		code, stderr := mustFail(t, args...)
+		// On port 0, so that a check that failed to refuse binds no real port.
+		code, stderr := mustFail(t, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
 		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
 			t.Errorf("stepwise %q: status %d, stderr %q; want 2 and one line", args, code, stderr)
 		}
@@ -129,14 +130,24 @@ func TestFlagErrors(t *testing.T) {
 }
 
 // A trace that cannot be written (a full disk: /dev/full) does not stop
-// the server, but the run ends with exit status 1 and says why.
+// the server, in any model, but the run ends with exit status 1 and says
+// why, after its usual last line.
 func TestTraceWriteFails(t *testing.T) {
-	s := start(t, "-o", "/dev/full")
-	get(t, s, "/hello.txt")
-	sendSignal(t, s, syscall.SIGINT)
-	code, _ := wait(t, s)
-	if stderr := s.stderr.String(); code != 1 || !strings.Contains(stderr, "stepwise: the trace is incomplete: write /dev/full: no space left on device") {
-		t.Errorf("exit status %d, stderr %q; want 1 and a line saying the trace is incomplete", code, stderr)
+	for _, m := range models {
+		t.Run(m, func(t *testing.T) {
+			s := start(t, "-model", m, "-o", "/dev/full")
+			get(t, s, "/hello.txt")
+			sendSignal(t, s, syscall.SIGINT)
+			code, stdout := wait(t, s)
+			want := "stepwise: the trace is incomplete: write /dev/full: no space left on device\n"
+			if m == "fork" {
+				// The child that served lost its part of the trace too.
+				want = `stepwise: \[pid \d+\] the trace is incomplete: write /dev/full: no space left on device\n` + want
+			}
+			if stderr := s.stderr.String(); code != 1 || stdout != "stepwise: stopped\n" || !regexp.MustCompile(`^`+want+`$`).MatchString(stderr) {
+				t.Errorf("exit status %d, stdout %q, stderr %q; want 1, the stopped line, and %q", code, stdout, stderr, want)
+			}
+		})
 	}
 }
 

@@ -42,7 +42,8 @@
 //		sys (system calls), http (what was received, sent and decided),
 //		state (connections changing state), or system call names
 //		(accept,read; accept and select stand for accept4 and pselect6).
-//		none serves silently and costs nothing.
+//		none serves silently and costs nothing; it goes with nothing
+//		else, nor with -o or -json.
 //	-o FILE
 //		write the trace to FILE instead of standard error
 //	-json FILE
@@ -82,7 +83,7 @@
 //	-s N
 //		show at most N bytes of each byte string in the trace (default 32)
 //
-// Limits and deadlines (see docs/reliability.md):
+// Limits and deadlines (see docs/reliability.md), each above zero:
 //
 //	-head-timeout 10s      from accept to the end of the request head; then 408
 //	-body-timeout 30s      from the end of the head to the end of the body; then 408
@@ -94,7 +95,8 @@
 //	-max-headers 100       most header fields in a request; then 431
 //	-max-body 1048576      largest request body in bytes; then 413
 //	-max-workers 256       threads and fork: most threads or processes serving
-//	                       at once; the next clients wait in the listen queue
+//	                       at once (at most 8192); the next clients wait in
+//	                       the listen queue
 //
 // SIGINT or SIGTERM stops accepting, lets responses in flight finish, and
 // exits 0; a second one stops at once, with exit status 1.
@@ -162,7 +164,8 @@
 //	$ stepwise draw -o session.svg session.jsonl
 //
 // Exit status: 0 after a graceful stop, 1 if the server cannot start (an
-// address in use, say) or was stopped by a second signal, 2 for a bad flag.
+// address in use, say), was stopped by a second signal, or could not write
+// all of its trace (a full disk), 2 for a bad flag.
 package main
 
 import (
@@ -247,7 +250,7 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 	if !many && workersSet {
 		return cli.Usage(fmt.Errorf("-max-workers is for -model threads and fork: -model %s serves with one thread", *modelName))
 	}
-	if err := checkLimits(cfg, *delay); err != nil {
+	if err := checkLimits(cfg, *delay, *modelName); err != nil {
 		return cli.Usage(err)
 	}
 	if err := multiplex.CheckAddr(*addr); err != nil {
@@ -296,6 +299,9 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 		// run, even if serving went well: what it shows is not all.
 		if cerr := closeTrace(); err == nil && cerr != nil {
 			err = fmt.Errorf("the trace is incomplete: %w", cerr)
+			if child {
+				err = fmt.Errorf("[pid %d] %w", os.Getpid(), err) // its part of the trace
+			}
 		}
 	}()
 
@@ -355,8 +361,8 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 
 // checkLimits refuses a deadline or a limit of zero or less, which the
 // server would otherwise take to mean its default, and more workers than
-// the Go runtime has threads for.
-func checkLimits(cfg multiplex.Config, delay time.Duration) error {
+// the Go runtime has threads for (the same bound for fork's processes).
+func checkLimits(cfg multiplex.Config, delay time.Duration, model string) error {
 	for _, d := range []struct {
 		flag string
 		v    time.Duration
@@ -381,7 +387,11 @@ func checkLimits(cfg multiplex.Config, delay time.Duration) error {
 	}
 	switch {
 	case cfg.MaxWorkers < 1 || cfg.MaxWorkers > multiplex.MostWorkers:
-		return fmt.Errorf("-max-workers %d: want 1 to %d (the Go runtime stops a program at 10,000 threads)", cfg.MaxWorkers, multiplex.MostWorkers)
+		why := "the Go runtime stops a program at 10,000 threads"
+		if model == "fork" {
+			why = "each worker is a whole process, with a Go runtime of its own"
+		}
+		return fmt.Errorf("-max-workers %d: want 1 to %d (%s)", cfg.MaxWorkers, multiplex.MostWorkers, why)
 	case delay < 0:
 		return fmt.Errorf("-delay %v: want a pause of zero or more", delay)
 	}
@@ -508,6 +518,9 @@ func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stder
 	if jsonFile != "" {
 		out, err := create(jsonFile)
 		if err != nil {
+			for _, f := range files {
+				f.Close()
+			}
 			return nil, none, err
 		}
 		files = append(files, out)

@@ -323,8 +323,8 @@ func cost(ran []*result, free []string) string {
 		what := ""
 		switch {
 		case r.newProcs > 0:
-			what = fmt.Sprintf("%d process%s (%d threads in all, up to %d processes at once)",
-				r.newProcs, plural(r.newProcs, "", "es"), r.newThreads, r.peak.procs)
+			what = fmt.Sprintf("%d process%s (%d threads in all, up to %d process%s at once)",
+				r.newProcs, plural(r.newProcs, "", "es"), r.newThreads, r.peak.procs, plural(r.peak.procs, "", "es"))
 		case r.newThreads > 0:
 			what = fmt.Sprintf("%d thread%s", r.newThreads, plural(r.newThreads, "", "s"))
 		default:
