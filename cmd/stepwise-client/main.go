@@ -78,6 +78,7 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"stepwise/cmd/internal/cli"
@@ -139,6 +140,11 @@ func scenario(args []string, stdout, stderr io.Writer) error {
 		return cli.Usage(errors.New("no scenario; want " + scenarioOK + " (-h lists them)"))
 	}
 	name := flags.Arg(0)
+	if after := flags.Args()[1:]; name == "many" && len(after) > 0 && strings.HasPrefix(after[0], "-") {
+		if _, err := strconv.Atoi(after[0]); err == nil { // "many -1" is no flag
+			return cli.Usage(fmt.Errorf("many %q: want a number of clients from 1 to %d", after[0], maxClients))
+		}
+	}
 	if help, err := cli.Parse(flags, flags.Args()[1:]); help || err != nil {
 		return err
 	}

@@ -430,6 +430,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"get", "/", "/"}, "get takes at most one PATH"},
 		{[]string{"many"}, "many takes one argument"},
 		{[]string{"many", "0"}, `many "0": want a number of clients from 1 to 1000`},
+		{[]string{"many", "-1"}, `many "-1": want a number of clients from 1 to 1000`}, // not a flag
 		{[]string{"many", "1001"}, `many "1001"`},
 		{[]string{"idle", "now"}, "idle takes no arguments"},
 		{[]string{"raw"}, "raw takes one argument"},
