@@ -78,7 +78,6 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"stepwise/cmd/internal/cli"
@@ -139,16 +138,15 @@ func scenario(args []string, stdout, stderr io.Writer) error {
 	if flags.NArg() == 0 {
 		return cli.Usage(errors.New("no scenario; want " + scenarioOK + " (-h lists them)"))
 	}
-	name := flags.Arg(0)
-	if after := flags.Args()[1:]; name == "many" && len(after) > 0 && strings.HasPrefix(after[0], "-") {
-		if _, err := strconv.Atoi(after[0]); err == nil { // "many -1" is no flag
-			return cli.Usage(fmt.Errorf("many %q: want a number of clients from 1 to %d", after[0], maxClients))
+	name, rest := flags.Arg(0), flags.Args()[1:]
+	// A number right after the name is its argument, not a flag: "many -1"
+	// is a bad number of clients.
+	if _, err := strconv.Atoi(firstOf(rest)); err != nil {
+		if help, err := cli.Parse(flags, rest); help || err != nil {
+			return err
 		}
+		rest = flags.Args()
 	}
-	if help, err := cli.Parse(flags, flags.Args()[1:]); help || err != nil {
-		return err
-	}
-	rest := flags.Args()
 
 	target, err := loopback(*addr)
 	if err != nil {
@@ -212,6 +210,14 @@ func scenario(args []string, stdout, stderr io.Writer) error {
 		return noArgs(name, rest, s.pipelined)
 	}
 	return cli.Usage(fmt.Errorf("unknown scenario %q; want %s (-h lists them)", name, scenarioOK))
+}
+
+// firstOf returns args[0], or "" if there is none.
+func firstOf(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	return args[0]
 }
 
 // withPath runs a scenario that takes at most one PATH, / by default.
