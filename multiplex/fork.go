@@ -30,9 +30,11 @@ import (
 // through the signal pipe like SIGINT; the parent then reaps it with
 // wait4, or it would linger as a zombie.
 type Fork struct {
-	selector         // its signal pipe brings SIGCHLD too
-	children []child // the children not yet reaped, oldest first
-	full     bool    // MaxWorkers children are serving: the listener is not watched (room)
+	selector           // its signal pipe brings SIGCHLD too
+	files    []uintptr // what each child gets as fds 0 to 6 (forkExec)
+	handed   string    // what else files holds, for the trace: "; also fd 5 (the trace file)"
+	children []child   // the children not yet reaped, oldest first
+	full     bool      // MaxWorkers children are serving: the listener is not watched (room)
 	buf      [64]byte
 }
 
@@ -43,18 +45,53 @@ type child struct{ pid, conn int }
 // connection's number, 7 for c7, and the client's address.
 const childEnv = "STEPWISE_FORK_CHILD"
 
-// childFD is where a child finds its connection.
-const childFD = 3
+// What a child finds open, besides 0, 1 and 2: its parent's files, not
+// the same names opened again. A directory renamed or a trace file
+// rotated away while the server runs is then the same for parent and
+// children, as after a fork(2) without exec.
+const (
+	childFD = 3 // its connection
+	rootFD  = 4 // the directory served (-root), if the site is a Root
+	textFD  = 5 // the trace's text file (-o), if any
+	jsonFD  = 6 // the trace's JSON lines file (-json), if any
+)
+
+// ForkFiles are the trace's files, which a fork child is handed open
+// (textFD, jsonFD) to write its part of the trace after its parent's. The
+// directory served, a Root in Config.FS, is handed over too (rootFD).
+type ForkFiles struct {
+	Text, JSON *Output // nil: none
+}
 
 // ForkSignals are the signals the fork model needs from signal.Notify:
 // Signals, and SIGCHLD, which says a child has exited.
 func ForkSignals() []os.Signal { return append(Signals(), unix.SIGCHLD) }
 
-// ListenFork creates the listening socket and the signal pipe.
-func ListenFork(cfg Config) (*Fork, error) {
+// ListenFork creates the listening socket and the signal pipe. Each child
+// will be handed files, open, and the directory served if it is a Root.
+func ListenFork(cfg Config, files ForkFiles) (*Fork, error) {
 	f := new(Fork)
 	if err := f.listen(cfg, sys{t: cfg.Trace, who: f.who}); err != nil {
 		return nil, err
+	}
+	none := ^uintptr(0) // -1: fd not open in the child
+	f.files = []uintptr{0, 1, 2, none, none, none, none}
+	hand := func(fd, at int, what string) {
+		f.files[at] = uintptr(fd)
+		sep := "; also "
+		if f.handed != "" {
+			sep = ", "
+		}
+		f.handed += fmt.Sprintf("%sfd %d (%s)", sep, at, what)
+	}
+	if r, ok := cfg.FS.(*Root); ok {
+		hand(r.fd, rootFD, "the directory served")
+	}
+	if files.Text != nil {
+		hand(files.Text.fd, textFD, "the trace file")
+	}
+	if files.JSON != nil {
+		hand(files.JSON.fd, jsonFD, "the JSON trace file")
 	}
 	return f, nil
 }
@@ -135,12 +172,14 @@ func (f *Fork) accept() {
 func (f *Fork) forkExec(c *conn) (int, error) {
 	env := slices.DeleteFunc(os.Environ(), func(v string) bool { return strings.HasPrefix(v, childEnv+"=") })
 	env = append(env, childEnv+"="+strconv.Itoa(c.id)+" "+c.peer.String())
-	pid, err := syscall.ForkExec("/proc/self/exe", os.Args, &syscall.ProcAttr{Env: env, Files: []uintptr{0, 1, 2, uintptr(c.fd)}})
+	files := slices.Clone(f.files)
+	files[childFD] = uintptr(c.fd)
+	pid, err := syscall.ForkExec("/proc/self/exe", os.Args, &syscall.ProcAttr{Env: env, Files: files})
 	if err != nil {
 		f.k.note(c.id, "fork+exec failed: %v; closing the connection", err)
 		return 0, err
 	}
-	f.k.noteAt(c.id, "fork", "fork+exec: process %d runs this program again (/proc/self/exe) with %s's socket as its fd %d", pid, trace.Label(c.id), childFD)
+	f.k.noteAt(c.id, "fork", "fork+exec: process %d runs this program again (/proc/self/exe) with %s's socket as its fd %d%s", pid, trace.Label(c.id), childFD, f.handed)
 	return pid, nil
 }
 
@@ -229,6 +268,15 @@ func ForkChild() bool {
 	_, ok := os.LookupEnv(childEnv)
 	return ok
 }
+
+// ChildRoot is the directory a fork child's parent serves, handed to it
+// open (rootFD), as a Root traced to t.
+func ChildRoot(t *trace.Tracer) *Root { return newRoot(rootFD, t) }
+
+// ChildText and ChildJSON are the trace's files of a fork child's parent,
+// -o's and -json's, both called name, handed to it open.
+func ChildText(name string) *Output { return &Output{fd: textFD, name: name} }
+func ChildJSON(name string) *Output { return &Output{fd: jsonFD, name: name} }
 
 // ServeChild is a fork child's whole life: it serves the connection its
 // parent handed it on fd 3, and returns. Its trace, labelled with its pid

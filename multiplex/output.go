@@ -19,25 +19,17 @@ type Output struct {
 
 // Create creates (or truncates) the file name for writing. Every write
 // goes at the end of the file (O_APPEND), even if another process, a fork
-// model's child, has written there too.
+// model's child handed the file (ChildText), has written there too.
 func Create(name string) (*Output, error) {
-	return open(name, "create", unix.O_CREAT|unix.O_TRUNC)
-}
-
-// Append opens the file name, which Create made, to add to it: a fork
-// model's child writes its trace after its parent's.
-func Append(name string) (*Output, error) { return open(name, "open", 0) }
-
-func open(name, op string, flags int) (*Output, error) {
 	for {
-		fd, err := unix.Open(name, unix.O_WRONLY|unix.O_APPEND|unix.O_CLOEXEC|flags, 0o644)
+		fd, err := unix.Open(name, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_APPEND|unix.O_CLOEXEC, 0o644)
 		switch err {
 		case unix.EINTR:
 			continue
 		case nil:
 			return &Output{fd: fd, name: name}, nil
 		}
-		return nil, &os.PathError{Op: op, Path: name, Err: err}
+		return nil, &os.PathError{Op: "create", Path: name, Err: err}
 	}
 }
 

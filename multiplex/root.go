@@ -36,10 +36,7 @@ type Root struct {
 
 // OpenRoot opens dir for serving.
 func OpenRoot(dir string, t *trace.Tracer) (*Root, error) {
-	// Its newfstatat is raw (raw.go): it waits for nothing but the disk,
-	// and the model that serves from it has one thread doing the serving.
-	// The threads model's copies (tracedAs) keep the usual call.
-	k := sys{t: t, nonblocking: true}
+	k := sys{t: t}
 	args := "AT_FDCWD, " + t.Quote([]byte(dir)) + ", O_RDONLY|O_CLOEXEC|O_DIRECTORY"
 	k.before(0, "openat", args)
 	for {
@@ -51,9 +48,17 @@ func OpenRoot(dir string, t *trace.Tracer) (*Root, error) {
 			if err != nil {
 				return nil, &fs.PathError{Op: "open", Path: dir, Err: err}
 			}
-			return &Root{k: k, fd: fd, cache: newFileCache()}, nil
+			return newRoot(fd, t), nil
 		}
 	}
+}
+
+// newRoot serves the directory open on fd.
+func newRoot(fd int, t *trace.Tracer) *Root {
+	// Its newfstatat is raw (raw.go): it waits for nothing but the disk,
+	// and the model that serves from it has one thread doing the serving.
+	// The threads model's copies (tracedAs) keep the usual call.
+	return &Root{k: sys{t: t, nonblocking: true}, fd: fd, cache: newFileCache()}
 }
 
 // tracedAs returns fsys with its system calls labelled as k's: the same

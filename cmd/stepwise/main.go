@@ -31,8 +31,9 @@
 //		strace -f.
 //		fork: a process per client, the way inetd does it: the parent
 //		accepts and starts this program again (fork+exec) with the
-//		socket as fd 3; the child serves it and exits, its trace lines
-//		start [pid PID], and the parent reaps it with wait4 on SIGCHLD.
+//		socket as fd 3, and the directory and trace files it has open;
+//		the child serves the client and exits, its trace lines start
+//		[pid PID], and the parent reaps it with wait4 on SIGCHLD.
 //		The blocking models bound each read and write with the socket's
 //		own timeouts (SO_RCVTIMEO, SO_SNDTIMEO): -head-timeout and
 //		-write-timeout per call. -step, -break and -delay pause one
@@ -283,21 +284,14 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 	if term != nil {
 		defer term.Close()
 	}
-	t, closeTrace, err := openTrace(*traceSpec, *traceFile, *jsonFile, *stampMode, *colorMode, *strSize, stderr, stepper, *explain, *modelName == "threads", child)
-	if err != nil && child {
-		// A fork child opens the trace files again by name, and they may
-		// be gone (rotated, deleted). It must answer its client all the
-		// same: without a trace, saying why.
-		fmt.Fprintf(stderr, "stepwise: [pid %d] %v: serving this client without a trace\n", os.Getpid(), err)
-		t, closeTrace, err = nil, func() error { return nil }, nil
-	}
+	t, files, err := openTrace(*traceSpec, *traceFile, *jsonFile, *stampMode, *colorMode, *strSize, stderr, stepper, *explain, *modelName == "threads", child)
 	if err != nil {
 		return err
 	}
 	defer func() {
 		// A trace that could not all be written (a full disk) fails the
 		// run, even if serving went well: what it shows is not all.
-		if cerr := closeTrace(); err == nil && cerr != nil {
+		if cerr := closeTrace(t, files); err == nil && cerr != nil {
 			err = fmt.Errorf("the trace is incomplete: %w", cerr)
 			if child {
 				err = fmt.Errorf("[pid %d] %w", os.Getpid(), err) // its part of the trace
@@ -305,10 +299,7 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 		}
 	}()
 
-	fsys, what, err := openSite(*root, t)
-	if err != nil && child {
-		fsys, err = unavailable{err}, nil // the same for -root: answer 503, and why
-	}
+	fsys, what, err := openSite(*root, t, child)
 	if err != nil {
 		return err
 	}
@@ -340,7 +331,7 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 	}
 	defer signal.Stop(sigs)
 	go forwardSignals(sigs, ready, term)
-	m, err := listen(*modelName, cfg)
+	m, err := listen(*modelName, cfg, files)
 	if err != nil {
 		signal.Stop(sigs)
 		close(sigs) // forwardSignals ends
@@ -409,31 +400,27 @@ type model interface {
 }
 
 // listen starts the model called name listening.
-func listen(name string, cfg multiplex.Config) (model, error) {
+func listen(name string, cfg multiplex.Config, files multiplex.ForkFiles) (model, error) {
 	switch name {
 	case "blocking":
 		return multiplex.ListenBlocking(cfg)
 	case "threads":
 		return multiplex.ListenThreads(cfg)
 	case "fork":
-		return multiplex.ListenFork(cfg)
+		return multiplex.ListenFork(cfg, files)
 	}
 	return multiplex.Listen(cfg)
 }
 
-// unavailable is a site that could not be opened: every request for it
-// gets 503 (http10.ErrUnavailable), with the reason in the trace.
-type unavailable struct{ err error }
-
-func (u unavailable) Open(string) (fs.File, error) {
-	return nil, fmt.Errorf("%w: %v", http10.ErrUnavailable, u.err)
-}
-
-// openSite returns the files to serve and how to describe them.
-func openSite(root string, t *trace.Tracer) (fs.FS, string, error) {
-	if root == "" {
+// openSite returns the files to serve and how to describe them. A fork
+// model's child serves the directory its parent opened, handed to it open.
+func openSite(root string, t *trace.Tracer, child bool) (fs.FS, string, error) {
+	switch {
+	case root == "":
 		sub, err := fs.Sub(site, "site")
 		return sub, "the built-in demo site", err
+	case child:
+		return multiplex.ChildRoot(t), root, nil
 	}
 	dir, err := multiplex.OpenRoot(root, t)
 	if err != nil {
@@ -471,14 +458,14 @@ func forwardSignals(sigs <-chan os.Signal, ready <-chan model, term *multiplex.T
 	}
 }
 
-// openTrace builds the tracer the flags ask for, and a function that
-// flushes it and closes its files: whatever happens, the trace so far is
-// written out. -trace none gives a nil tracer, which costs nothing.
-// concurrent is for a server with a thread per connection; child for a
-// fork model's child, whose lines are labelled with its pid and go after
-// its parent's, in the same files.
-func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stderr io.Writer, stepper *trace.Stepper, explain, concurrent, child bool) (*trace.Tracer, func() error, error) {
-	none := func() error { return nil }
+// openTrace builds the tracer the flags ask for, and opens its files
+// (closeTrace flushes and closes them). -trace none gives a nil tracer,
+// which costs nothing. concurrent is for a server with a thread per
+// connection; child for a fork model's child, whose lines are labelled
+// with its pid and go after its parent's, in the files its parent
+// opened and handed it.
+func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stderr io.Writer, stepper *trace.Stepper, explain, concurrent, child bool) (*trace.Tracer, multiplex.ForkFiles, error) {
+	var none multiplex.ForkFiles
 	filter, err := trace.ParseFilter(spec, multiplex.SyscallNames(), multiplex.SyscallAliases())
 	if err != nil {
 		return nil, none, cli.Usage(fmt.Errorf("-trace: %w", err))
@@ -500,45 +487,50 @@ func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stder
 		return nil, none, nil
 	}
 	opt := trace.Options{StrSize: strSize, Filter: filter, Stamp: ts, Stepper: stepper, Explain: explain, Concurrent: concurrent}
-	create := multiplex.Create
+	open := func(name string, handed func(string) *multiplex.Output) (*multiplex.Output, error) {
+		if child {
+			return handed(name), nil
+		}
+		return multiplex.Create(name)
+	}
 	if child {
 		opt.Task = os.Getpid()
-		create = multiplex.Append
 	}
+	var files multiplex.ForkFiles
 	w, terminal := stderr, multiplex.IsTerminal(2)
-	var files []*multiplex.Output
 	if file != "" {
-		out, err := create(file)
-		if err != nil {
+		if files.Text, err = open(file, multiplex.ChildText); err != nil {
 			return nil, none, err
 		}
-		files = append(files, out)
-		w, terminal = out, false
+		w, terminal = files.Text, false
 	}
 	if jsonFile != "" {
-		out, err := create(jsonFile)
-		if err != nil {
-			for _, f := range files {
-				f.Close()
-			}
+		if files.JSON, err = open(jsonFile, multiplex.ChildJSON); err != nil {
+			closeTrace(nil, files)
 			return nil, none, err
 		}
-		files = append(files, out)
-		opt.JSON = out
+		opt.JSON = files.JSON
 	}
 	if opt.Color, err = wantColor(colorMode, terminal, os.Getenv); err != nil {
+		closeTrace(nil, files)
 		return nil, none, cli.Usage(err)
 	}
-	t := trace.New(w, opt)
-	return t, func() error {
-		err := t.Flush()
-		for _, f := range files {
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
+	return trace.New(w, opt), files, nil
+}
+
+// closeTrace flushes t and closes its files: whatever happened, the trace
+// so far is written out. It returns the first error.
+func closeTrace(t *trace.Tracer, files multiplex.ForkFiles) error {
+	err := t.Flush()
+	for _, f := range []*multiplex.Output{files.Text, files.JSON} {
+		if f == nil {
+			continue
 		}
-		return err
-	}, nil
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
 }
 
 // openStepper builds the stepper that -step, -break and -delay ask for,

@@ -207,36 +207,58 @@ func TestBlockingStops(t *testing.T) {
 	}
 }
 
-// A fork child opens -root and the trace files again, by name. If they are
-// gone by then, it still answers its client: 503 and why for the site,
-// the file without a trace for the trace.
-func TestForkChildWithoutItsFiles(t *testing.T) {
+// A fork child is handed its parent's open files, not their names: with
+// the directory served and the trace files renamed (a log rotated), a new
+// child serves the same directory and writes to the same files.
+func TestForkChildGetsItsParentsFiles(t *testing.T) {
 	dir := t.TempDir()
-	root, log := filepath.Join(dir, "www"), filepath.Join(dir, "trace.txt")
+	root, log, jsonl := filepath.Join(dir, "www"), filepath.Join(dir, "trace.txt"), filepath.Join(dir, "trace.jsonl")
 	if err := os.Mkdir(root, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(root, "a.txt"), []byte("a\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s := start(t, "-model", "fork", "-root", root, "-o", log)
+	s := start(t, "-model", "fork", "-root", root, "-o", log, "-json", jsonl, "-color", "never")
 	if resp, err := exchange(t, s.addr, "GET /a.txt HTTP/1.0\r\n\r\n"); err != nil || !strings.HasSuffix(resp, "\r\n\r\na\n") {
-		t.Fatalf("with its files: %q (%v); want a.txt", resp, err)
+		t.Fatalf("c1: %q (%v); want a.txt", resp, err)
 	}
-	if err := os.Remove(log); err != nil {
+	for _, name := range []string{root, log, jsonl} {
+		if err := os.Rename(name, name+".1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if resp, err := exchange(t, s.addr, "GET /a.txt HTTP/1.0\r\n\r\n"); err != nil || !strings.HasSuffix(resp, "\r\n\r\na\n") {
+		t.Errorf("c2, after the renames: %q (%v); want a.txt all the same", resp, err)
+	}
+	// A graceful stop waits for the children, whose trace is then written.
+	sendSignal(t, s, syscall.SIGTERM)
+	if code, _ := wait(t, s); code != 0 {
+		t.Fatalf("SIGTERM: exit status %d; want 0; stderr:\n%s", code, s.trace())
+	}
+	for _, name := range []string{log, jsonl} {
+		if _, err := os.Stat(name); err == nil {
+			t.Errorf("%s is back: a child opened it again by name", name)
+		}
+	}
+	text, err := os.ReadFile(log + ".1")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if resp, err := exchange(t, s.addr, "GET /a.txt HTTP/1.0\r\n\r\n"); err != nil || !strings.HasSuffix(resp, "\r\n\r\na\n") {
-		t.Errorf("with its trace file gone: %q (%v); want a.txt all the same", resp, err)
-	}
-	if err := os.RemoveAll(root); err != nil {
+	events, err := os.ReadFile(jsonl + ".1")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if resp, err := exchange(t, s.addr, "GET /a.txt HTTP/1.0\r\n\r\n"); err != nil || statusLine(resp) != "HTTP/1.0 503 Service Unavailable" {
-		t.Errorf("with its -root gone: %q (%v); want 503", resp, err)
+	for _, want := range []string{"c2 * fork+exec: process ", "] c2 < HTTP/1.0 200 OK\n", "] close(3) = 0 /* c2 */\n"} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("the renamed trace file has no %q:\n%s", want, text)
+		}
 	}
-	if stderr := s.trace(); !strings.Contains(stderr, "trace.txt: no such file or directory: serving this client without a trace") {
-		t.Errorf("stderr does not say why the child served without a trace:\n%s", stderr)
+	if !strings.Contains(string(text), "; also fd 4 (the directory served), fd 5 (the trace file), fd 6 (the JSON trace file)\n") {
+		t.Errorf("the fork+exec note does not say which fds the child is handed:\n%s", text)
+	}
+	if n := strings.Count(string(events), `"conn":2`); n < 10 {
+		t.Errorf("the renamed JSON file has %d events of c2; want the child's too:\n%s", n, events)
 	}
 }
 
