@@ -340,7 +340,11 @@ func respond(cfg Config, k sys, c *conn, resp *http10.Response, buf []byte) {
 		if out = out[n:]; len(out) > 0 {
 			k.note(c.id, "partial write: %d bytes sent, %d left; writing again", n, len(out))
 		}
+		if len(out) > 0 || c.fileLeft > 0 {
+			c.slow = true // another write to come
+		}
 	}
+	c.linger = c.linger || c.slow && k.sentMore(c)
 	if !c.linger || k.shutdown(c.fd, c.id) != nil || k.timeout(c.fd, c.id, unix.SO_RCVTIMEO, cfg.LingerTimeout) != nil {
 		return
 	}

@@ -58,6 +58,7 @@ type conn struct {
 	deadline time.Time               // when the loop gives up on what it waits for in this state
 	pending  http10.Partial          // what the request's bytes so far tell: is the head in, its method, when to parse again
 	linger   bool                    // close politely: the client may still be sending
+	slow     bool                    // the answer took more than one go: the client may have sent more meanwhile (sentMore)
 	in       []byte                  // bytes received and not yet answered
 	out      []byte                  // the response bytes not yet written
 	wire     []byte                  // the buffer the response was written into; out is the rest of it
@@ -111,6 +112,23 @@ func worthParsing(fresh []byte, total int, p http10.Partial) bool {
 // request line asked for, if that came: a HEAD gets no body (RFC 1945, 8.2).
 func (c *conn) cutShort(status int, msg string, now time.Time) *http10.Response {
 	return http10.Refuse(&http10.ProtocolError{Status: status, Msg: msg, Method: c.pending.Method}, now)
+}
+
+// sentMore reports, once a slow answer is sent, whether the client has
+// sent bytes since its request that no read has taken. Closing a socket
+// with unread bytes makes the kernel reset the connection instead of
+// ending it (RFC 1122, 4.2.2.13), and the reset throws away the end of
+// the answer still queued to go: the close must linger instead (RFC 1945,
+// 9.4). An answer sent in one go, right after its request was read, leaves
+// the client a few microseconds for that, so it is not asked: a call
+// saved on nearly every request.
+func (k sys) sentMore(c *conn) bool {
+	n, err := k.unread(c.fd, c.id)
+	if err != nil || n == 0 {
+		return false
+	}
+	k.note(c.id, "%d bytes came after the request while answering: a close now would reset the connection under the end of the answer", n)
+	return true
 }
 
 // pieceBytes is how much of a large file is read at a time: what one

@@ -421,14 +421,16 @@ func (s *Server) write(c *conn) {
 		n, err := s.writeSome(c, writeTurn-sent)
 		switch {
 		case errors.Is(err, unix.EAGAIN):
+			c.slow = true
 			return
 		case err != nil:
 			s.close(c) // EPIPE or ECONNRESET: the client left; or the file failed
 			return
 		case len(c.out) > 0:
 			s.note(c.id, "partial write: %d bytes sent, %d left for when the socket drains", n, len(c.out))
+			c.slow = true
 			return
-		case c.fileLeft == 0 && c.linger:
+		case c.fileLeft == 0 && (c.linger || c.slow && s.k.sentMore(c)):
 			s.linger(c)
 			return
 		case c.fileLeft == 0:
@@ -438,6 +440,7 @@ func (s *Server) write(c *conn) {
 		sent += n
 	}
 	s.note(c.id, "%d bytes of the file left: the rest in later turns, so the other clients are not kept waiting", c.fileLeft)
+	c.slow = true
 }
 
 // writeTurn is about how many bytes write sends to one client in one turn.

@@ -381,3 +381,55 @@ func TestModelFlagErrors(t *testing.T) {
 		}
 	}
 }
+
+// A client that sends bytes after its request, while a long answer is on
+// its way (an old browser's extra CRLF, a pipelined request), gets the
+// whole answer in every model: the server sees the unread bytes (ioctl
+// FIONREAD) and closes lingering, where a plain close would reset the
+// connection and throw away the answer's queued end.
+func TestLateBytesDoNotCutALongAnswer(t *testing.T) {
+	root := t.TempDir()
+	// Bigger than the server's socket buffer can hold (up to 4 MiB, the
+	// default tcp_wmem) with the client's small receive window: the
+	// answer is still being written when the late bytes come, and its end
+	// still queued when the server closes.
+	const size = 12 << 20
+	if err := os.WriteFile(filepath.Join(root, "big.bin"), make([]byte, size), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	smallWindow := net.Dialer{Timeout: ioTimeout, Control: func(_, _ string, rc syscall.RawConn) error {
+		var err error
+		rc.Control(func(fd uintptr) { err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+		return err
+	}}
+	for _, m := range models {
+		t.Run(m, func(t *testing.T) {
+			s := start(t, "-model", m, "-root", root, "-trace", "ioctl", "-color", "never")
+			c, err := smallWindow.Dial("tcp", s.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(ioTimeout))
+			if _, err := io.WriteString(c, "GET /big.bin HTTP/1.0\r\n\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			first := make([]byte, 1) // the answer has begun: the server is writing
+			if _, err := io.ReadFull(c, first); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.WriteString(c, "\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			rest, err := io.ReadAll(c)
+			got := append(first, rest...)
+			if _, body, ok := strings.Cut(string(got), "\r\n\r\n"); err != nil || !ok || len(body) != size {
+				t.Errorf("got %d bytes (%v); want the head and all %d of the body, then end of file", len(got), err, size)
+			}
+			c.Close() // the lingering close ends
+			if tr := s.trace(); !strings.Contains(tr, "ioctl(") || !strings.Contains(tr, ", FIONREAD, [2]) = 0 /* c1 */\n") {
+				t.Errorf("the trace does not show the late bytes found:\n%s", tr)
+			}
+		})
+	}
+}
