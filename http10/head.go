@@ -8,8 +8,8 @@ type Partial struct {
 	// up to the blank line), and what is still to come is body. A server
 	// gives the head and the body each a deadline of its own.
 	HeadDone bool
-	// Method is the request line's, once it is in: "GET", "HEAD" or
-	// "POST" ("" if the line has not ended, or its method is not
+	// Method is the request line's, once its first field has ended:
+	// "GET", "HEAD" or "POST" ("" before, or if its method is not
 	// implemented). An answer to a request cut short (408, say) takes the
 	// form it asks for, as Refuse's do: a HEAD gets no body. (A
 	// Simple-Request is never incomplete: it ends with its line.)

@@ -96,6 +96,11 @@ func scanHead(buf []byte, lim Limits) (h head, err *ProtocolError) {
 			stop = s + lim.RequestLine
 		}
 		lf, err = scanLine(buf, s, stop, "5.1")
+		if err != nil || lf < 0 {
+			// Unfinished or refused, the line may have shown its method: a
+			// HEAD's 408 or 414 has no body either (RFC 1945, 8.2).
+			h.method = earlyMethod(buf[s:min(len(buf), stop)])
+		}
 		if err != nil {
 			return h, err
 		}
@@ -157,6 +162,18 @@ func scanHead(buf []byte, lim Limits) (h head, err *ProtocolError) {
 		}
 		h.fields++
 	}
+}
+
+// earlyMethod is the method of line, the start of a request line that has
+// not ended, once its first field has: an implemented method followed by
+// SP or HT. Otherwise, "".
+func earlyMethod(line []byte) string {
+	for i, c := range line {
+		if isLWS(c) {
+			return methodName(line[:i])
+		}
+	}
+	return ""
 }
 
 // resume is head.next for a head whose last line, scanned with scanLine up

@@ -472,16 +472,19 @@ func TestParsePartial(t *testing.T) {
 		want Partial
 	}{
 		{"", Partial{Next: 20}},
-		{"GET /a", Partial{Next: 20}},           // the request line is refused at its limit
-		{"\r\n\r\nGET /a", Partial{Next: 24}},   // counted from its own start
-		{"GET / HTTP/1.0\r", Partial{Next: 16}}, // a CR: the next byte decides
+		{"GET /a", Partial{Method: "GET", Next: 20}},           // the request line is refused at its limit
+		{"\r\n\r\nGET /a", Partial{Method: "GET", Next: 24}},   // counted from its own start
+		{"GET / HTTP/1.0\r", Partial{Method: "GET", Next: 16}}, // a CR: the next byte decides
 		{"GET / HTTP/1.0\r\n", Partial{Method: "GET", Next: 60}},
 		{"GET / HTTP/1.0\r\nA: 1\r\n", Partial{Method: "GET", Next: 60}},
-		{"HEAD / HTTP/1.0", Partial{Next: 20}}, // the line has not ended: no method yet
+		{"HEA", Partial{Next: 20}},                    // the method has not ended
+		{"HEADX ", Partial{Next: 20}},                 // not a method the server has
+		{"HEAD\t", Partial{Method: "HEAD", Next: 20}}, // it has, though the line has not ended
+		{"HEAD / HTTP/1.0", Partial{Method: "HEAD", Next: 20}},
 		{"HEAD / HTTP/1.0\r\nX: y", Partial{Method: "HEAD", Next: 60}},
 		{"GET / HTTP/1.0\r\nA: 1\r\nB: 2\r\n", Partial{Method: "GET", Next: 29}}, // a third field would be refused at once
 		{"POST /e HTTP/1.0\r\nContent-Length: 9\r\n\r\nab", Partial{HeadDone: true, Method: "POST", Next: 42}},
-		{"GET /\r", Partial{Next: 7}},
+		{"GET /\r", Partial{Method: "GET", Next: 7}},
 	} {
 		if got := ParsePartial([]byte(tc.in), lim); got != tc.want {
 			t.Errorf("ParsePartial(%q) = %+v; want %+v", tc.in, got, tc.want)

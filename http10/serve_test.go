@@ -358,9 +358,15 @@ func TestRefuseKeepsRequestForm(t *testing.T) {
 		{"POST / HTTP/1.0\r\n\r\n", 400, false, false},
 		{"PUT / HTTP/1.0\r\n\r\n", 501, false, false},
 		{"HEAD / x\r\n\r\n", 400, false, true},
+		// Refused before the line ends: its first field has said HEAD.
+		{"HEAD /" + strings.Repeat("a", 40) + " HTTP/1.0\r\n\r\n", 414, false, true},
+		{"HEAD /\x01 HTTP/1.0\r\n\r\n", 400, false, true},
+		{"HEAD\t/\rX", 400, false, true},
+		{"HEADS /\x01 HTTP/1.0\r\n\r\n", 400, false, false},
+		{"GET /\x01 HTTP/1.0\r\n\r\n", 400, false, false},
 	}
 	for _, tc := range tests {
-		_, _, err := ParseRequest([]byte(tc.in), Limits{Body: 4})
+		_, _, err := ParseRequest([]byte(tc.in), Limits{Body: 4, RequestLine: 32})
 		r := Refuse(err, testNow)
 		out := string(r.Append(nil))
 		if r.Status != tc.status || r.Simple != tc.simple || r.NoBody != tc.noBody {
