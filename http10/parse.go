@@ -234,12 +234,18 @@ func checkRequestLine(buf []byte, h *head) *ProtocolError {
 	nf, extra := splitLine(buf, start, end, f)
 	method := buf[f[0].start:f[0].end]
 	h.method = methodName(method)
-	h.simple = nf == 2 && h.method == "GET"
+	// "GET HTTP/1.0" is a full request that forgot its Request-URI, not a
+	// Simple-Request for one: no Request-URI starts "HTTP/" (an
+	// absoluteURI's scheme ends with a colon).
+	noURI := nf == 2 && bytes.HasPrefix(buf[f[1].start:f[1].end], []byte("HTTP/"))
+	h.simple = nf == 2 && h.method == "GET" && !noURI
 	switch {
 	case isLWS(buf[start]):
 		return &ProtocolError{Status: StatusBadRequest, Msg: "request line starts with white space", Offset: start, Section: "5.1"}
 	case nf == 1:
 		return &ProtocolError{Status: StatusBadRequest, Msg: "request line has no request-uri", Offset: end, Section: "5.1"}
+	case noURI:
+		return &ProtocolError{Status: StatusBadRequest, Msg: "request line has no request-uri, only a method and a version", Offset: f[1].start, Section: "5.1"}
 	case extra >= 0:
 		return &ProtocolError{Status: StatusBadRequest, Msg: "request line has more than three fields", Offset: extra, Section: "5.1"}
 	}

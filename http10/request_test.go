@@ -130,6 +130,8 @@ var badRequests = []badCase{
 	{"one unknown field", "HELLO\r\n", Limits{}, 400},
 	{"four fields", "GET /a b HTTP/1.0\r\n\r\n", Limits{}, 400},
 	{"five fields", "GET / HTTP/1.0 x y\r\n\r\n", Limits{}, 400},
+	{"version for request-uri", "GET HTTP/1.0\r\n\r\n", Limits{}, 400},
+	{"HEAD version for request-uri", "HEAD HTTP/1.0\r\n\r\n", Limits{}, 400},
 	// Method (RFC 1945, 5.1.1).
 	{"method with tspecial", "G(T / HTTP/1.0\r\n\r\n", Limits{}, 400},
 	{"method with non-ascii", "G\xc9T / HTTP/1.0\r\n\r\n", Limits{}, 400},

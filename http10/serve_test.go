@@ -364,6 +364,10 @@ func TestRefuseKeepsRequestForm(t *testing.T) {
 		{"HEAD\t/\rX", 400, false, true},
 		{"HEADS /\x01 HTTP/1.0\r\n\r\n", 400, false, false},
 		{"GET /\x01 HTTP/1.0\r\n\r\n", 400, false, false},
+		// A version where the Request-URI should be: a full request.
+		{"GET HTTP/1.0\r\n\r\n", 400, false, false},
+		{"HEAD HTTP/1.0\r\n\r\n", 400, false, true},
+		{"GET HTTP\r\n", 400, true, false},
 	}
 	for _, tc := range tests {
 		_, _, err := ParseRequest([]byte(tc.in), Limits{Body: 4, RequestLine: 32})
