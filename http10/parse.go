@@ -548,8 +548,12 @@ func fieldOffset(buf []byte, h head, name string) int {
 // other form are refused.
 func pathSpan(buf []byte, f span) (start, end int, err *ProtocolError) {
 	start, end = f.start, f.end
-	if q := bytes.IndexByte(buf[start:end], '?'); q >= 0 {
-		end = start + q // the query is not part of the path
+	if q := bytes.IndexAny(buf[start:end], "?#"); q >= 0 {
+		// Neither the query nor a fragment is part of the path. A fragment
+		// is the browser's own (RFC 1945, 3.2.1 puts "#" outside the URI),
+		// and a client that sends one anyway means the path before it, as
+		// nginx and Python's http.server take it.
+		end = start + q
 	}
 	if start < end && buf[start] == '/' {
 		return start, end, nil
