@@ -231,14 +231,22 @@ func openError(req *Request, p string, err error, now time.Time) *Response {
 
 // redirectToDir answers a request for a directory without its final slash
 // with 301 and the path with the slash, so that relative links in the
-// index resolve inside the directory. The Location is relative (RFC 9110,
-// 10.2.2); RFC 1945, 10.11 asked for an absoluteURI, but the server cannot
-// know the name the client reached it by, and clients resolve relative ones.
+// index resolve inside the directory. The Location is an absoluteURI, as
+// RFC 1945, 10.11 asks, on the name the client reached the server by: the
+// host of an absolute Request-URI, or else the Host header, as nginx
+// takes it. A request with neither (HTTP/1.0 does not require Host) gets
+// the path alone, which clients resolve against the URL they asked for
+// (RFC 9110, 10.2.2 allows it).
 func redirectToDir(req *Request, now time.Time) *Response {
-	loc := appendEscapedPath(nil, req.Path)
+	var loc []byte
+	if host := requestHost(req); host != "" {
+		loc = append(append(loc, "http://"...), host...)
+	}
+	loc = appendEscapedPath(loc, req.Path)
 	loc = append(loc, '/')
-	if q := strings.IndexByte(req.Target, '?'); q >= 0 {
-		loc = append(loc, req.Target[q:]...)
+	if q := strings.IndexAny(req.Target, "?#"); q >= 0 && req.Target[q] == '?' {
+		query, _, _ := strings.Cut(req.Target[q:], "#") // the fragment is the client's
+		loc = append(loc, query...)
 	}
 	where := string(loc)
 	r := newResponse(StatusMovedPermanently, req, now, 3)
@@ -246,6 +254,27 @@ func redirectToDir(req *Request, now time.Time) *Response {
 	r.Body = appendPage(nil, StatusMovedPermanently, `moved to <a href="`+html.EscapeString(where)+`">`+html.EscapeString(where)+`</a>`)
 	r.Note = "directory: redirect " + strconv.Quote(req.Path) + " to " + strconv.Quote(where)
 	return r.withEntity(htmlType, int64(len(r.Body)))
+}
+
+// requestHost is the host (and port) the client asked for: an absolute
+// Request-URI's, or else the Host header's; "" if neither is there, or it
+// is not a plain host[:port] that can go into a Location as it is.
+func requestHost(req *Request) string {
+	host := req.Get("Host")
+	const scheme = "http://"
+	if t := req.Target; len(t) > len(scheme) && strings.EqualFold(t[:len(scheme)], scheme) {
+		host = t[len(scheme):]
+		if end := strings.IndexAny(host, "/?#"); end >= 0 {
+			host = host[:end]
+		}
+	}
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._:[]", c) >= 0) {
+			return "" // userinfo, two Host fields joined by a comma, white space...
+		}
+	}
+	return host
 }
 
 // appendEscapedPath appends p percent-encoded where a path may not hold the
