@@ -103,6 +103,8 @@ func (r *Root) Open(name string) (fs.File, error) {
 			err = errLoop
 		case unix.ENOTDIR:
 			err = fs.ErrNotExist // "/file.txt/more": no such file
+		case unix.ENXIO:
+			err = errNoDevice // it exists: 403, like a named pipe's
 		case unix.EMFILE, unix.ENFILE, unix.ENOMEM:
 			err = unavailable{err.(unix.Errno)} // the file may well exist: 503, not 404
 		}
@@ -120,6 +122,8 @@ func (e rootError) Is(target error) bool { return target == fs.ErrPermission }
 const (
 	errOutside rootError = "the path leads outside the served directory"
 	errLoop    rootError = "too many levels of symbolic links"
+	// ENXIO: a Unix socket, or a device file with no device behind it.
+	errNoDevice rootError = "not a regular file: a socket, or a device that is not there"
 )
 
 // unavailable is an error that leaves a file unopened for now (out of

@@ -33,6 +33,14 @@ func TestRoot(t *testing.T) {
 	if err := unix.Mkfifo(filepath.Join(dir, "fifo"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	sock, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(sock)
+	if err := unix.Bind(sock, &unix.SockaddrUnix{Name: filepath.Join(dir, "sock")}); err != nil {
+		t.Fatal(err)
+	}
 	mtime := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
 	os.Chtimes(filepath.Join(dir, "a.txt"), mtime, mtime)
 
@@ -56,6 +64,7 @@ func TestRoot(t *testing.T) {
 		{"/etc/passwd", "", fs.ErrInvalid},
 		{"missing", "", fs.ErrNotExist},
 		{"a.txt/more", "", fs.ErrNotExist}, // ENOTDIR
+		{"sock", "", fs.ErrPermission},     // ENXIO: there, but no file
 	} {
 		f, err := r.Open(tc.name)
 		if tc.wantErr != nil {
