@@ -145,7 +145,10 @@ func serveFile(fsys fs.FS, req *Request, now time.Time) (r *Response) {
 	modified, known := lastModified(fi, now)
 	if ims := req.Get("If-Modified-Since"); ims != "" && known && req.Method == "GET" {
 		// RFC 1945, 10.9: a conditional GET. The date is ignored if invalid or
-		// later than now; HEAD ignores it altogether (8.2).
+		// later than now; HEAD ignores it altogether (8.2). Browsers of the
+		// 1990s added "; length=N", the size they had: the date before it is
+		// what counts, as Apache and Python's http.server read it.
+		ims, _, _ = strings.Cut(ims, ";")
 		if t, ok := parseDate(ims, now); ok && !t.After(now) && !modified.After(t) {
 			r = newResponse(StatusNotModified, req, now, 1)
 			r.Header = append(r.Header, Field{"Last-Modified", formatDate(modified)})

@@ -163,6 +163,8 @@ func TestRespond(t *testing.T) {
 		{name: "ims sub-second mod time", in: "GET /index.html HTTP/1.0\r\nIf-Modified-Since: Fri, 01 Mar 2024 08:30:15 GMT\r\n\r\n", status: 304, noBody: true},
 		{name: "ims earlier", in: "GET /hello.txt HTTP/1.0\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n\r\n", status: 200, body: "hello\n"},
 		{name: "ims in the future ignored", in: "GET /hello.txt HTTP/1.0\r\nIf-Modified-Since: Sat, 01 Jan 2050 00:00:00 GMT\r\n\r\n", status: 200, body: "hello\n"},
+		{name: "ims with a length", in: "GET /hello.txt HTTP/1.0\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT; length=6\r\n\r\n", status: 304, noBody: true},
+		{name: "ims with a length, earlier", in: "GET /hello.txt HTTP/1.0\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:36 GMT; length=6\r\n\r\n", status: 200, body: "hello\n"},
 		{name: "ims invalid ignored", in: "GET /hello.txt HTTP/1.0\r\nIf-Modified-Since: yesterday\r\n\r\n", status: 200, body: "hello\n"},
 		{name: "ims not GMT ignored", in: "GET /hello.txt HTTP/1.0\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 PST\r\n\r\n", status: 200, body: "hello\n"},
 		{name: "ims ignored on head", in: "HEAD /hello.txt HTTP/1.0\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n", status: 200, noBody: true, body: ""},
