@@ -150,6 +150,10 @@ func serveFile(fsys fs.FS, req *Request, now time.Time) (r *Response) {
 		// what counts, as Apache and Python's http.server read it.
 		ims, _, _ = strings.Cut(ims, ";")
 		if t, ok := parseDate(ims, now); ok && !t.After(now) && !modified.After(t) {
+			// RFC 1945, 9.3 keeps a 304's headers to what concerns caches,
+			// and names Date, Server and Expires. Last-Modified is the date
+			// a cache compares: RFC 9110, 15.4.5 keeps it in a 304 when there
+			// is no ETag, as here (nginx sends it too).
 			r = newResponse(StatusNotModified, req, now, 1)
 			r.Header = append(r.Header, Field{"Last-Modified", formatDate(modified)})
 			r.NoBody = true
