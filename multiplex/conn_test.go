@@ -45,9 +45,14 @@ func TestPointAt(t *testing.T) {
 	}{
 		{"GET / HTTP/1.0 extra\r\n\r\n", 15, `GET / HTTP/1.0 extra\r\n`, 15},
 		{"GET / HTTP/1.0\r\nBad Header\r\n\r\n", 19, `Bad Header\r\n`, 3},
-		{"GET /\x00 HTTP/1.0\r\n", 5, `GET /\x00 HTTP/1.0\r\n`, 5},
-		{"GET /\x00\x01 HTTP/1.0\r\n", 6, `GET /\x00\x01 HTTP/1.0\r\n`, 9}, // after an escaped byte
-		{"GET /abc", 8, "GET /abc", 8},                                     // the byte that has not come yet
+		{"GET /\x00 HTTP/1.0\r\n", 5, `GET /\0 HTTP/1.0\r\n`, 5},
+		{"GET /\x00\x01 HTTP/1.0\r\n", 6, `GET /\0\1 HTTP/1.0\r\n`, 7}, // after an escaped byte
+		{"GET /\x01\x017\r\n", 6, `GET /\1\0017\r\n`, 7},               // octal in full before a digit, as strace
+		{"\xff\r\n", 0, `\377\r\n`, 0},                                 // as the read line shows it
+		{"Bad Name\\x01: v\r\n", 8, `Bad Name\\x01: v\r\n`, 8},         // a client's backslash, doubled: not a byte
+		{"Bad Name\x01: v\r\n", 8, `Bad Name\1: v\r\n`, 8},             // the byte itself
+		{`GET /"a" HTTP/1.0` + "\r\n", 5, `GET /"a" HTTP/1.0\r\n`, 5},  // no quotes around it: none escaped
+		{"GET /abc", 8, "GET /abc", 8},                                 // the byte that has not come yet
 		{strings.Repeat("a", 100), 80, "..." + strings.Repeat("a", 50), 33},
 	} {
 		line, col := pointAt([]byte(tc.buf), tc.off)

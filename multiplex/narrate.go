@@ -121,9 +121,10 @@ func (k sys) narrateRefusal(c *conn, err error) {
 	k.noteAt(c.id, "refused", "  %s^ byte %d", strings.Repeat(" ", caret), pe.Offset)
 }
 
-// pointAt shows the line of buf that holds byte off, as the trace prints
-// it (control bytes escaped, at most about 60 columns around the byte),
-// and the column under which a caret points at that byte.
+// pointAt shows the line of buf that holds byte off, as the trace's
+// system call lines show bytes (trace.AppendEscaped: \r, \n, octal, a
+// backslash doubled; at most about 60 columns around the byte), and the
+// column under which a caret points at that byte.
 func pointAt(buf []byte, off int) (line string, col int) {
 	off = min(max(off, 0), len(buf))
 	start := bytes.LastIndexByte(buf[:off], '\n') + 1
@@ -141,24 +142,17 @@ func pointAt(buf []byte, off int) (line string, col int) {
 	if cut {
 		end = off + window
 	}
-	for i, c := range buf[start:end] {
-		if start+i == off {
+	var esc []byte
+	for i := start; i < end; i++ {
+		if i == off {
 			col = b.Len()
 		}
-		switch {
-		case c == '\r':
-			b.WriteString(`\r`)
-		case c == '\n':
-			b.WriteString(`\n`)
-		case c == '\t':
-			b.WriteString(`\t`)
-		case c < ' ' || c >= 0x7f:
-			b.WriteString(`\x`)
-			b.WriteByte("0123456789abcdef"[c>>4])
-			b.WriteByte("0123456789abcdef"[c&15])
-		default:
-			b.WriteByte(c)
+		if buf[i] == '"' {
+			b.WriteByte('"') // no quotes around the line: none to escape
+			continue
 		}
+		esc = trace.AppendEscaped(esc[:0], buf, i)
+		b.Write(esc)
 	}
 	if off == end {
 		col = b.Len() // the byte that is not there yet: just past the end

@@ -194,33 +194,40 @@ func Quote(b []byte, max int) string {
 	}
 	q := make([]byte, 0, len(b)+8)
 	q = append(q, '"')
-	for i, c := range b {
-		switch c {
-		case '"', '\\':
-			q = append(q, '\\', c)
-		case '\n':
-			q = append(q, `\n`...)
-		case '\r':
-			q = append(q, `\r`...)
-		case '\t':
-			q = append(q, `\t`...)
-		case '\v':
-			q = append(q, `\v`...)
-		case '\f':
-			q = append(q, `\f`...)
-		default:
-			if c >= ' ' && c < 0x7f {
-				q = append(q, c)
-				continue
-			}
-			q = appendOctal(q, c, i+1 < len(b) && isOctal(b[i+1]))
-		}
+	for i := range b {
+		q = AppendEscaped(q, b, i)
 	}
 	q = append(q, '"')
 	if cut {
 		q = append(q, "..."...)
 	}
 	return string(q)
+}
+
+// AppendEscaped appends b[i], a byte of a byte string, to dst as Quote
+// shows it between its quotes: printable ASCII as it is, a quote or a
+// backslash after a backslash, \r \n \t \v \f, and any other byte in
+// octal, whose form depends on the byte after it.
+func AppendEscaped(dst, b []byte, i int) []byte {
+	switch c := b[i]; c {
+	case '"', '\\':
+		return append(dst, '\\', c)
+	case '\n':
+		return append(dst, `\n`...)
+	case '\r':
+		return append(dst, `\r`...)
+	case '\t':
+		return append(dst, `\t`...)
+	case '\v':
+		return append(dst, `\v`...)
+	case '\f':
+		return append(dst, `\f`...)
+	default:
+		if c >= ' ' && c < 0x7f {
+			return append(dst, c)
+		}
+		return appendOctal(dst, c, i+1 < len(b) && isOctal(b[i+1]))
+	}
 }
 
 // appendOctal appends byte c in octal, as strace prints it: short ("\0",
