@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -41,8 +42,10 @@ type Fork struct {
 // A child is a process serving one connection.
 type child struct{ pid, conn int }
 
-// childEnv marks a process started by Fork. Its value is "ID PEER": the
-// connection's number, 7 for c7, and the client's address.
+// childEnv marks a process started by Fork. Its value is "ID PEER START":
+// the connection's number, 7 for c7, the client's address, and when the
+// parent's trace began, in Unix nanoseconds (0 for no trace), so that the
+// child's times count from it too.
 const childEnv = "STEPWISE_FORK_CHILD"
 
 // What a child finds open, besides 0, 1 and 2: its parent's files, not
@@ -171,7 +174,11 @@ func (f *Fork) accept() {
 // child): strace -f shows them; the trace says what came of them.
 func (f *Fork) forkExec(c *conn) (int, error) {
 	env := slices.DeleteFunc(os.Environ(), func(v string) bool { return strings.HasPrefix(v, childEnv+"=") })
-	env = append(env, childEnv+"="+strconv.Itoa(c.id)+" "+c.peer.String())
+	var start int64
+	if t := f.cfg.Trace.Start(); !t.IsZero() {
+		start = t.UnixNano()
+	}
+	env = append(env, childEnv+"="+strconv.Itoa(c.id)+" "+c.peer.String()+" "+strconv.FormatInt(start, 10))
 	files := slices.Clone(f.files)
 	files[childFD] = uintptr(c.fd)
 	pid, err := syscall.ForkExec("/proc/self/exe", os.Args, &syscall.ProcAttr{Env: env, Files: files})
@@ -278,16 +285,31 @@ func ChildRoot(t *trace.Tracer) *Root { return newRoot(rootFD, t) }
 func ChildText(name string) *Output { return &Output{fd: textFD, name: name} }
 func ChildJSON(name string) *Output { return &Output{fd: jsonFD, name: name} }
 
+// ChildTraceStart is when a fork child's parent began its trace, for the
+// child's to count its times from; zero if it did not say.
+func ChildTraceStart() time.Time {
+	f := strings.Fields(os.Getenv(childEnv))
+	if len(f) < 3 {
+		return time.Time{}
+	}
+	ns, err := strconv.ParseInt(f[2], 10, 64)
+	if err != nil || ns <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
+}
+
 // ServeChild is a fork child's whole life: it serves the connection its
 // parent handed it on fd 3, and returns. Its trace, labelled with its pid
 // (trace.Options.Task), goes where the parent's goes.
 func ServeChild(cfg Config) error {
 	v := os.Getenv(childEnv)
-	id, peer, _ := strings.Cut(v, " ")
+	id, rest, _ := strings.Cut(v, " ")
+	peer, _, _ := strings.Cut(rest, " ")
 	n, err := strconv.Atoi(id)
 	addr, perr := netip.ParseAddrPort(peer)
 	if err != nil || n <= 0 || perr != nil {
-		return fmt.Errorf("%s=%q: want \"ID PEER\", as the fork model sets it", childEnv, v)
+		return fmt.Errorf("%s=%q: want \"ID PEER START\", as the fork model sets it", childEnv, v)
 	}
 	cfg = cfg.withDefaults()
 	serve(cfg, sys{t: cfg.Trace}, cfg.FS, &conn{fd: childFD, id: n, peer: addr})

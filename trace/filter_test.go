@@ -84,6 +84,15 @@ func TestStamp(t *testing.T) {
 			t.Errorf("stamp %v: %q; want %q", tc.stamp, buf.String(), tc.want)
 		}
 	}
+	// A forked child's tracer counts from its parent's start, not its own.
+	var buf bytes.Buffer
+	now = time.Date(2026, 11, 21, 14, 5, 6, 0, time.UTC)
+	tr := New(&buf, Options{Stamp: StampRel, Now: clock, Start: now.Add(-2 * time.Second)})
+	tr.Emit(Event{Kind: Info, Conn: 1, Text: "x"})
+	tr.Flush()
+	if want := "+2.000000 c1 * x\n"; buf.String() != want || !tr.Start().Equal(now.Add(-2*time.Second)) {
+		t.Errorf("with Options.Start 2s ago: %q, Start %v; want %q", buf.String(), tr.Start(), want)
+	}
 	for _, s := range []string{"none", "rel", "wall"} {
 		if _, ok := ParseStamp(s); !ok {
 			t.Errorf("ParseStamp(%q) not ok", s)

@@ -41,6 +41,9 @@ type Options struct {
 	// of several writing the same trace (a forked child) sets it to its
 	// pid.
 	Task int
+	// Start is when the trace began, what StampRel and JSON's "t" count
+	// from; zero means now. A forked child counts from its parent's.
+	Start time.Time
 }
 
 // Stamp is the timestamp at the start of each text line.
@@ -92,7 +95,10 @@ func New(w io.Writer, opt Options) *Tracer {
 		w:       bufio.NewWriterSize(w, 32<<10),
 		opt:     opt,
 		palette: newPalette(opt.Color),
-		start:   opt.Now(),
+		start:   opt.Start,
+	}
+	if t.start.IsZero() {
+		t.start = opt.Now()
 	}
 	if opt.JSON != nil {
 		t.json = bufio.NewWriterSize(opt.JSON, 32<<10)
@@ -278,6 +284,14 @@ func appendJSON(b []byte, e Event, since time.Duration) []byte {
 	out, _ := json.Marshal(j) // a struct of strings and numbers always marshals
 	b = append(b, out...)
 	return append(b, '\n')
+}
+
+// Start is when the trace began: what its relative times count from.
+func (t *Tracer) Start() time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.start
 }
 
 // Quote returns b as strace shows a byte string: in double quotes, with

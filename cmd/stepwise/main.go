@@ -494,7 +494,7 @@ func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stder
 		return multiplex.Create(name)
 	}
 	if child {
-		opt.Task = os.Getpid()
+		opt.Task, opt.Start = os.Getpid(), multiplex.ChildTraceStart()
 	}
 	var files multiplex.ForkFiles
 	w, terminal := stderr, multiplex.IsTerminal(2)

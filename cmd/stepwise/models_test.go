@@ -4,6 +4,7 @@ package main
 // fork), each run as the real command and driven by real clients.
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -15,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"stepwise/trace/draw"
 )
 
 var models = []string{"select", "blocking", "threads", "fork"}
@@ -431,5 +434,33 @@ func TestLateBytesDoNotCutALongAnswer(t *testing.T) {
 				t.Errorf("the trace does not show the late bytes found:\n%s", tr)
 			}
 		})
+	}
+}
+
+// A fork child's times count from its parent's start: in the JSON, the
+// child's first event comes after the parent's accept of its client.
+func TestForkChildTimesFollowItsParents(t *testing.T) {
+	jsonl := filepath.Join(t.TempDir(), "trace.jsonl")
+	s := start(t, "-model", "fork", "-json", jsonl, "-trace", "all", "-o", os.DevNull)
+	get(t, s, "/hello.txt")
+	sendSignal(t, s, syscall.SIGTERM)
+	if code, _ := wait(t, s); code != 0 {
+		t.Fatalf("SIGTERM: exit status %d; want 0", code)
+	}
+	events, err := draw.Read(bytes.NewReader(readFile(t, jsonl)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accepted, child float64 = -1, -1
+	for _, e := range events {
+		switch {
+		case e.Task == 0 && e.Name == "accept4" && e.Ret != nil && *e.Ret >= 0 && accepted < 0:
+			accepted = e.T
+		case e.Task != 0 && child < 0:
+			child = e.T
+		}
+	}
+	if accepted < 0 || child < accepted {
+		t.Errorf("the parent accepted c1 at t=%v and its child's first event is at t=%v; want the child's later", accepted, child)
 	}
 }

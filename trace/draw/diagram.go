@@ -77,6 +77,12 @@ func Read(r io.Reader) ([]trace.JSONEvent, error) {
 	if len(events) == 0 {
 		return nil, errors.New("no events")
 	}
+	// Processes that share a trace file (a fork model's children) write
+	// their events a buffer at a time, so the file is in order within
+	// each process but not across them. Every process counts "t" from the
+	// same start: in time order, a child's events fall into the rounds in
+	// which they happened.
+	slices.SortStableFunc(events, func(a, b trace.JSONEvent) int { return cmp.Compare(a.T, b.T) })
 	return events, nil
 }
 

@@ -216,6 +216,23 @@ func TestRead(t *testing.T) {
 			t.Errorf("Read(%q): err = %v; want one saying %q", tc.in, err, tc.err)
 		}
 	}
+	// A fork model's child writes its events after some of its parent's
+	// later ones; "t", counted from one start, puts them back in order,
+	// and events of one time keep the file's order.
+	forked := `{"seq":5,"t":0.5,"kind":"syscall","name":"pselect6"}
+{"seq":1,"t":0.3,"pid":42,"kind":"syscall","name":"read"}
+{"seq":2,"t":0.4,"pid":42,"kind":"syscall","name":"close"}
+{"seq":6,"t":0.5,"kind":"syscall","name":"read"}
+{"seq":4,"t":0.2,"kind":"syscall","name":"accept4"}
+`
+	events, err = Read(strings.NewReader(forked))
+	var order []string
+	for _, e := range events {
+		order = append(order, e.Name)
+	}
+	if got := strings.Join(order, " "); err != nil || got != "accept4 read close pselect6 read" {
+		t.Errorf("Read of a fork trace: %s, %v; want accept4 read close pselect6 read, in time order", got, err)
+	}
 	// A line longer than any buffer, as -s and a big body can make, and
 	// no newline at the end.
 	long := "{\"seq\":1,\"kind\":\"info\",\"text\":\"" + strings.Repeat("x", 5<<20) + "\"}"
