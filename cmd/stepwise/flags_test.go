@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -173,6 +174,20 @@ func TestAccessLogFlag(t *testing.T) {
 	for i, re := range want {
 		if !re.MatchString(lines[i]) {
 			t.Errorf("stdout line %d: %q; want it to match %s", i+1, lines[i], re)
+		}
+	}
+}
+
+// -h names the subcommands as well as the flags: a student reading it
+// finds compare and draw.
+func TestHelpNamesSubcommands(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if err := run([]string{"-h"}, &stdout, &stderr); err != nil {
+		t.Fatalf("-h: %v", err)
+	}
+	for _, want := range []string{"stepwise compare [flags] SCENARIO", "stepwise draw [flags] TRACE.jsonl", "  -addr host:port"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("-h does not show %q:\n%s", want, stderr.String())
 		}
 	}
 }

@@ -233,6 +233,14 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 	flags.IntVar(&cfg.Limits.Headers, "max-headers", http10.DefaultHeaderFields, "most header fields in a request; then 431")
 	flags.Int64Var(&cfg.Limits.Body, "max-body", http10.DefaultBodyBytes, "largest request body in `bytes`; then 413")
 	flags.IntVar(&cfg.MaxWorkers, "max-workers", multiplex.DefaultMaxWorkers, "threads and fork: most threads or processes serving at once; the next clients wait in the listen queue")
+	flags.Usage = func() {
+		fmt.Fprint(flags.Output(), `Usage: stepwise [flags]                  serve, and trace every step
+       stepwise compare [flags] SCENARIO  run a scenario against every model (compare -h)
+       stepwise draw [flags] TRACE.jsonl  draw a session from a -json trace (draw -h)
+Flags:
+`)
+		flags.PrintDefaults()
+	}
 	if help, err := cli.Parse(flags, args); help || err != nil {
 		return err
 	}
