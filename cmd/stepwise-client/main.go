@@ -130,23 +130,28 @@ func scenario(args []string, stdout, stderr io.Writer) error {
 	strSize := flags.Int("s", 64, "show at most `N` bytes of each byte string")
 	asJSON := flags.Bool("json", false, "print one JSON object per client instead of text")
 
-	// Flags may come before the scenario or right after its name:
-	// "stepwise-client slow -delay 50ms" reads as a teacher would expect.
-	if help, err := cli.Parse(flags, args); help || err != nil {
-		return err
-	}
-	if flags.NArg() == 0 {
-		return cli.Usage(errors.New("no scenario; want " + scenarioOK + " (-h lists them)"))
-	}
-	name, rest := flags.Arg(0), flags.Args()[1:]
-	// A number right after the name is its argument, not a flag: "many -1"
-	// is a bad number of clients.
-	if _, err := strconv.Atoi(firstOf(rest)); err != nil {
-		if help, err := cli.Parse(flags, rest); help || err != nil {
+	// Flags may come before the scenario, after its name or after its
+	// arguments: "stepwise-client slow -delay 50ms" and "stepwise-client
+	// get /a.txt -addr 127.0.0.1:9000" read as a teacher would expect. A
+	// number is an argument, not a flag: "many -1" is a bad number of
+	// clients.
+	var words []string
+	for left := args; ; {
+		if help, err := cli.Parse(flags, left); help || err != nil {
 			return err
 		}
-		rest = flags.Args()
+		if left = flags.Args(); len(left) == 0 {
+			break
+		}
+		words, left = append(words, left[0]), left[1:]
+		for len(left) > 0 && isNumber(left[0]) {
+			words, left = append(words, left[0]), left[1:]
+		}
 	}
+	if len(words) == 0 {
+		return cli.Usage(errors.New("no scenario; want " + scenarioOK + " (-h lists them)"))
+	}
+	name, rest := words[0], words[1:]
 
 	target, err := loopback(*addr)
 	if err != nil {
@@ -212,12 +217,10 @@ func scenario(args []string, stdout, stderr io.Writer) error {
 	return cli.Usage(fmt.Errorf("unknown scenario %q; want %s (-h lists them)", name, scenarioOK))
 }
 
-// firstOf returns args[0], or "" if there is none.
-func firstOf(args []string) string {
-	if len(args) == 0 {
-		return ""
-	}
-	return args[0]
+// isNumber reports whether s is a whole number, such as many's "-1".
+func isNumber(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
 }
 
 // withPath runs a scenario that takes at most one PATH, / by default.

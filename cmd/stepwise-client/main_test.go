@@ -439,6 +439,10 @@ func TestUsage(t *testing.T) {
 		{[]string{"-s", "-1", "get"}, "-s -1: want 0 or more"},
 		{[]string{"-addr", "127.0.0.1", "get"}, `-addr "127.0.0.1": want host:port`},
 		{[]string{"-addr", "127.0.0.1:0", "get"}, `port "0"`},
+		// Flags after the scenario's arguments are flags too.
+		{[]string{"get", "/hello.txt", "-addr", "127.0.0.1"}, `-addr "127.0.0.1": want host:port`},
+		{[]string{"many", "5", "-delay", "-1s"}, "-delay -1s: want 0 to 10s"},
+		{[]string{"get", "/", "-s", "1", "/"}, "get takes at most one PATH"},
 	} {
 		code, stdout, stderr := runClient(t, tt.args...)
 		if code != 2 || !strings.Contains(stderr, tt.want) || stdout != "" {
