@@ -67,7 +67,7 @@ func (k sys) signal(name string) {
 func (k sys) explained(e trace.Event) trace.Event {
 	e.Task = k.task
 	if k.t.Explaining() {
-		e.Explain = explanations[e.Name]
+		e.Explain = k.explanation(e)
 	}
 	return e
 }

@@ -464,3 +464,38 @@ func TestForkChildTimesFollowItsParents(t *testing.T) {
 		t.Errorf("the parent accepted c1 at t=%v and its child's first event is at t=%v; want the child's later", accepted, child)
 	}
 }
+
+// -explain tells the truth about the models whose sockets block: no
+// sentence written for the select loop (select says there is room, select
+// watches the state, the signal came through the pipe) under their calls,
+// and the SO_RCVTIMEO setsockopt, the blocking server's own way of giving
+// up on a client, explained. fork's parent does select on a signal pipe,
+// but SIGCHLD does not stop it.
+func TestExplainBlockingModels(t *testing.T) {
+	lies := map[string][]string{
+		"blocking": {"select says", "select watches", "through the pipe"},
+		"threads":  {"select says", "select watches", "through the pipe"},
+		"fork":     {"select says", "select watches", "stops accepting"},
+	}
+	for _, m := range models[1:] {
+		t.Run(m, func(t *testing.T) {
+			s := start(t, "-model", m, "-explain", "-access-log", "-color", "never")
+			get(t, s, "/hello.txt")
+			sendSignal(t, s, syscall.SIGINT)
+			if code, _ := wait(t, s); code != 0 {
+				t.Fatalf("exit status %d after SIGINT; want 0; stderr:\n%s", code, s.stderr)
+			}
+			tr := s.stderr.String()
+			for _, lie := range lies[m] {
+				if strings.Contains(tr, lie) {
+					t.Errorf("an explanation says %q, which is not true of -model %s:\n%s", lie, m, tr)
+				}
+			}
+			_, after, ok := strings.Cut(tr, "SO_RCVTIMEO_OLD")
+			_, next, _ := strings.Cut(after, "\n")
+			if !ok || !strings.HasPrefix(next, "    # SO_RCVTIMEO") {
+				t.Errorf("the first setsockopt with SO_RCVTIMEO_OLD is not explained as such:\n%s", tr)
+			}
+		})
+	}
+}
