@@ -157,8 +157,8 @@ func TestExplain(t *testing.T) {
 		{Kind: Syscall, Name: "accept4", Ret: 6, Explain: "accept takes a connection"},
 	}
 	for _, on := range []bool{true, false} {
-		var buf bytes.Buffer
-		tr := New(&buf, Options{Explain: on})
+		var buf, js bytes.Buffer
+		tr := New(&buf, Options{Explain: on, JSON: &js})
 		for _, e := range events {
 			tr.Emit(e)
 		}
@@ -169,6 +169,10 @@ func TestExplain(t *testing.T) {
 		}
 		if buf.String() != want {
 			t.Errorf("Explain %v:\n%s\nwant:\n%s", on, buf.String(), want)
+		}
+		// The JSON carries each explanation once too, on the same event.
+		if n := strings.Count(js.String(), `"explain":"accept takes a connection"`); on && n != 1 || !on && strings.Contains(js.String(), `"explain"`) {
+			t.Errorf("Explain %v: JSON has the accept explanation %d times:\n%s", on, n, js.String())
 		}
 	}
 }

@@ -185,7 +185,13 @@ func (t *Tracer) Emit(e Event) {
 	t.line = t.stamp(t.line, now)
 	t.line = t.render(t.line, e)
 	t.line = append(t.line, '\n')
-	if t.opt.Explain && e.Explain != "" && !t.explained[e.Explain] {
+	switch {
+	case !t.opt.Explain:
+		e.Explain = ""
+	case e.Explain == "":
+	case t.explained[e.Explain]:
+		e.Explain = "" // said already, in the JSON as in the text
+	default:
 		if t.explained == nil {
 			t.explained = map[string]bool{}
 		}
