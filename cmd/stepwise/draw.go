@@ -107,6 +107,14 @@ func runDraw(args []string, stdout, stderr io.Writer) error {
 	if opt.Conn > 0 && !slices.ContainsFunc(events, func(e trace.JSONEvent) bool { return e.Conn == opt.Conn }) {
 		return fmt.Errorf("draw: -conn %s: %s has no connection %s", *conn, file, trace.Label(opt.Conn))
 	}
+	// The picture is laid out by the system calls: the rounds of the loop,
+	// and who called what. Without them there is nothing to lay out.
+	if !slices.ContainsFunc(events, func(e trace.JSONEvent) bool { return e.Kind == trace.Syscall.String() }) {
+		return fmt.Errorf("draw: %s has no system calls, only what -trace kept (-json writes what -trace shows): run the server with -trace all, or sys", file)
+	}
+	if !slices.ContainsFunc(events, func(e trace.JSONEvent) bool { return slices.Contains(opt.Round, e.Name) }) {
+		fmt.Fprintf(stderr, "stepwise draw: note: %s has no %s (-model blocking or threads?): with no rounds, the table is one band, and every thread's calls are on the server's lane\n", file, strings.Join(opt.Round, " or "))
+	}
 	var buf bytes.Buffer
 	if err := write(draw.New(events, opt), &buf); err != nil {
 		return err

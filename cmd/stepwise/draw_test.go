@@ -142,3 +142,21 @@ func TestDrawLiveTrace(t *testing.T) {
 		}
 	}
 }
+
+// A trace with no system calls (-trace http, which -json follows) has
+// nothing to lay out: draw says so instead of drawing one empty band; a
+// trace with calls but no select (blocking, threads) is drawn, with a note.
+func TestDrawNeedsSystemCalls(t *testing.T) {
+	dir := t.TempDir()
+	httpOnly, noSelect := filepath.Join(dir, "http.jsonl"), filepath.Join(dir, "blocking.jsonl")
+	os.WriteFile(httpOnly, []byte(`{"seq":1,"t":0.1,"kind":"recv","conn":1,"name":"request-line","text":"GET / HTTP/1.0"}`+"\n"), 0o644)
+	os.WriteFile(noSelect, []byte(`{"seq":1,"t":0.1,"kind":"syscall","name":"accept4","args":"3, {...}, [16], SOCK_CLOEXEC","ret":4}`+"\n"), 0o644)
+	var stdout, stderr bytes.Buffer
+	if err := run([]string{"draw", httpOnly}, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "has no system calls") {
+		t.Errorf("draw of an http-only trace: %v; want an error saying it has no system calls", err)
+	}
+	stdout.Reset()
+	if err := run([]string{"draw", noSelect}, &stdout, &stderr); err != nil || stdout.Len() == 0 || !strings.Contains(stderr.String(), "has no pselect6") {
+		t.Errorf("draw of a trace without select: %v, %d bytes, stderr %q; want a table and a note", err, stdout.Len(), stderr.String())
+	}
+}
