@@ -38,6 +38,8 @@ func (w *watcher) Read(p []byte) (int, error) {
 	return copy(p, "s\n"), nil
 }
 
+func (w *watcher) Discard() error { return nil }
+
 func (w *watcher) Wait(time.Duration) (bool, error) { return false, nil }
 
 // readable asks, without waiting, whether c has bytes to read.
@@ -111,6 +113,8 @@ func (c slowClass) Read(p []byte) (int, error) {
 	return copy(p, "s\n"), nil
 }
 
+func (slowClass) Discard() error { return nil }
+
 func (slowClass) Wait(time.Duration) (bool, error) { return false, nil }
 
 // Time spent at the step prompt does not count towards deadlines: a
@@ -155,6 +159,8 @@ func (q quitAt) Read(p []byte) (int, error) {
 	}
 	return copy(p, "s\n"), nil
 }
+
+func (quitAt) Discard() error { return nil }
 
 func (quitAt) Wait(time.Duration) (bool, error) { return false, nil }
 

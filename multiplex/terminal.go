@@ -69,6 +69,15 @@ func (t *Terminal) Read(p []byte) (int, error) {
 	}
 }
 
+// Discard throws away what was typed and not yet read, as tcflush(fd,
+// TCIFLUSH) does: keys pressed while the server ran.
+func (t *Terminal) Discard() error {
+	if err := unix.IoctlSetInt(t.fd, unix.TCFLSH, unix.TCIFLUSH); err != nil {
+		return &os.PathError{Op: "tcflush", Path: t.name, Err: err}
+	}
+	return nil
+}
+
 // Write writes prompts and answers to the terminal.
 func (t *Terminal) Write(b []byte) (int, error) { return writeAll(t.fd, t.name, b) }
 

@@ -14,6 +14,9 @@ import (
 // reads what to do from a terminal. While it waits, the whole server
 // waits: there is only one goroutine to wait.
 //
+// Only what is typed at a prompt is read: keys pressed while the server
+// ran are discarded first (StepOptions.In's Discard).
+//
 // Commands (gdb's and delve's words; Enter repeats the last one):
 //
 //	s, step [N]       do the next N steps (default 1), then pause
@@ -54,6 +57,9 @@ type Input interface {
 	// Wait waits up to d for something to read (a key pressed), and
 	// reports whether it came.
 	Wait(d time.Duration) (bool, error)
+	// Discard throws away what was typed and not yet read: keys pressed
+	// while the server ran, which are not answers to the prompt to come.
+	Discard() error
 }
 
 type stepMode uint8
@@ -214,6 +220,11 @@ func (s *Stepper) pause(e Event, what string) {
 		}
 	}
 	s.mode, s.count = stepping, 0
+	// Keys typed while the server ran (Enter pressed while nothing seemed
+	// to happen, a q) answer no question yet: carried out here they would
+	// skip this very pause. Throw them away before asking.
+	s.in.Discard(s.in.Buffered())
+	s.input.Discard()
 	for {
 		fmt.Fprintf(s.out, "[step %d] next: %s\n(the whole server is waiting for you: s step, n next %s, c continue, b break, p play, fds, h help, q quit) ", e.Seq, what, s.next)
 		line, err := s.in.ReadString('\n')

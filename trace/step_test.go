@@ -10,7 +10,9 @@ import (
 )
 
 // script is an Input that answers each read with its next line; after
-// the last, end of input. keys says what Wait reports in play mode.
+// the last, end of input. A line that starts with "~" was typed ahead,
+// while the server ran: Discard throws such lines away, as tcflush does.
+// keys says what Wait reports in play mode.
 type script struct {
 	lines []string
 	keys  []bool
@@ -22,9 +24,16 @@ func (s *script) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	s.reads++
-	n := copy(p, s.lines[0]+"\n")
+	n := copy(p, strings.TrimPrefix(s.lines[0], "~")+"\n")
 	s.lines = s.lines[1:]
 	return n, nil
+}
+
+func (s *script) Discard() error {
+	for len(s.lines) > 0 && strings.HasPrefix(s.lines[0], "~") {
+		s.lines = s.lines[1:]
+	}
+	return nil
 }
 
 func (s *script) Wait(time.Duration) (bool, error) {
@@ -98,6 +107,8 @@ func TestStepper(t *testing.T) {
 		{"break on a stage", []string{"b request-line", "c", "c"}, StepOptions{Stages: []string{"request-line"}}, []int{1, 6, 8}, ""},
 		{"textbook name", []string{"b accept", "c"}, StepOptions{Aliases: testAliases}, []int{1, 2}, "breakpoint"},
 		{"delete", []string{"b write", "d", "c"}, StepOptions{}, []int{1}, "no breakpoints"},
+		{"Enter typed while running is thrown away", []string{"b read", "c", "~", "~", "s", "s"}, StepOptions{}, []int{1, 5, 6, 7}, ""},
+		{"q typed while running is thrown away", []string{"~q", "s", "q"}, StepOptions{Break: []string{"read"}}, []int{5, 6}, ""},
 		{"-break starts running", []string{"c"}, StepOptions{Break: []string{"read"}}, []int{5}, ""},
 		{"bad command", []string{"jump", "s"}, StepOptions{}, []int{1, 2}, `unknown command "jump": type h for help`},
 		{"bad step count", []string{"s x", "s"}, StepOptions{}, []int{1, 2}, `step "x": want a number`},

@@ -574,6 +574,8 @@ type sleeper struct{}
 
 func (sleeper) Read([]byte) (int, error) { return 0, io.EOF }
 
+func (sleeper) Discard() error { return nil }
+
 func (sleeper) Wait(d time.Duration) (bool, error) {
 	time.Sleep(d)
 	return false, nil

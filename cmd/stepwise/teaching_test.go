@@ -472,3 +472,70 @@ func (tm *terminal) typeLine(cmd string) {
 		tm.t.Fatalf("typing %q: %v", cmd, err)
 	}
 }
+
+// until reads what the terminal shows into shown until done says what
+// came after byte from is enough.
+func (tm *terminal) until(shown *bytes.Buffer, from int, done func(after []byte) bool) {
+	tm.t.Helper()
+	buf := make([]byte, 4096)
+	for !done(shown.Bytes()[from:]) {
+		if err := tm.master.SetReadDeadline(time.Now().Add(ioTimeout)); err != nil {
+			tm.t.Fatalf("a read deadline on the pseudo-terminal: %v", err)
+		}
+		n, err := tm.master.Read(buf)
+		shown.Write(bytes.ReplaceAll(buf[:n], []byte("\r\n"), []byte("\n")))
+		if err != nil {
+			tm.t.Fatalf("reading the terminal: %v; the terminal so far:\n%s", err, shown.String())
+		}
+	}
+}
+
+// Keys pressed while the server runs answer no prompt: a teacher who
+// presses Enter (twice) or q while the server waits for a client, after c
+// to a breakpoint, still gets the breakpoint's pause, and it waits for
+// what is typed there.
+func TestStepTypeAhead(t *testing.T) {
+	term := startOnTerminal(t, []string{"-addr", "127.0.0.1:0", "-color", "never", "-trace", "none", "-step"})
+	var shown bytes.Buffer
+	if step, done := term.untilPrompt(&shown, 0); done || step != 1 {
+		t.Fatalf("want the first pause at step 1; the terminal shows:\n%s", shown.String())
+	}
+	at := shown.Len()
+	term.typeLine("b accept")
+	term.untilPrompt(&shown, at)
+	at = shown.Len()
+	term.typeLine("c")
+	serving := regexp.MustCompile(`on http://127\.0\.0\.1:(\d+)/\n`)
+	term.until(&shown, at, serving.Match)
+	port := string(serving.FindSubmatch(shown.Bytes()[at:])[1])
+
+	// Typed while the server sleeps in select: once the terminal echoes
+	// them, they wait in its input queue.
+	at = shown.Len()
+	keys := "\n\nq\n"
+	if _, err := term.master.Write([]byte(keys)); err != nil {
+		t.Fatal(err)
+	}
+	term.until(&shown, at, func(b []byte) bool { return string(b) == keys })
+
+	conn, err := net.DialTimeout("tcp", "127.0.0.1:"+port, ioTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	at = shown.Len()
+	step, done := term.untilPrompt(&shown, at)
+	if done || !strings.Contains(shown.String()[at:], "next: accept4(") {
+		t.Fatalf("after the client connected, want a pause before accept4; the terminal shows:\n%s", shown.String()[at:])
+	}
+	at = shown.Len()
+	term.typeLine("s")
+	if next, done := term.untilPrompt(&shown, at); done || next != step+1 {
+		t.Fatalf("s at the breakpoint (step %d): want a pause at step %d; the terminal shows:\n%s", step, step+1, shown.String()[at:])
+	}
+	term.typeLine("q")
+	term.untilPrompt(&shown, shown.Len())
+	if err := term.cmd.Wait(); err != nil {
+		t.Errorf("after q the server exited with %v", err)
+	}
+}
