@@ -4,6 +4,7 @@ package multiplex
 
 import (
 	"errors"
+	"io"
 	"os"
 	"time"
 
@@ -63,7 +64,7 @@ func (t *Terminal) Read(p []byte) (int, error) {
 		case err != nil:
 			return 0, &os.PathError{Op: "read", Path: t.name, Err: err}
 		case n == 0:
-			return 0, errors.New("end of input on " + t.name)
+			return 0, io.EOF // Ctrl-D at the start of a line
 		}
 		return n, nil
 	}

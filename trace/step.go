@@ -29,7 +29,7 @@ import (
 //	p, play [DUR]     step on by itself every DUR (default 500ms); a key pauses
 //	fds               show the server's fd table
 //	h, help           this list
-//	q, quit           stop the server
+//	q, quit           stop the server (so does end of input: Ctrl-D)
 type Stepper struct {
 	in      *bufio.Reader
 	out     io.Writer
@@ -73,7 +73,7 @@ const (
 
 // StepOptions configure a Stepper.
 type StepOptions struct {
-	In    Input         // commands; nil: never pause (as after end of input)
+	In    Input         // commands (end of input quits, as q does); nil: never pause
 	Out   io.Writer     // prompts and answers
 	FDs   func() string // the fd table, for the fds command; nil: not available
 	Break []string      // breakpoints to start with; if any, the server runs until one
@@ -228,9 +228,15 @@ func (s *Stepper) pause(e Event, what string) {
 	for {
 		fmt.Fprintf(s.out, "[step %d] next: %s\n(the whole server is waiting for you: s step, n next %s, c continue, b break, p play, fds, h help, q quit) ", e.Seq, what, s.next)
 		line, err := s.in.ReadString('\n')
-		if err != nil && line == "" {
-			// End of input (or Ctrl-C while waiting): stop pausing, so the
-			// server runs on, and a signal gets through.
+		switch {
+		case err == io.EOF && line == "":
+			// Ctrl-D: nobody will type more, so stop, as gdb and pdb do.
+			fmt.Fprintln(s.out, "\nend of input (Ctrl-D): quitting, as q does")
+			s.quit = true
+			return
+		case err != nil && line == "":
+			// Ctrl-C while waiting (or the terminal failed): stop pausing,
+			// so the server runs on, and the signal gets through.
 			fmt.Fprintln(s.out)
 			s.in = nil
 			return

@@ -116,7 +116,7 @@ func TestStepper(t *testing.T) {
 		{"unknown breakpoint", []string{"b reed", "c"}, StepOptions{Calls: []string{"read"}}, []int{1}, `breakpoint "reed": want a system call (read)`},
 		{"help", []string{"h", "c"}, StepOptions{}, []int{1}, "repeat the last command"},
 		{"fds", []string{"fds", "c"}, StepOptions{FDs: func() string { return "fd table\n" }}, []int{1}, "fd table"},
-		{"end of input runs on", nil, StepOptions{}, []int{1}, ""},
+		{"end of input quits", []string{"s"}, StepOptions{}, []int{1, 2}, "end of input (Ctrl-D): quitting"},
 		{"quit", []string{"s", "q"}, StepOptions{}, []int{1, 2}, ""},
 		{"play", []string{"p 10ms"}, StepOptions{}, []int{1}, "[step 2] accept4()"},
 	} {
@@ -140,6 +140,13 @@ func TestStepperQuitAndPlay(t *testing.T) {
 	tr.Before(steps[0])
 	if !tr.Quit() {
 		t.Error("after q: Quit() = false; want true")
+	}
+	// Ctrl-D at a prompt quits too, as in gdb and pdb.
+	st, _ = NewStepper(StepOptions{In: &script{}, Out: &said})
+	tr = New(io.Discard, Options{Stepper: st})
+	tr.Before(steps[0])
+	if !tr.Quit() {
+		t.Error("after end of input: Quit() = false; want true")
 	}
 	// A key pressed during play pauses it.
 	in := &script{lines: []string{"", "c"}, keys: []bool{false, true}}

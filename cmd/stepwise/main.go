@@ -74,8 +74,8 @@
 //		blocking, which has none, the next accept), c continue, b X
 //		break before X (a system call, a connection like c2, or a stage:
 //		request-line, header, body, route, refused, status, response,
-//		state, signal), d [X] delete, p [DUR] play, fds, h help, q quit;
-//		Enter repeats. While it waits the whole server waits, and its clock
+//		state, signal), d [X] delete, p [DUR] play, fds, h help, q quit
+//		(Ctrl-D too); Enter repeats. While it waits the whole server waits, and its clock
 //		stops: a paused request does not time out.
 //	-break LIST
 //		run, and pause only before these (same names as b)

@@ -461,12 +461,15 @@ func prompting(shown []byte) (int, bool) {
 	return n, true
 }
 
-// typeLine types a command and Enter; ^C is Ctrl-C, alone.
+// typeLine types a command and Enter; ^C is Ctrl-C, and ^D Ctrl-D, alone.
 func (tm *terminal) typeLine(cmd string) {
 	tm.t.Helper()
 	keys := cmd + "\n"
-	if cmd == "^C" {
+	switch cmd {
+	case "^C":
 		keys = "\x03" // the terminal sends SIGINT, and shows ^C
+	case "^D":
+		keys = "\x04" // end of input: the read returns 0 bytes
 	}
 	if _, err := tm.master.Write([]byte(keys)); err != nil {
 		tm.t.Fatalf("typing %q: %v", cmd, err)
@@ -537,5 +540,27 @@ func TestStepTypeAhead(t *testing.T) {
 	term.untilPrompt(&shown, shown.Len())
 	if err := term.cmd.Wait(); err != nil {
 		t.Errorf("after q the server exited with %v", err)
+	}
+}
+
+// Ctrl-D at a prompt says what it does, and stops the server, as q does
+// (gdb and pdb quit on end of input too): it does not quietly turn
+// stepping off.
+func TestStepEndOfInput(t *testing.T) {
+	term := startOnTerminal(t, []string{"-addr", "127.0.0.1:0", "-color", "never", "-trace", "none", "-step"})
+	var shown bytes.Buffer
+	if _, done := term.untilPrompt(&shown, 0); done {
+		t.Fatalf("want a pause; the terminal shows:\n%s", shown.String())
+	}
+	at := shown.Len()
+	term.typeLine("^D")
+	if _, done := term.untilPrompt(&shown, at); !done {
+		t.Fatalf("after Ctrl-D the server paused again; the terminal shows:\n%s", shown.String()[at:])
+	}
+	if err := term.cmd.Wait(); err != nil {
+		t.Errorf("after Ctrl-D the server exited with %v", err)
+	}
+	if want := "end of input (Ctrl-D): quitting, as q does\n"; !strings.Contains(shown.String()[at:], want) {
+		t.Errorf("after Ctrl-D the terminal does not say %q:\n%s", want, shown.String()[at:])
 	}
 }
