@@ -226,7 +226,11 @@ func (s *Stepper) pause(e Event, what string) {
 	s.in.Discard(s.in.Buffered())
 	s.input.Discard()
 	for {
-		fmt.Fprintf(s.out, "[step %d] next: %s\n(the whole server is waiting for you: s step, n next %s, c continue, b break, p play, fds, h help, q quit) ", e.Seq, what, s.next)
+		fds := ", fds" // offered only where there is a table to show
+		if s.fds == nil {
+			fds = ""
+		}
+		fmt.Fprintf(s.out, "[step %d] next: %s\n(the whole server is waiting for you: s step, n next %s, c continue, b break, p play%s, h help, q quit) ", e.Seq, what, s.next, fds)
 		line, err := s.in.ReadString('\n')
 		switch {
 		case err == io.EOF && line == "":
@@ -316,13 +320,18 @@ func (s *Stepper) command(line string) bool {
 		return true
 	case "fds":
 		if s.fds == nil {
-			fmt.Fprintln(s.out, "no fd table here")
+			fmt.Fprintln(s.out, "fds: this server keeps no fd table (the select loop does)")
+			s.last = "s"
 		} else {
 			fmt.Fprint(s.out, s.fds())
 		}
 		return false
 	case "h", "help", "?":
-		fmt.Fprint(s.out, strings.Replace(stepHelp, "the next select", "the next "+s.next, 1))
+		help := strings.Replace(stepHelp, "the next select", "the next "+s.next, 1)
+		if s.fds == nil {
+			help = strings.Replace(help, fdsHelp, "", 1)
+		}
+		fmt.Fprint(s.out, help)
 		if len(s.stages) > 0 {
 			fmt.Fprintln(s.out, "stages:", strings.Join(s.stages, " "))
 		}
@@ -355,3 +364,6 @@ fds              show the server's fd table
 h, help          this list                 q, quit         stop the server
 Enter            repeat the last command
 `
+
+// fdsHelp is stepHelp's line for fds, left out where there is no table.
+const fdsHelp = "fds              show the server's fd table\n"

@@ -116,6 +116,8 @@ func TestStepper(t *testing.T) {
 		{"unknown breakpoint", []string{"b reed", "c"}, StepOptions{Calls: []string{"read"}}, []int{1}, `breakpoint "reed": want a system call (read)`},
 		{"help", []string{"h", "c"}, StepOptions{}, []int{1}, "repeat the last command"},
 		{"fds", []string{"fds", "c"}, StepOptions{FDs: func() string { return "fd table\n" }}, []int{1}, "fd table"},
+		{"fds offered", []string{"h", "c"}, StepOptions{FDs: func() string { return "" }}, []int{1}, "p play, fds, h help"},
+		{"fds in help", []string{"h", "c"}, StepOptions{FDs: func() string { return "" }}, []int{1}, "\nfds              show"},
 		{"end of input quits", []string{"s"}, StepOptions{}, []int{1, 2}, "end of input (Ctrl-D): quitting"},
 		{"quit", []string{"s", "q"}, StepOptions{}, []int{1, 2}, ""},
 		{"play", []string{"p 10ms"}, StepOptions{}, []int{1}, "[step 2] accept4()"},
@@ -159,5 +161,17 @@ func TestStepperQuitAndPlay(t *testing.T) {
 	}
 	if _, err := NewStepper(StepOptions{Break: []string{"acept"}, Calls: []string{"accept4"}}); err == nil {
 		t.Error(`NewStepper with breakpoint "acept" among known calls = nil error; want one`)
+	}
+}
+
+// Without an fd table (StepOptions.FDs nil: a server with no select
+// loop), neither the prompt nor h offers fds, and fds says why.
+func TestStepperNoFDs(t *testing.T) {
+	_, out := session(t, &script{lines: []string{"h", "fds", "c"}}, StepOptions{}, steps)
+	if strings.Contains(out, "fds,") || strings.Contains(out, "show the server's fd table") {
+		t.Errorf("with no fd table, the prompt or the help offers fds:\n%s", out)
+	}
+	if want := "fds: this server keeps no fd table"; !strings.Contains(out, want) {
+		t.Errorf("fds with no fd table does not say %q:\n%s", want, out)
 	}
 }

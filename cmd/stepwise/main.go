@@ -74,9 +74,10 @@
 //		blocking, which has none, the next accept), c continue, b X
 //		break before X (a system call, a connection like c2, or a stage:
 //		request-line, header, body, route, refused, status, response,
-//		state, signal), d [X] delete, p [DUR] play, fds, h help, q quit
-//		(Ctrl-D too); Enter repeats. While it waits the whole server waits, and its clock
-//		stops: a paused request does not time out.
+//		state, signal), d [X] delete, p [DUR] play, fds (the fd table,
+//		-model select only), h help, q quit (Ctrl-D too); Enter repeats.
+//		While it waits the whole server waits, and its clock stops: a
+//		paused request does not time out.
 //	-break LIST
 //		run, and pause only before these (same names as b)
 //	-delay DURATION
@@ -277,15 +278,16 @@ Flags:
 	if *modelName == "blocking" {
 		next = "accept"
 	}
-	stepper, term, err := openStepper(*step, *breaks, *delay, next, func() string {
-		switch {
-		case *modelName != "select":
-			return "only -model select keeps a table of the fds it watches\n"
-		case srv == nil:
-			return "not listening yet\n"
+	var fds func() string // the stepper's fds: only the select loop keeps a table
+	if *modelName == "select" {
+		fds = func() string {
+			if srv == nil {
+				return "not listening yet\n"
+			}
+			return srv.FDTable()
 		}
-		return srv.FDTable()
-	})
+	}
+	stepper, term, err := openStepper(*step, *breaks, *delay, next, fds)
 	if err != nil {
 		return err
 	}
