@@ -77,6 +77,7 @@ type StepOptions struct {
 	Out   io.Writer     // prompts and answers
 	FDs   func() string // the fd table, for the fds command; nil: not available
 	Break []string      // breakpoints to start with; if any, the server runs until one
+	Step  bool          // pause before the first event even so (gdb's start)
 	Delay time.Duration // slow motion: play at this pace from the start
 	// Stages are the names the server gives its events that are not
 	// system calls, and Calls the system calls it makes; breakpoints may
@@ -93,8 +94,8 @@ type StepOptions struct {
 	Now func() time.Time
 }
 
-// NewStepper returns a Stepper. With no breakpoints and no delay, it
-// pauses before the very first event.
+// NewStepper returns a Stepper. With no breakpoints and no delay, or
+// with opt.Step, it pauses before the very first event.
 func NewStepper(opt StepOptions) (*Stepper, error) {
 	s := &Stepper{out: opt.Out, input: opt.In, fds: opt.FDs, stages: opt.Stages, calls: opt.Calls, aliases: opt.Aliases, now: opt.Now, last: "s"}
 	if s.now == nil {
@@ -121,7 +122,7 @@ func NewStepper(opt StepOptions) (*Stepper, error) {
 	switch {
 	case opt.Delay > 0:
 		s.mode, s.delay = playing, opt.Delay
-	case len(s.breaks) > 0:
+	case len(s.breaks) > 0 && !opt.Step:
 		s.mode = continuing
 	}
 	return s, nil
@@ -144,21 +145,25 @@ func (s *Stepper) Paused() time.Duration {
 // Quit reports whether the person at the terminal asked to stop.
 func (s *Stepper) Quit() bool { return s != nil && s.quit }
 
+// addBreak sets the breakpoints of the list b, all of them or, if one
+// is wrong, none.
 func (s *Stepper) addBreak(b string) error {
+	var breaks []string
 	for _, name := range strings.Split(b, ",") {
 		name = strings.TrimSpace(name)
 		_, conn := ParseLabel(name)
 		switch {
 		case name == "":
-			continue
+			return fmt.Errorf("breakpoints %q: an empty name (a stray comma?); want names separated by commas, e.g. accept,c2", b)
 		case s.aliases[name] != nil:
-			s.breaks = append(s.breaks, s.aliases[name]...)
+			breaks = append(breaks, s.aliases[name]...)
 		case conn, slices.Contains(s.stages, name), slices.Contains(s.calls, name), s.calls == nil && isIdent(name):
-			s.breaks = append(s.breaks, name)
+			breaks = append(breaks, name)
 		default:
 			return fmt.Errorf("breakpoint %q: want a system call (%s), a connection (c2) or a stage (%s)", name, strings.Join(s.calls, ", "), strings.Join(s.stages, ", "))
 		}
 	}
+	s.breaks = append(s.breaks, breaks...)
 	return nil
 }
 

@@ -109,6 +109,9 @@ func TestStepper(t *testing.T) {
 		{"delete", []string{"b write", "d", "c"}, StepOptions{}, []int{1}, "no breakpoints"},
 		{"Enter typed while running is thrown away", []string{"b read", "c", "~", "~", "s", "s"}, StepOptions{}, []int{1, 5, 6, 7}, ""},
 		{"q typed while running is thrown away", []string{"~q", "s", "q"}, StepOptions{Break: []string{"read"}}, []int{5, 6}, ""},
+		{"-step -break pauses first", []string{"c", "c"}, StepOptions{Break: []string{"read"}, Step: true}, []int{1, 5}, ""},
+		{"empty breakpoint", []string{"b read,", "c"}, StepOptions{}, []int{1}, `breakpoints "read,": an empty name`},
+		{"blank breakpoint", []string{"b  ", "c"}, StepOptions{}, []int{1}, "no breakpoints"},
 		{"-break starts running", []string{"c"}, StepOptions{Break: []string{"read"}}, []int{5}, ""},
 		{"bad command", []string{"jump", "s"}, StepOptions{}, []int{1, 2}, `unknown command "jump": type h for help`},
 		{"bad step count", []string{"s x", "s"}, StepOptions{}, []int{1, 2}, `step "x": want a number`},
@@ -158,6 +161,11 @@ func TestStepperQuitAndPlay(t *testing.T) {
 	}
 	if _, err := NewStepper(StepOptions{Break: []string{"Read!"}}); err == nil {
 		t.Error(`NewStepper with breakpoint "Read!" = nil error; want one`)
+	}
+	for _, b := range []string{"", " ", "read,", ",read", "read,,write"} {
+		if _, err := NewStepper(StepOptions{Break: []string{b}}); err == nil {
+			t.Errorf("NewStepper with breakpoints %q = nil error; want one", b)
+		}
 	}
 	if _, err := NewStepper(StepOptions{Break: []string{"acept"}, Calls: []string{"accept4"}}); err == nil {
 		t.Error(`NewStepper with breakpoint "acept" among known calls = nil error; want one`)

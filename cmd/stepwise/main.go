@@ -79,7 +79,9 @@
 //		While it waits the whole server waits, and its clock stops: a
 //		paused request does not time out.
 //	-break LIST
-//		run, and pause only before these (same names as b)
+//		run, and pause only before these (same names as b, separated by
+//		commas; an empty name is an error); with -step, pause at the
+//		first step as well, with these set, like gdb's start
 //	-delay DURATION
 //		slow motion: pause this long before every step (Enter pauses)
 //	-s N
@@ -181,7 +183,6 @@ import (
 	"os/signal"
 	"runtime"
 	"slices"
-	"strings"
 	"time"
 
 	"stepwise/cmd/internal/cli"
@@ -550,9 +551,9 @@ func openStepper(step bool, breaks string, delay time.Duration, next string, fds
 	if !step && breaks == "" && delay <= 0 {
 		return nil, nil, nil
 	}
-	opt := trace.StepOptions{Out: os.Stderr, FDs: fds, Delay: delay, Next: next, Stages: multiplex.Stages(), Calls: multiplex.SyscallNames(), Aliases: multiplex.SyscallAliases()}
+	opt := trace.StepOptions{Out: os.Stderr, FDs: fds, Delay: delay, Step: step, Next: next, Stages: multiplex.Stages(), Calls: multiplex.SyscallNames(), Aliases: multiplex.SyscallAliases()}
 	if breaks != "" {
-		opt.Break = strings.Split(breaks, ",")
+		opt.Break = []string{breaks}
 	}
 	if _, err := trace.NewStepper(trace.StepOptions{Break: opt.Break, Stages: opt.Stages, Calls: opt.Calls, Aliases: opt.Aliases}); err != nil {
 		return nil, nil, cli.Usage(fmt.Errorf("-break: %w", err)) // a typo is a usage error, terminal or not

@@ -564,3 +564,24 @@ func TestStepEndOfInput(t *testing.T) {
 		t.Errorf("after Ctrl-D the terminal does not say %q:\n%s", want, shown.String()[at:])
 	}
 }
+
+// -step with -break pauses at the first step, as -step alone does, with
+// the breakpoints set (gdb's start): -step is not quietly dropped.
+func TestStepWithBreak(t *testing.T) {
+	term := startOnTerminal(t, []string{"-addr", "127.0.0.1:0", "-color", "never", "-trace", "none", "-step", "-break", "accept"})
+	var shown bytes.Buffer
+	if step, done := term.untilPrompt(&shown, 0); done || step != 1 {
+		t.Fatalf("-step -break accept: want the first pause at step 1; the terminal shows:\n%s", shown.String())
+	}
+	at := shown.Len()
+	term.typeLine("bp")
+	term.untilPrompt(&shown, at)
+	if want := "breakpoints: accept4\n"; !strings.Contains(shown.String()[at:], want) {
+		t.Errorf("bp after -break accept does not say %q:\n%s", want, shown.String()[at:])
+	}
+	term.typeLine("q")
+	term.untilPrompt(&shown, shown.Len())
+	if err := term.cmd.Wait(); err != nil {
+		t.Errorf("after q the server exited with %v", err)
+	}
+}
