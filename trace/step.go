@@ -2,8 +2,10 @@ package trace
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,7 +19,8 @@ import (
 // Only what is typed at a prompt is read: keys pressed while the server
 // ran are discarded first (StepOptions.In's Discard).
 //
-// Commands (gdb's and delve's words; Enter repeats the last one):
+// Commands (gdb's and delve's words, split at any white space; Enter
+// repeats the last one that worked, and a wrong one says what is wrong):
 //
 //	s, step [N]       do the next N steps (default 1), then pause
 //	n, next           run to the next select (or accept: StepOptions.Next)
@@ -262,75 +265,104 @@ func (s *Stepper) command(line string) bool {
 	if line == "" {
 		line = s.last
 	}
-	s.last = line // Enter repeats it, unless it turns out wrong (below)
-	word, arg, _ := strings.Cut(line, " ")
-	arg = strings.TrimSpace(arg)
+	valid := s.last
+	s.last = line // Enter repeats it, unless it turns out wrong
+	if goOn, ok := s.do(line); ok {
+		return goOn
+	}
+	s.last = valid // a mistake is not repeated: Enter does the last good one
+	return false
+}
+
+// do carries out one command line, as command does; ok is false (after
+// saying what was wrong) if it was not a command.
+func (s *Stepper) do(line string) (goOn, ok bool) {
+	fields := strings.Fields(line) // "s\t2" too
+	word, arg := fields[0], strings.Join(fields[1:], " ")
+	switch word {
+	case "n", "next", "c", "continue", "bp", "breakpoints", "fds", "h", "help", "?", "q", "quit":
+		if arg == "" {
+			break
+		}
+		if _, err := strconv.Atoi(arg); err == nil {
+			fmt.Fprintf(s.out, "%s takes no number (s N does N steps)\n", word)
+		} else {
+			fmt.Fprintf(s.out, "%s takes nothing after it, not %q\n", word, arg)
+		}
+		return false, false
+	}
 	switch word {
 	case "s", "step":
 		n := 1
 		if arg != "" {
 			var err error
-			if n, err = strconv.Atoi(arg); err != nil || n < 1 {
+			n, err = strconv.Atoi(arg)
+			switch {
+			case errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(arg, "-"):
+				fmt.Fprintf(s.out, "step %s: too many steps (at most %d)\n", arg, math.MaxInt)
+				return false, false
+			case err != nil || n < 1:
 				fmt.Fprintf(s.out, "step %q: want a number of steps, e.g. s 5\n", arg)
-				s.last = "s"
-				return false
+				return false, false
 			}
 		}
 		s.mode, s.count = stepping, n
-		return true
+		return true, true
 	case "n", "next":
 		s.mode = toNext
-		return true
+		return true, true
 	case "c", "continue":
 		s.mode = continuing
 		if len(s.breaks) == 0 {
 			fmt.Fprintln(s.out, "no breakpoints: running freely (Ctrl-C stops the server)")
 		}
-		return true
+		return true, true
 	case "b", "break":
 		if arg == "" {
 			s.listBreaks()
-			return false
+			return false, true
 		}
 		if err := s.addBreak(arg); err != nil {
 			fmt.Fprintln(s.out, err)
-			s.last = "s"
-		} else {
-			s.listBreaks()
+			return false, false
 		}
-		return false
+		s.listBreaks()
+		return false, true
 	case "bp", "breakpoints":
 		s.listBreaks()
-		return false
+		return false, true
 	case "d", "delete":
 		if arg == "" {
 			s.breaks = nil
 		} else {
-			s.breaks = slices.DeleteFunc(s.breaks, func(b string) bool { return b == arg || slices.Contains(s.aliases[arg], b) })
+			kept := slices.DeleteFunc(slices.Clone(s.breaks), func(b string) bool { return b == arg || slices.Contains(s.aliases[arg], b) })
+			if len(kept) == len(s.breaks) {
+				fmt.Fprintf(s.out, "delete %q: no such breakpoint (bp lists them)\n", arg)
+				return false, false
+			}
+			s.breaks = kept
 		}
 		s.listBreaks()
-		return false
+		return false, true
 	case "p", "play":
 		d := 500 * time.Millisecond
 		if arg != "" {
 			var err error
 			if d, err = time.ParseDuration(arg); err != nil || d <= 0 {
 				fmt.Fprintf(s.out, "play %q: want a duration, e.g. p 300ms\n", arg)
-				s.last = "s"
-				return false
+				return false, false
 			}
 		}
 		s.mode, s.delay = playing, d
 		fmt.Fprintf(s.out, "playing, one step every %v: press Enter to pause\n", d)
-		return true
+		return true, true
 	case "fds":
 		if s.fds == nil {
 			fmt.Fprintln(s.out, "fds: this server keeps no fd table (the select loop does)")
-			s.last = "s"
-		} else {
-			fmt.Fprint(s.out, s.fds())
+			return false, false
 		}
-		return false
+		fmt.Fprint(s.out, s.fds())
+		return false, true
 	case "h", "help", "?":
 		help := strings.Replace(stepHelp, "the next select", "the next "+s.next, 1)
 		if s.fds == nil {
@@ -340,14 +372,13 @@ func (s *Stepper) command(line string) bool {
 		if len(s.stages) > 0 {
 			fmt.Fprintln(s.out, "stages:", strings.Join(s.stages, " "))
 		}
-		return false
+		return false, true
 	case "q", "quit":
 		s.quit = true
-		return true
+		return true, true
 	}
 	fmt.Fprintf(s.out, "unknown command %q: type h for help\n", word)
-	s.last = "s"
-	return false
+	return false, false
 }
 
 func (s *Stepper) listBreaks() {
