@@ -271,6 +271,9 @@ func receive(cfg Config, k sys, fsys fs.FS, c *conn, buf []byte) *http10.Respons
 		case errors.Is(err, unix.EAGAIN):
 			k.note(c.id, "timeout: connected %v ago and sent nothing; closing", cfg.HeadTimeout)
 			return nil
+		case errors.Is(err, errQuit):
+			k.note(c.id, "quit at the step prompt: the read, which would wait for the client, is not made; closing without an answer")
+			return nil
 		case err != nil:
 			return nil // ECONNRESET and friends: traced by read
 		case n == 0 && c.wasCut():

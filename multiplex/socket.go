@@ -232,6 +232,12 @@ func (k sys) accept(fd, conn, flags int) (int, netip.AddrPort, error) {
 func (k sys) read(fd, conn int, buf []byte) (int, error) {
 	if k.t.Stepping() {
 		k.before(conn, "read", strconv.Itoa(fd)+", ..., "+strconv.Itoa(len(buf)))
+		if !k.nonblocking && k.t.Quit() {
+			// q at this prompt: a blocking read could sleep until the
+			// client sends, or until its timeout, so it is not made, and
+			// not traced.
+			return -1, errQuit
+		}
 	}
 	for {
 		n, err := k.sysRead(fd, buf)

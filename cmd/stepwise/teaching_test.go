@@ -552,16 +552,23 @@ func TestStepEndOfInput(t *testing.T) {
 	if _, done := term.untilPrompt(&shown, 0); done {
 		t.Fatalf("want a pause; the terminal shows:\n%s", shown.String())
 	}
+	term.stopsWith(&shown, "^D", "end of input (Ctrl-D): quitting, as q does\n")
+}
+
+// stopsWith types keys at a prompt and checks that the server then exits,
+// cleanly, and that the terminal said want on the way.
+func (tm *terminal) stopsWith(shown *bytes.Buffer, keys, want string) {
+	tm.t.Helper()
 	at := shown.Len()
-	term.typeLine("^D")
-	if _, done := term.untilPrompt(&shown, at); !done {
-		t.Fatalf("after Ctrl-D the server paused again; the terminal shows:\n%s", shown.String()[at:])
+	tm.typeLine(keys)
+	if _, done := tm.untilPrompt(shown, at); !done {
+		tm.t.Fatalf("after %s the server paused again; the terminal shows:\n%s", keys, shown.String()[at:])
 	}
-	if err := term.cmd.Wait(); err != nil {
-		t.Errorf("after Ctrl-D the server exited with %v", err)
+	if err := tm.cmd.Wait(); err != nil {
+		tm.t.Errorf("after %s the server exited with %v", keys, err)
 	}
-	if want := "end of input (Ctrl-D): quitting, as q does\n"; !strings.Contains(shown.String()[at:], want) {
-		t.Errorf("after Ctrl-D the terminal does not say %q:\n%s", want, shown.String()[at:])
+	if !strings.Contains(shown.String()[at:], want) {
+		tm.t.Errorf("after %s the terminal does not say %q:\n%s", keys, want, shown.String()[at:])
 	}
 }
 
@@ -584,4 +591,32 @@ func TestStepWithBreak(t *testing.T) {
 	if err := term.cmd.Wait(); err != nil {
 		t.Errorf("after q the server exited with %v", err)
 	}
+}
+
+// q at a pause before the blocking model's read stops the server at once:
+// the read, which would wait for the client (here up to a minute), is not
+// made, and the trace says so.
+func TestStepQuitBeforeBlockingRead(t *testing.T) {
+	term := startOnTerminal(t, []string{"-model", "blocking", "-addr", "127.0.0.1:0", "-color", "never", "-head-timeout", "60s", "-break", "read"})
+	var shown bytes.Buffer
+	serving := regexp.MustCompile(`on http://127\.0\.0\.1:(\d+)/\n`)
+	term.until(&shown, 0, serving.Match)
+	conn, err := net.DialTimeout("tcp", "127.0.0.1:"+string(serving.FindSubmatch(shown.Bytes())[1]), ioTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET / HTTP/1.0\r\n"); err != nil { // and no blank line
+		t.Fatal(err)
+	}
+	at := shown.Len()
+	if _, done := term.untilPrompt(&shown, at); done {
+		t.Fatalf("want a pause before the first read; the terminal shows:\n%s", shown.String()[at:])
+	}
+	at = shown.Len()
+	term.typeLine("c") // the first read takes the line; the next would wait
+	if _, done := term.untilPrompt(&shown, at); done || !strings.Contains(shown.String()[at:], "request incomplete") {
+		t.Fatalf("want a pause before the second read; the terminal shows:\n%s", shown.String()[at:])
+	}
+	term.stopsWith(&shown, "q", "c1 * quit at the step prompt: the read, which would wait for the client, is not made; closing without an answer\n")
 }
