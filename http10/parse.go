@@ -34,6 +34,14 @@ type head struct {
 	next          int     // if incomplete: the length of buf at which an ordinary byte could decide (resume)
 }
 
+// Where the rules RFC 1945 does not have are written: the limits it sets
+// none for (their statuses came later), and Transfer-Encoding.
+const (
+	citeLong  = "RFC 9110 §15.5.15" // 414 URI Too Long
+	citeLarge = "RFC 6585 §5"       // 431 Request Header Fields Too Large
+	citeTE    = "RFC 9112 §6.1"     // Transfer-Encoding, not HTTP/1.0's
+)
+
 // Results of scanLine besides the index of a line feed.
 const (
 	needMore = -1 // buf ends before the line does
@@ -110,9 +118,9 @@ func scanHead(buf []byte, lim Limits) (h head, err *ProtocolError) {
 			return h, nil
 		case tooLong:
 			if lineFirst {
-				return h, &ProtocolError{Status: StatusURITooLong, Msg: "request line is longer than " + strconv.Itoa(lim.RequestLine) + " bytes", Offset: stop}
+				return h, &ProtocolError{Status: StatusURITooLong, Msg: "request line is longer than " + strconv.Itoa(lim.RequestLine) + " bytes", Offset: stop, Section: citeLong}
 			}
-			return h, &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Msg: "request head is longer than " + strconv.Itoa(lim.Head) + " bytes", Offset: stop}
+			return h, &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Msg: "request head is longer than " + strconv.Itoa(lim.Head) + " bytes", Offset: stop, Section: citeLarge}
 		}
 		if trimCR(buf, s, lf) > s {
 			break
@@ -132,7 +140,7 @@ func scanHead(buf []byte, lim Limits) (h head, err *ProtocolError) {
 	// Header fields, up to the empty line (RFC 1945, 4.1 and 4.2).
 	for start := lf + 1; ; start = lf + 1 {
 		if start < len(buf) && start < lim.Head && h.fields == lim.Headers && isTokenByte(buf[start]) {
-			return h, &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Msg: "more than " + strconv.Itoa(lim.Headers) + " header fields", Offset: start}
+			return h, &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Msg: "more than " + strconv.Itoa(lim.Headers) + " header fields", Offset: start, Section: citeLarge}
 		}
 		lf, err = scanLine(buf, start, lim.Head, "4.2")
 		if err != nil {
@@ -143,7 +151,7 @@ func scanHead(buf []byte, lim Limits) (h head, err *ProtocolError) {
 			h.next = resume(buf, lim.Head, h.fields == lim.Headers)
 			return h, nil
 		case tooLong:
-			return h, &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Msg: "request head is longer than " + strconv.Itoa(lim.Head) + " bytes", Offset: lim.Head}
+			return h, &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Msg: "request head is longer than " + strconv.Itoa(lim.Head) + " bytes", Offset: lim.Head, Section: citeLarge}
 		}
 		end := trimCR(buf, start, lf)
 		if end == start {
@@ -442,9 +450,9 @@ func bodyLength(r *Request, buf []byte, h head, lim Limits) (int64, *ProtocolErr
 	if hasField(r.Header, "Transfer-Encoding") {
 		off := fieldOffset(buf, h, "Transfer-Encoding")
 		if r.Major == 0 || r.Major == 1 && r.Minor == 0 {
-			return 0, &ProtocolError{Status: StatusBadRequest, Msg: "transfer-encoding in an http/1.0 request", Offset: off}
+			return 0, &ProtocolError{Status: StatusBadRequest, Msg: "transfer-encoding in an http/1.0 request", Offset: off, Section: citeTE}
 		}
-		return 0, &ProtocolError{Status: StatusNotImplemented, Msg: "transfer-encoding is not supported; send content-length", Offset: off}
+		return 0, &ProtocolError{Status: StatusNotImplemented, Msg: "transfer-encoding is not supported; send content-length", Offset: off, Section: citeTE}
 	}
 	if !hasField(r.Header, "Content-Length") {
 		if r.Method == "POST" {
@@ -468,7 +476,7 @@ func bodyLength(r *Request, buf []byte, h head, lim Limits) (int64, *ProtocolErr
 		// length no integer holds is malformed, not merely too large.
 		return 0, &ProtocolError{Status: StatusBadRequest, Msg: "content-length " + quoteCut([]byte(digits)) + " overflows a 64-bit integer", Offset: fieldOffset(buf, h, "Content-Length"), Section: "10.4"}
 	case n > lim.Body:
-		return 0, &ProtocolError{Status: StatusContentTooLarge, Msg: "content-length " + quoteCut([]byte(digits)) + " is more than " + strconv.FormatInt(lim.Body, 10) + " bytes", Offset: fieldOffset(buf, h, "Content-Length")}
+		return 0, &ProtocolError{Status: StatusContentTooLarge, Msg: "content-length " + quoteCut([]byte(digits)) + " is more than " + strconv.FormatInt(lim.Body, 10) + " bytes", Offset: fieldOffset(buf, h, "Content-Length"), Section: "RFC 9110 §15.5.14"}
 	}
 	return n, nil
 }

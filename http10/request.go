@@ -94,12 +94,24 @@ func (r *Request) HasToken(name, token string) bool {
 	return false
 }
 
+// Cite is where the rule e's request breaks is written: "RFC 1945 §5.1",
+// "RFC 9110 §15.5.15"; "" if Section is empty.
+func (e *ProtocolError) Cite() string {
+	switch {
+	case e.Section == "":
+		return ""
+	case strings.HasPrefix(e.Section, "RFC "):
+		return e.Section
+	}
+	return "RFC 1945 §" + e.Section
+}
+
 // A ProtocolError is a request the server must refuse, with the status to send.
 type ProtocolError struct {
 	Status  int    // 400, 413, 414, 431, 501, 505
 	Msg     string // lowercase, no full stop: "content-length is not a number"
 	Offset  int    // index in buf of the offending byte (for a caret in the trace)
-	Section string // the RFC 1945 section that the input breaks, e.g. "5.1" ("" if none)
+	Section string // the RFC 1945 section that the input breaks, e.g. "5.1"; or, where RFC 1945 is silent, the later RFC's, "RFC 9112 §6.1" ("" if none)
 
 	// What the request line asked for, if ParseRequest read that far, so
 	// that Refuse answers in that form: a HEAD gets no body (RFC 1945, 8.2),

@@ -346,8 +346,10 @@ func TestParseRequestOffsets(t *testing.T) {
 		{"GET /a%zz HTTP/1.0\r\n", Limits{}, 6, "3.2.1"},
 		{"GET /a%00 HTTP/1.0\r\n", Limits{}, 6, "12.5"},
 		{"GET / HTTP/1.0\r\nHost : x\r\n", Limits{}, 20, "4.2"},
-		{"GET / HTTP/1.0\r\nA: 1\r\nB: 2\r\n", Limits{Headers: 1}, 22, ""},
-		{"GET /abcdefghij", Limits{RequestLine: 10}, 10, ""},
+		{"GET / HTTP/1.0\r\nA: 1\r\nB: 2\r\n", Limits{Headers: 1}, 22, "RFC 6585 §5"},
+		{"GET /abcdefghij", Limits{RequestLine: 10}, 10, "RFC 9110 §15.5.15"},
+		{"POST / HTTP/1.0\r\nContent-Length: 5\r\n\r\n", Limits{Body: 4}, 33, "RFC 9110 §15.5.14"},
+		{"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", Limits{}, 36, "RFC 9112 §6.1"},
 		{"POST / HTTP/1.0\r\nContent-Length: x\r\n\r\n", Limits{}, 33, "10.4"},
 		{"POST / HTTP/1.0\r\n\r\n", Limits{}, 17, "8.3"},
 	}

@@ -79,8 +79,8 @@ func Refuse(err error, now time.Time) *Response {
 		return errorResponse(StatusInternalServerError, "the server could not read this request", note, req, now)
 	}
 	note := pe.Msg
-	if pe.Section != "" {
-		note += " (RFC 1945, " + pe.Section + ")"
+	if cite := pe.Cite(); cite != "" {
+		note += " (" + cite + ")"
 	}
 	return errorResponse(pe.Status, pe.Msg, note, req, now)
 }

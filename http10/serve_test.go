@@ -340,7 +340,7 @@ func TestRefuse(t *testing.T) {
 		}
 		checkCommon(t, tc.name, r)
 	}
-	if r := Refuse(pe, testNow); r.Note != `header field name has byte "<" (RFC 1945, 4.2)` {
+	if r := Refuse(pe, testNow); r.Note != `header field name has byte "<" (RFC 1945 §4.2)` {
 		t.Errorf("Refuse(...).Note = %q", r.Note)
 	}
 }

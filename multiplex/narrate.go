@@ -112,8 +112,8 @@ func (k sys) narrateRefusal(c *conn, err error) {
 		return
 	}
 	var where string
-	if pe.Section != "" {
-		where = " (RFC 1945 §" + pe.Section + ")"
+	if cite := pe.Cite(); cite != "" {
+		where = " (" + cite + ")"
 	}
 	k.noteAt(c.id, "refused", "refused with %d %s: %s%s", pe.Status, http10.StatusText(pe.Status), pe.Msg, where)
 	line, caret := pointAt(c.in, pe.Offset)
