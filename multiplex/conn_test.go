@@ -103,3 +103,12 @@ func TestSpareConns(t *testing.T) {
 		t.Errorf("spare conns %v; want the one conn, reused each time", s.spare)
 	}
 }
+
+// The note of a full threads or fork server counts its workers in words.
+func TestAllBusy(t *testing.T) {
+	for n, want := range map[int]string{1: "the one thread is", 2: "both threads are", 256: "all 256 threads are"} {
+		if got := allBusy(n, "thread", "threads"); got != want {
+			t.Errorf("allBusy(%d) = %q; want %q", n, got, want)
+		}
+	}
+}

@@ -143,7 +143,7 @@ func (f *Fork) Serve() error {
 func (f *Fork) room() bool {
 	full := len(f.children) >= f.cfg.MaxWorkers
 	if full && !f.full {
-		f.k.note(0, "all %d children are serving: not accepting until one is done; new clients wait in the listen queue", f.cfg.MaxWorkers)
+		f.k.note(0, "%s serving: not accepting until one is done; new clients wait in the listen queue", allBusy(f.cfg.MaxWorkers, "child", "children"))
 	}
 	f.full = full
 	return !full

@@ -5,6 +5,7 @@ package multiplex
 import (
 	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -57,6 +58,18 @@ func (s *Threads) Serve() error {
 	}
 }
 
+// allBusy says that all n workers, one or many, are at work: "the one
+// thread is", "both children are", "all 256 threads are".
+func allBusy(n int, one, many string) string {
+	switch n {
+	case 1:
+		return "the one " + one + " is"
+	case 2:
+		return "both " + many + " are"
+	}
+	return "all " + strconv.Itoa(n) + " " + many + " are"
+}
+
 // room takes a slot for the next thread, waiting, if all MaxWorkers are
 // taken, until a thread ends or a signal comes, which it returns.
 // Meanwhile the server does not accept, and new clients wait in the
@@ -67,7 +80,7 @@ func (s *Threads) room() os.Signal {
 		return nil
 	default:
 	}
-	s.k.note(0, "all %d threads are serving: not accepting until one is done; new clients wait in the listen queue", s.cfg.MaxWorkers)
+	s.k.note(0, "%s serving: not accepting until one is done; new clients wait in the listen queue", allBusy(s.cfg.MaxWorkers, "thread", "threads"))
 	s.k.t.Flush()
 	select {
 	case s.slots <- struct{}{}:

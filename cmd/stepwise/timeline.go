@@ -285,8 +285,11 @@ func conclusion(sc scenario, results []*result) string {
 				free = append(free, r.model)
 			case nq:
 				all := fmt.Sprintf("all %d quick clients", nq)
-				if nq == 1 {
+				switch nq {
+				case 1:
 					all = "the quick client"
+				case 2:
+					all = "both quick clients"
 				}
 				fmt.Fprintf(&b, "Under %s, %s waited for the %s one: none was answered before %s, at %s ms, and the wait was up to %s ms. ",
 					r.model, all, holder, let, millis(released(h, holder)), millis(longest))
