@@ -181,14 +181,19 @@ func (f *Fork) forkExec(c *conn) (int, error) {
 	env = append(env, childEnv+"="+strconv.Itoa(c.id)+" "+c.peer.String()+" "+strconv.FormatInt(start, 10))
 	files := slices.Clone(f.files)
 	files[childFD] = uintptr(c.fd)
-	pid, err := syscall.ForkExec("/proc/self/exe", os.Args, &syscall.ProcAttr{Env: env, Files: files})
+	pid, err := syscall.ForkExec(selfExe, os.Args, &syscall.ProcAttr{Env: env, Files: files})
 	if err != nil {
-		f.k.note(c.id, "fork+exec failed: %v; closing the connection", err)
+		// Out of processes or memory, say: the client is told, not dropped.
+		f.k.serviceUnavailable(c, "no process to serve this client: fork+exec failed: "+err.Error(), f.cfg.Now())
 		return 0, err
 	}
 	f.k.noteAt(c.id, "fork", "fork+exec: process %d runs this program again (/proc/self/exe) with %s's socket as its fd %d%s", pid, trace.Label(c.id), childFD, f.handed)
 	return pid, nil
 }
+
+// selfExe is this program, as each child is started again; a variable
+// for a test to make fork+exec fail.
+var selfExe = "/proc/self/exe"
 
 // signaled reads the signals waiting in the pipe and acts on them.
 func (f *Fork) signaled() {

@@ -319,15 +319,20 @@ func (s *Server) acceptOne() *conn {
 // What the client may already have sent is read once before the close, so
 // that the close does not reset the connection under the answer.
 func (s *Server) refuse(c *conn) {
-	msg := fmt.Sprintf("server full: fd %d does not fit in select's fd_set (FD_SETSIZE %d)", c.fd, unix.FD_SETSIZE)
-	s.note(c.id, "%s", msg)
-	resp := http10.Refuse(&http10.ProtocolError{Status: http10.StatusServiceUnavailable, Msg: msg}, s.cfg.Now())
-	s.narrateResponse(c, resp)
-	s.k.write(c.fd, c.id, resp.Append(nil))
+	s.k.serviceUnavailable(c, fmt.Sprintf("server full: fd %d does not fit in select's fd_set (FD_SETSIZE %d)", c.fd, unix.FD_SETSIZE), s.cfg.Now())
 	s.k.shutdown(c.fd, c.id)
 	s.k.read(c.fd, c.id, s.buf[:])
 	s.k.close(c.fd, c.id)
 	s.spare = append(s.spare, c.reuse())
+}
+
+// serviceUnavailable answers c, which the server cannot serve, with 503 and msg,
+// in one write, which a fresh socket's buffer always takes whole.
+func (k sys) serviceUnavailable(c *conn, msg string, now time.Time) {
+	k.note(c.id, "%s", msg)
+	resp := http10.Refuse(&http10.ProtocolError{Status: http10.StatusServiceUnavailable, Msg: msg}, now)
+	k.narrateResponse(c, resp)
+	k.write(c.fd, c.id, resp.Append(nil))
 }
 
 // read takes what the client has sent and tries to parse a request.
