@@ -344,14 +344,16 @@ func respond(cfg Config, k sys, c *conn, resp *http10.Response, buf []byte) {
 			k.note(c.id, "partial write: %d bytes sent, %d left; writing again", n, len(out))
 		}
 		if len(out) > 0 || c.fileLeft > 0 {
-			c.slow = true // another write to come
+			// Another write to come. A blocking write does not say whether
+			// it waited, so an answer of more than one write (a file over
+			// pieceBytes) counts as long, and its close lingers.
+			c.slow = true
 		}
 	}
-	c.linger = c.linger || c.slow && k.sentMore(c)
-	if !c.linger || k.shutdown(c.fd, c.id) != nil || k.timeout(c.fd, c.id, unix.SO_RCVTIMEO, cfg.LingerTimeout) != nil {
+	if !c.linger && !c.slow || k.shutdown(c.fd, c.id) != nil || k.timeout(c.fd, c.id, unix.SO_RCVTIMEO, cfg.LingerTimeout) != nil {
 		return
 	}
-	k.note(c.id, "lingering close: answer sent and our side shut; reading what the client still sends, for up to %v (RFC 1945 §9.4)", cfg.LingerTimeout)
+	k.note(c.id, "%s", lingerNote(c, cfg.LingerTimeout))
 	k.setState(c, stateDraining)
 	for end := cfg.Now().Add(cfg.LingerTimeout); cfg.Now().Before(end); {
 		k.t.Flush()

@@ -58,7 +58,7 @@ type conn struct {
 	deadline time.Time               // when the loop gives up on what it waits for in this state
 	pending  http10.Partial          // what the request's bytes so far tell: is the head in, its method, when to parse again
 	linger   bool                    // close politely: the client may still be sending
-	slow     bool                    // the answer took more than one go: the client may have sent more meanwhile (sentMore)
+	slow     bool                    // the answer took more than one go: its close lingers too (lingerNote)
 	in       []byte                  // bytes received and not yet answered
 	out      []byte                  // the response bytes not yet written
 	wire     []byte                  // the buffer the response was written into; out is the rest of it
@@ -114,21 +114,25 @@ func (c *conn) cutShort(status int, msg string, now time.Time) *http10.Response 
 	return http10.Refuse(&http10.ProtocolError{Status: status, Msg: msg, Method: c.pending.Method}, now)
 }
 
-// sentMore reports, once a slow answer is sent, whether the client has
-// sent bytes since its request that no read has taken. Closing a socket
-// with unread bytes makes the kernel reset the connection instead of
-// ending it (RFC 1122, 4.2.2.13), and the reset throws away the end of
-// the answer still queued to go: the close must linger instead (RFC 1945,
-// 9.4). An answer sent in one go, right after its request was read, leaves
-// the client a few microseconds for that, so it is not asked: a call
-// saved on nearly every request.
-func (k sys) sentMore(c *conn) bool {
-	n, err := k.unread(c.fd, c.id)
-	if err != nil || n == 0 {
-		return false
+// lingerNote says why c's close lingers, and for how long at most.
+//
+// After an early answer (a refusal, a 408) the client may still be
+// sending what it meant to. After an answer that took more than one go
+// (a large file, a slow reader), it may have sent more meanwhile, or may
+// while the answer's end is still queued in the kernel. Either way, a
+// close that finds unread bytes, or gets some before the client has all
+// of the answer, makes the kernel reset the connection (RFC 1122,
+// 4.2.2.13), and the reset throws away what was not yet delivered. An
+// answer written whole in the turn its request was read is closed at
+// once: nearly every answer is, and lingering would cost each a round
+// trip more. That bets, as nginx's default does, that no client sends
+// more while such a short answer is on its way.
+func lingerNote(c *conn, timeout time.Duration) string {
+	why := "answer sent"
+	if !c.linger {
+		why = "a long answer sent (the client may send more while its end is on the way)"
 	}
-	k.note(c.id, "%d bytes came after the request while answering: a close now would reset the connection under the end of the answer", n)
-	return true
+	return fmt.Sprintf("lingering close: %s and our side shut; reading what the client still sends, for up to %v (RFC 1945 §9.4)", why, timeout)
 }
 
 // pieceBytes is how much of a large file is read at a time: what one

@@ -435,7 +435,7 @@ func (s *Server) write(c *conn) {
 			s.note(c.id, "partial write: %d bytes sent, %d left for when the socket drains", n, len(c.out))
 			c.slow = true
 			return
-		case c.fileLeft == 0 && (c.linger || c.slow && s.k.sentMore(c)):
+		case c.fileLeft == 0 && (c.linger || c.slow):
 			s.linger(c)
 			return
 		case c.fileLeft == 0:
@@ -479,16 +479,17 @@ func (s *Server) writeSome(c *conn, budget int) (int, error) {
 }
 
 // linger is a polite close (RFC 1945 9.4): after answering a request it
-// did not read to the end, the server shuts its sending side and reads
-// what the client still sends, until the client closes. Closing at once
-// with unread bytes would make the kernel reset the connection, and a
-// reset can destroy the answer before the client reads it.
+// did not read to the end, or after an answer that took more than one
+// turn, the server shuts its sending side and reads what the client still
+// sends, until the client closes. Closing at once with unread bytes would
+// make the kernel reset the connection, and a reset can destroy the
+// answer before the client reads it (lingerNote).
 func (s *Server) linger(c *conn) {
 	if err := s.k.shutdown(c.fd, c.id); err != nil {
 		s.close(c)
 		return
 	}
-	s.note(c.id, "lingering close: answer sent and our side shut; reading what the client still sends, for up to %v (RFC 1945 §9.4)", s.cfg.LingerTimeout)
+	s.note(c.id, "%s", lingerNote(c, s.cfg.LingerTimeout))
 	c.deadline = s.clock().Add(s.cfg.LingerTimeout)
 	s.setState(c, stateDraining)
 }

@@ -451,13 +451,15 @@ func TestPartialWrites(t *testing.T) {
 			var got []byte
 			buf := make([]byte, 1<<20)
 			for {
-				// Run a turn only when it will not block: the server's socket has
-				// room. Otherwise its send buffer holds data on its way to the
-				// client, so the client's read returns.
-				if s.open() > 0 && writable(t, fd) {
+				// Run a turn only when it will not block: the server is writing
+				// and its socket has room. Otherwise its send buffer holds data
+				// on its way to the client, so the client's read returns. Once
+				// all is written, the long answer's close lingers, and the
+				// client reads to the end of file.
+				if sc := s.conns[fd]; sc != nil && sc.state == stateWriting && writable(t, fd) {
 					s.turns(t, 1)
-					if c := s.conns[fd]; c != nil && len(c.out) > pieceBytes {
-						t.Fatalf("the connection holds %d bytes of the response; want a piece (%d) at most", len(c.out), pieceBytes)
+					if sc := s.conns[fd]; sc != nil && len(sc.out) > pieceBytes {
+						t.Fatalf("the connection holds %d bytes of the response; want a piece (%d) at most", len(sc.out), pieceBytes)
 					}
 					continue
 				}
@@ -473,6 +475,11 @@ func TestPartialWrites(t *testing.T) {
 			i := bytes.Index(got, []byte("\r\n\r\n"))
 			if i < 0 || !bytes.Equal(got[i+4:], big) {
 				t.Fatalf("body: got %d bytes after the head; want the %d bytes of big.bin", len(got)-i-4, len(big))
+			}
+			c.Close()
+			s.turns(t, 1) // the lingering close reads the client's end of file
+			if s.open() != 0 || !strings.Contains(s.log(), "lingering close: a long answer sent") {
+				t.Errorf("after the client closed: %d connections open; want none, closed after a lingering close:\n%s", s.open(), s.log())
 			}
 			if !strings.Contains(s.log(), "partial write") && !strings.Contains(s.log(), "bytes of the file left") {
 				t.Error("trace shows no piece of the file left for later for a 16 MiB response")

@@ -42,7 +42,7 @@ type sys struct {
 // names strace and the trace give them: what -trace may choose from.
 func SyscallNames() []string {
 	return []string{"socket", "setsockopt", "bind", "listen", "getsockname", "pipe2", "pselect6",
-		"accept4", "read", "write", "sendfile", "ioctl", "shutdown", "close", "openat", "openat2", "fstat", "newfstatat",
+		"accept4", "read", "write", "sendfile", "shutdown", "close", "openat", "openat2", "fstat", "newfstatat",
 		"gettid", "wait4", "kill"}
 }
 
@@ -291,27 +291,6 @@ func (k sys) sendfile(out, conn, in, count int) (int, error) {
 		}
 		if err != unix.EINTR {
 			return n, sysErr("sendfile", err)
-		}
-	}
-}
-
-// unread wraps ioctl(2) with FIONREAD: how many bytes the client has sent
-// that no read has taken yet.
-func (k sys) unread(fd, conn int) (int, error) {
-	if k.t.Stepping() {
-		k.before(conn, "ioctl", strconv.Itoa(fd)+", FIONREAD, ...")
-	}
-	for {
-		n, err := unix.IoctlGetInt(fd, unix.SIOCINQ) // SIOCINQ is FIONREAD for a socket: strace calls it FIONREAD
-		if k.t.On() {
-			count := "[" + strconv.Itoa(n) + "]"
-			if err != nil {
-				count = "0x..." // strace prints the int's address when the call fails
-			}
-			k.emit(call(conn, "ioctl", strconv.Itoa(fd)+", FIONREAD, "+count, 0), err)
-		}
-		if err != unix.EINTR {
-			return n, sysErr("ioctl", err)
 		}
 	}
 }
