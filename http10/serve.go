@@ -275,13 +275,48 @@ func requestHost(req *Request) string {
 			host = host[:end]
 		}
 	}
-	for i := 0; i < len(host); i++ {
-		c := host[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._:[]", c) >= 0) {
-			return "" // userinfo, two Host fields joined by a comma, white space...
-		}
+	if !plainHost(host) {
+		return "" // userinfo, two Host fields joined by a comma, "::1" unbracketed...
 	}
 	return host
+}
+
+// plainHost reports whether h is host [":" port] (RFC 3986, 3.2.2 and
+// 3.2.3) in its plain forms: a name of letters, digits, '.', '-' and '_'
+// with at least one letter or digit, or an IPv6 address in brackets; and
+// a port of digits. It checks shapes only, not that an address is one.
+func plainHost(h string) bool {
+	name, port := h, ""
+	if strings.HasPrefix(h, "[") {
+		end := strings.IndexByte(h, ']')
+		if end < 0 {
+			return false
+		}
+		if addr := h[1:end]; strings.Count(addr, ":") < 2 || strings.Trim(addr, "0123456789abcdefABCDEF:.") != "" {
+			return false // not the shape of an IPv6 address
+		}
+		name, port = "", h[end+1:]
+	} else if i := strings.IndexByte(h, ':'); i >= 0 {
+		name, port = h[:i], h[i:]
+		if name == "" {
+			return false
+		}
+	}
+	if port != "" {
+		if port[0] != ':' || len(port) == 1 || strings.Trim(port[1:], "0123456789") != "" {
+			return false
+		}
+	}
+	alnum := name == "" && strings.HasPrefix(h, "[") // a bracketed address needs no name
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+			alnum = true
+		case c != '.' && c != '-' && c != '_':
+			return false
+		}
+	}
+	return alnum
 }
 
 // appendEscapedPath appends p percent-encoded where a path may not hold the
