@@ -37,6 +37,7 @@ type head struct {
 // Where the rules RFC 1945 does not have are written: the limits it sets
 // none for (their statuses came later), and Transfer-Encoding.
 const (
+	citeBody  = "RFC 9110 §15.5.14" // 413 Content Too Large
 	citeLong  = "RFC 9110 §15.5.15" // 414 URI Too Long
 	citeLarge = "RFC 6585 §5"       // 431 Request Header Fields Too Large
 	citeTE    = "RFC 9112 §6.1"     // Transfer-Encoding, not HTTP/1.0's
@@ -243,9 +244,9 @@ func checkRequestLine(buf []byte, h *head) *ProtocolError {
 	method := buf[f[0].start:f[0].end]
 	h.method = methodName(method)
 	// "GET HTTP/1.0" is a full request that forgot its Request-URI, not a
-	// Simple-Request for one: no Request-URI starts "HTTP/" (an
-	// absoluteURI's scheme ends with a colon).
-	noURI := nf == 2 && bytes.HasPrefix(buf[f[1].start:f[1].end], []byte("HTTP/"))
+	// Simple-Request for one: no Request-URI starts "HTTP/", in any case
+	// (an absoluteURI's scheme ends with a colon).
+	noURI := nf == 2 && f[1].end-f[1].start >= 5 && strings.EqualFold(string(buf[f[1].start:f[1].start+5]), "HTTP/")
 	h.simple = nf == 2 && h.method == "GET" && !noURI
 	switch {
 	case isLWS(buf[start]):
@@ -476,7 +477,7 @@ func bodyLength(r *Request, buf []byte, h head, lim Limits) (int64, *ProtocolErr
 		// length no integer holds is malformed, not merely too large.
 		return 0, &ProtocolError{Status: StatusBadRequest, Msg: "content-length " + quoteCut([]byte(digits)) + " overflows a 64-bit integer", Offset: fieldOffset(buf, h, "Content-Length"), Section: "10.4"}
 	case n > lim.Body:
-		return 0, &ProtocolError{Status: StatusContentTooLarge, Msg: "content-length " + quoteCut([]byte(digits)) + " is more than " + strconv.FormatInt(lim.Body, 10) + " bytes", Offset: fieldOffset(buf, h, "Content-Length"), Section: "RFC 9110 §15.5.14"}
+		return 0, &ProtocolError{Status: StatusContentTooLarge, Msg: "content-length " + quoteCut([]byte(digits)) + " is more than " + strconv.FormatInt(lim.Body, 10) + " bytes", Offset: fieldOffset(buf, h, "Content-Length"), Section: citeBody}
 	}
 	return n, nil
 }

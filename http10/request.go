@@ -94,18 +94,6 @@ func (r *Request) HasToken(name, token string) bool {
 	return false
 }
 
-// Cite is where the rule e's request breaks is written: "RFC 1945 §5.1",
-// "RFC 9110 §15.5.15"; "" if Section is empty.
-func (e *ProtocolError) Cite() string {
-	switch {
-	case e.Section == "":
-		return ""
-	case strings.HasPrefix(e.Section, "RFC "):
-		return e.Section
-	}
-	return "RFC 1945 §" + e.Section
-}
-
 // A ProtocolError is a request the server must refuse, with the status to send.
 type ProtocolError struct {
 	Status  int    // 400, 413, 414, 431, 501, 505
@@ -118,6 +106,18 @@ type ProtocolError struct {
 	// an HTTP/0.9 Simple-Request gets the body alone (5).
 	Method string // "GET", "HEAD" or "POST"; "" if unknown or not implemented
 	Simple bool   // the request line is a Simple-Request: "GET" SP Request-URI
+}
+
+// Cite is where the rule e's request breaks is written: "RFC 1945 §5.1",
+// "RFC 9110 §15.5.15"; "" if Section is empty.
+func (e *ProtocolError) Cite() string {
+	switch {
+	case e.Section == "":
+		return ""
+	case strings.HasPrefix(e.Section, "RFC "):
+		return e.Section
+	}
+	return "RFC 1945 §" + e.Section
 }
 
 // Error returns "http10: " followed by e.Msg.

@@ -149,6 +149,7 @@ func serveFile(fsys fs.FS, req *Request, now time.Time) (r *Response) {
 		// 1990s added "; length=N", the size they had: the date before it is
 		// what counts, as Apache and Python's http.server read it.
 		ims, _, _ = strings.Cut(ims, ";")
+		ims = strings.TrimSpace(ims) // "... GMT ; length=6"
 		if t, ok := parseDate(ims, now); ok && !t.After(now) && !modified.After(t) {
 			// RFC 1945, 9.3 keeps a 304's headers to what concerns caches,
 			// and names Date, Server and Expires. Last-Modified is the date

@@ -173,6 +173,7 @@ func TestRespond(t *testing.T) {
 		{name: "ims earlier", in: "GET /hello.txt HTTP/1.0\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n\r\n", status: 200, body: "hello\n"},
 		{name: "ims in the future ignored", in: "GET /hello.txt HTTP/1.0\r\nIf-Modified-Since: Sat, 01 Jan 2050 00:00:00 GMT\r\n\r\n", status: 200, body: "hello\n"},
 		{name: "ims with a length", in: "GET /hello.txt HTTP/1.0\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT; length=6\r\n\r\n", status: 304, noBody: true},
+		{name: "ims with a space and a length", in: "GET /hello.txt HTTP/1.0\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT ; length=6\r\n\r\n", status: 304, noBody: true},
 		{name: "ims with a length, earlier", in: "GET /hello.txt HTTP/1.0\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:36 GMT; length=6\r\n\r\n", status: 200, body: "hello\n"},
 		{name: "ims invalid ignored", in: "GET /hello.txt HTTP/1.0\r\nIf-Modified-Since: yesterday\r\n\r\n", status: 200, body: "hello\n"},
 		{name: "ims not GMT ignored", in: "GET /hello.txt HTTP/1.0\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 PST\r\n\r\n", status: 200, body: "hello\n"},
@@ -387,6 +388,7 @@ func TestRefuseKeepsRequestForm(t *testing.T) {
 		{"GET HTTP/1.0\r\n\r\n", 400, false, false},
 		{"HEAD HTTP/1.0\r\n\r\n", 400, false, true},
 		{"GET HTTP\r\n", 400, true, false},
+		{"GET http/1.0\r\n\r\n", 400, false, false},
 	}
 	for _, tc := range tests {
 		_, _, err := ParseRequest([]byte(tc.in), Limits{Body: 4, RequestLine: 32})

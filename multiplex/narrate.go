@@ -123,7 +123,7 @@ func (k sys) narrateRefusal(c *conn, err error) {
 
 // pointAt shows the line of buf that holds byte off, as the trace's
 // system call lines show bytes (trace.AppendEscaped: \r, \n, octal, a
-// backslash doubled; at most about 60 columns around the byte), and the
+// backslash doubled; at most 30 bytes on each side of it), and the
 // column under which a caret points at that byte.
 func pointAt(buf []byte, off int) (line string, col int) {
 	off = min(max(off, 0), len(buf))
