@@ -34,6 +34,7 @@ type Fork struct {
 	selector           // its signal pipe brings SIGCHLD too
 	files    []uintptr // what each child gets as fds 0 to 6 (forkExec)
 	handed   string    // what else files holds, for the trace: "; also fd 5 (the trace file)"
+	exe      string    // the program each child runs: this one, /proc/self/exe
 	children []child   // the children not yet reaped, oldest first
 	full     bool      // MaxWorkers children are serving: the listener is not watched (room)
 	buf      [64]byte
@@ -73,7 +74,7 @@ func ForkSignals() []os.Signal { return append(Signals(), unix.SIGCHLD) }
 // ListenFork creates the listening socket and the signal pipe. Each child
 // will be handed files, open, and the directory served if it is a Root.
 func ListenFork(cfg Config, files ForkFiles) (*Fork, error) {
-	f := new(Fork)
+	f := &Fork{exe: "/proc/self/exe"}
 	if err := f.listen(cfg, sys{t: cfg.Trace, who: f.who}); err != nil {
 		return nil, err
 	}
@@ -163,10 +164,24 @@ func (f *Fork) accept() {
 	f.lastID++
 	c := &conn{fd: fd, id: f.lastID, peer: sa}
 	pid, err := f.forkExec(c)
+	if err != nil {
+		f.refuse(c, err)
+	}
 	f.k.close(fd, c.id) // the parent's copy: the child has its own, as fd 3
 	if err == nil {
 		f.children = append(f.children, child{pid: pid, conn: c.id})
 	}
+}
+
+// refuse answers c, whose child could not be started (err: out of
+// processes or memory, say), with 503 and why: the client is told, not
+// dropped. Its socket, made to block for the child, is made not to first,
+// so that reading what the client sent cannot hold the parent.
+func (f *Fork) refuse(c *conn, err error) {
+	if f.k.nonblock(c.fd, c.id) != nil {
+		return
+	}
+	f.k.serviceUnavailable(c, "no process to serve this client: fork+exec failed: "+err.Error(), f.cfg.Now(), make([]byte, readBufSize))
 }
 
 // forkExec starts this program again, in a child process, to serve c. The
@@ -181,19 +196,13 @@ func (f *Fork) forkExec(c *conn) (int, error) {
 	env = append(env, childEnv+"="+strconv.Itoa(c.id)+" "+c.peer.String()+" "+strconv.FormatInt(start, 10))
 	files := slices.Clone(f.files)
 	files[childFD] = uintptr(c.fd)
-	pid, err := syscall.ForkExec(selfExe, os.Args, &syscall.ProcAttr{Env: env, Files: files})
+	pid, err := syscall.ForkExec(f.exe, os.Args, &syscall.ProcAttr{Env: env, Files: files})
 	if err != nil {
-		// Out of processes or memory, say: the client is told, not dropped.
-		f.k.serviceUnavailable(c, "no process to serve this client: fork+exec failed: "+err.Error(), f.cfg.Now())
 		return 0, err
 	}
 	f.k.noteAt(c.id, "fork", "fork+exec: process %d runs this program again (/proc/self/exe) with %s's socket as its fd %d%s", pid, trace.Label(c.id), childFD, f.handed)
 	return pid, nil
 }
-
-// selfExe is this program, as each child is started again; a variable
-// for a test to make fork+exec fail.
-var selfExe = "/proc/self/exe"
 
 // signaled reads the signals waiting in the pipe and acts on them.
 func (f *Fork) signaled() {

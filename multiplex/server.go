@@ -315,24 +315,25 @@ func (s *Server) acceptOne() *conn {
 
 // refuse answers a connection whose fd is too big for select's fd_set
 // (FdSet.Set would panic, and nfds > FD_SETSIZE overruns it) with a 503,
-// in one write that a fresh socket's buffer always takes, and closes it.
-// What the client may already have sent is read once before the close, so
-// that the close does not reset the connection under the answer.
+// and closes it.
 func (s *Server) refuse(c *conn) {
-	s.k.serviceUnavailable(c, fmt.Sprintf("server full: fd %d does not fit in select's fd_set (FD_SETSIZE %d)", c.fd, unix.FD_SETSIZE), s.cfg.Now())
-	s.k.shutdown(c.fd, c.id)
-	s.k.read(c.fd, c.id, s.buf[:])
+	s.k.serviceUnavailable(c, fmt.Sprintf("server full: fd %d does not fit in select's fd_set (FD_SETSIZE %d)", c.fd, unix.FD_SETSIZE), s.cfg.Now(), s.buf[:])
 	s.k.close(c.fd, c.id)
 	s.spare = append(s.spare, c.reuse())
 }
 
-// serviceUnavailable answers c, which the server cannot serve, with 503 and msg,
-// in one write, which a fresh socket's buffer always takes whole.
-func (k sys) serviceUnavailable(c *conn, msg string, now time.Time) {
+// serviceUnavailable answers c, which the server cannot serve, with 503 and
+// msg, in one write, which a fresh socket's buffer always takes whole.
+// Then it shuts its sending side and reads, into buf, what the client may
+// already have sent, so that the close to come does not reset the
+// connection under the answer. c's socket must not block.
+func (k sys) serviceUnavailable(c *conn, msg string, now time.Time, buf []byte) {
 	k.note(c.id, "%s", msg)
 	resp := http10.Refuse(&http10.ProtocolError{Status: http10.StatusServiceUnavailable, Msg: msg}, now)
 	k.narrateResponse(c, resp)
 	k.write(c.fd, c.id, resp.Append(nil))
+	k.shutdown(c.fd, c.id)
+	k.read(c.fd, c.id, buf)
 }
 
 // read takes what the client has sent and tries to parse a request.

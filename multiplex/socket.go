@@ -42,7 +42,7 @@ type sys struct {
 // names strace and the trace give them: what -trace may choose from.
 func SyscallNames() []string {
 	return []string{"socket", "setsockopt", "bind", "listen", "getsockname", "pipe2", "pselect6",
-		"accept4", "read", "write", "sendfile", "shutdown", "close", "openat", "openat2", "fstat", "newfstatat",
+		"accept4", "read", "write", "sendfile", "shutdown", "fcntl", "close", "openat", "openat2", "fstat", "newfstatat",
 		"gettid", "wait4", "kill"}
 }
 
@@ -293,6 +293,19 @@ func (k sys) sendfile(out, conn, in, count int) (int, error) {
 			return n, sysErr("sendfile", err)
 		}
 	}
+}
+
+// nonblock wraps fcntl(2) with F_SETFL: fd's calls stop waiting, as
+// SOCK_NONBLOCK would have made them. A socket's other flag is O_RDWR.
+func (k sys) nonblock(fd, conn int) error {
+	var args string
+	if k.t.On() {
+		args = strconv.Itoa(fd) + ", F_SETFL, O_RDWR|O_NONBLOCK"
+	}
+	return k.do(conn, "fcntl", args, func() error {
+		_, err := unix.FcntlInt(uintptr(fd), unix.F_SETFL, unix.O_RDWR|unix.O_NONBLOCK)
+		return err
+	})
 }
 
 // shutdown wraps shutdown(2) with SHUT_WR: the server will send nothing
