@@ -111,6 +111,7 @@ func TestFlagErrors(t *testing.T) {
 		{"-break", ","},
 		{"-break", " "},
 		{"-break", "accept,"},
+		{"-break", ""},
 		{"-trace", "none,all"},
 		{"-trace", "none", "-o", "trace.txt"},
 		{"-trace", "none", "-json", "trace.jsonl"},

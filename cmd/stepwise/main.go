@@ -256,9 +256,12 @@ Flags:
 		return cli.Usage(fmt.Errorf("-model %q: want select, blocking, threads or fork", *modelName))
 	}
 	many := *modelName == "threads" || *modelName == "fork"
-	workersSet := false
-	flags.Visit(func(f *flag.Flag) { workersSet = workersSet || f.Name == "max-workers" })
-	if !many && workersSet {
+	set := map[string]bool{}
+	flags.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["break"] && *breaks == "" {
+		return cli.Usage(errors.New("-break '': want a list of system calls, connections (c2) or stages, e.g. -break accept,c2"))
+	}
+	if !many && set["max-workers"] {
 		return cli.Usage(fmt.Errorf("-max-workers is for -model threads and fork: -model %s serves with one thread", *modelName))
 	}
 	if err := checkLimits(cfg, *delay, *modelName); err != nil {
