@@ -20,7 +20,20 @@ type Output struct {
 // Create creates (or truncates) the file name for writing. Every write
 // goes at the end of the file (O_APPEND), even if another process, a fork
 // model's child handed the file (ChildText), has written there too.
+//
+// /dev/stdout and /dev/stderr are not opened again: that would make a
+// new open file with an offset of its own, and with stdout redirected to
+// a file (-o /dev/stdout > f), the server's own lines on fd 1 would
+// overwrite the trace from the start. A copy of the fd (dup) shares the
+// one offset, as a shell's 2>&1 does.
 func Create(name string) (*Output, error) {
+	if std, ok := map[string]int{"/dev/stdout": 1, "/dev/stderr": 2}[name]; ok {
+		fd, err := unix.FcntlInt(uintptr(std), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			return nil, &os.PathError{Op: "dup", Path: name, Err: err}
+		}
+		return &Output{fd: fd, name: name}, nil
+	}
 	for {
 		fd, err := unix.Open(name, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_APPEND|unix.O_CLOEXEC, 0o644)
 		switch err {

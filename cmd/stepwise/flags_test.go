@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -192,6 +194,47 @@ func TestHelpNamesSubcommands(t *testing.T) {
 	for _, want := range []string{"stepwise compare [flags] SCENARIO", "stepwise draw [flags] TRACE.jsonl", "  -addr host:port"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("-h does not show %q:\n%s", want, stderr.String())
+		}
+	}
+}
+
+// -o /dev/stdout with stdout redirected to a file (-o /dev/stdout > f)
+// keeps the whole trace: the server's own lines on fd 1 go after it, not
+// over its start, since the trace writes through a copy of fd 1 with the
+// same offset, not a second opening of the file.
+func TestTraceToRedirectedStdout(t *testing.T) {
+	out, err := os.Create(filepath.Join(t.TempDir(), "out.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	cmd := selfCmd("-addr", "127.0.0.1:0", "-color", "never", "-trace", "sys", "-o", "/dev/stdout", "-json", "/dev/stderr")
+	cmd.Stdout = out
+	events, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	// The trace is flushed before the loop first sleeps in select: by the
+	// time its events arrive, the server is listening and catches signals.
+	if line, err := bufio.NewReader(events).ReadString('\n'); err != nil || !strings.Contains(line, `"name":"socket"`) {
+		t.Fatalf("first JSON event: %q, %v", line, err)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	go io.Copy(io.Discard, events)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("after SIGTERM: %v", err)
+	}
+	b, err := os.ReadFile(out.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\nsocket(AF_INET, SOCK_STREAM", "stepwise: serving ", "\nstepwise: stopped\n"} {
+		if !strings.Contains("\n"+string(b), want) {
+			t.Errorf("stdout, a file, has no %q:\n%s", want, b)
 		}
 	}
 }
