@@ -302,31 +302,39 @@ func ChildJSON(name string) *Output { return &Output{fd: jsonFD, name: name} }
 // ChildTraceStart is when a fork child's parent began its trace, for the
 // child's to count its times from; zero if it did not say.
 func ChildTraceStart() time.Time {
-	f := strings.Fields(os.Getenv(childEnv))
-	if len(f) < 3 {
-		return time.Time{}
+	_, _, start, _ := childInfo()
+	return start
+}
+
+// childInfo reads childEnv, "ID PEER START", in a fork child.
+func childInfo() (id int, peer netip.AddrPort, start time.Time, err error) {
+	v := os.Getenv(childEnv)
+	f := strings.Fields(v)
+	if len(f) == 3 {
+		id, err = strconv.Atoi(f[0])
+		if err == nil {
+			peer, err = netip.ParseAddrPort(f[1])
+		}
+		if ns, nerr := strconv.ParseInt(f[2], 10, 64); err == nil && nerr == nil && ns > 0 {
+			start = time.Unix(0, ns)
+		}
 	}
-	ns, err := strconv.ParseInt(f[2], 10, 64)
-	if err != nil || ns <= 0 {
-		return time.Time{}
+	if len(f) != 3 || err != nil || id <= 0 {
+		return 0, peer, start, fmt.Errorf("%s=%q: want \"ID PEER START\", as the fork model sets it", childEnv, v)
 	}
-	return time.Unix(0, ns)
+	return id, peer, start, nil
 }
 
 // ServeChild is a fork child's whole life: it serves the connection its
 // parent handed it on fd 3, and returns. Its trace, labelled with its pid
 // (trace.Options.Task), goes where the parent's goes.
 func ServeChild(cfg Config) error {
-	v := os.Getenv(childEnv)
-	id, rest, _ := strings.Cut(v, " ")
-	peer, _, _ := strings.Cut(rest, " ")
-	n, err := strconv.Atoi(id)
-	addr, perr := netip.ParseAddrPort(peer)
-	if err != nil || n <= 0 || perr != nil {
-		return fmt.Errorf("%s=%q: want \"ID PEER START\", as the fork model sets it", childEnv, v)
+	id, peer, _, err := childInfo()
+	if err != nil {
+		return err
 	}
 	cfg = cfg.withDefaults()
-	serve(cfg, sys{t: cfg.Trace}, cfg.FS, &conn{fd: childFD, id: n, peer: addr})
+	serve(cfg, sys{t: cfg.Trace}, cfg.FS, &conn{fd: childFD, id: id, peer: peer})
 	cfg.Trace.Flush() // a write error stays in the trace, for its owner to report
 	return nil
 }

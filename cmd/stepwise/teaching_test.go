@@ -493,23 +493,39 @@ func (tm *terminal) until(shown *bytes.Buffer, from int, done func(after []byte)
 	}
 }
 
+// startStepping starts stepwise with args on a terminal, and waits for
+// its first pause, which must be step 1's.
+func startStepping(t *testing.T, args ...string) (*terminal, *bytes.Buffer) {
+	t.Helper()
+	term := startOnTerminal(t, args)
+	var shown bytes.Buffer
+	if step, done := term.untilPrompt(&shown, 0); done || step != 1 {
+		t.Fatalf("stepwise %q: want the first pause at step 1; the terminal shows:\n%s", args, shown.String())
+	}
+	return term, &shown
+}
+
+// command types cmd at a prompt, waits for the next one, and returns what
+// the terminal showed in between.
+func (tm *terminal) command(shown *bytes.Buffer, cmd string) string {
+	tm.t.Helper()
+	at := shown.Len()
+	tm.typeLine(cmd)
+	tm.untilPrompt(shown, at)
+	return shown.String()[at:]
+}
+
 // Keys pressed while the server runs answer no prompt: a teacher who
 // presses Enter (twice) or q while the server waits for a client, after c
 // to a breakpoint, still gets the breakpoint's pause, and it waits for
 // what is typed there.
 func TestStepTypeAhead(t *testing.T) {
-	term := startOnTerminal(t, []string{"-addr", "127.0.0.1:0", "-color", "never", "-trace", "none", "-step"})
-	var shown bytes.Buffer
-	if step, done := term.untilPrompt(&shown, 0); done || step != 1 {
-		t.Fatalf("want the first pause at step 1; the terminal shows:\n%s", shown.String())
-	}
+	term, shown := startStepping(t, "-addr", "127.0.0.1:0", "-color", "never", "-trace", "none", "-step")
+	term.command(shown, "b accept")
 	at := shown.Len()
-	term.typeLine("b accept")
-	term.untilPrompt(&shown, at)
-	at = shown.Len()
 	term.typeLine("c")
 	serving := regexp.MustCompile(`on http://127\.0\.0\.1:(\d+)/\n`)
-	term.until(&shown, at, serving.Match)
+	term.until(shown, at, serving.Match)
 	port := string(serving.FindSubmatch(shown.Bytes()[at:])[1])
 
 	// Typed while the server sleeps in select: once the terminal echoes
@@ -519,7 +535,7 @@ func TestStepTypeAhead(t *testing.T) {
 	if _, err := term.master.Write([]byte(keys)); err != nil {
 		t.Fatal(err)
 	}
-	term.until(&shown, at, func(b []byte) bool { return string(b) == keys })
+	term.until(shown, at, func(b []byte) bool { return string(b) == keys })
 
 	conn, err := net.DialTimeout("tcp", "127.0.0.1:"+port, ioTimeout)
 	if err != nil {
@@ -527,17 +543,17 @@ func TestStepTypeAhead(t *testing.T) {
 	}
 	defer conn.Close()
 	at = shown.Len()
-	step, done := term.untilPrompt(&shown, at)
+	step, done := term.untilPrompt(shown, at)
 	if done || !strings.Contains(shown.String()[at:], "next: accept4(") {
 		t.Fatalf("after the client connected, want a pause before accept4; the terminal shows:\n%s", shown.String()[at:])
 	}
 	at = shown.Len()
 	term.typeLine("s")
-	if next, done := term.untilPrompt(&shown, at); done || next != step+1 {
+	if next, done := term.untilPrompt(shown, at); done || next != step+1 {
 		t.Fatalf("s at the breakpoint (step %d): want a pause at step %d; the terminal shows:\n%s", step, step+1, shown.String()[at:])
 	}
 	term.typeLine("q")
-	term.untilPrompt(&shown, shown.Len())
+	term.untilPrompt(shown, shown.Len())
 	if err := term.cmd.Wait(); err != nil {
 		t.Errorf("after q the server exited with %v", err)
 	}
@@ -575,19 +591,12 @@ func (tm *terminal) stopsWith(shown *bytes.Buffer, keys, want string) {
 // -step with -break pauses at the first step, as -step alone does, with
 // the breakpoints set (gdb's start): -step is not quietly dropped.
 func TestStepWithBreak(t *testing.T) {
-	term := startOnTerminal(t, []string{"-addr", "127.0.0.1:0", "-color", "never", "-trace", "none", "-step", "-break", "accept"})
-	var shown bytes.Buffer
-	if step, done := term.untilPrompt(&shown, 0); done || step != 1 {
-		t.Fatalf("-step -break accept: want the first pause at step 1; the terminal shows:\n%s", shown.String())
-	}
-	at := shown.Len()
-	term.typeLine("bp")
-	term.untilPrompt(&shown, at)
-	if want := "breakpoints: accept4\n"; !strings.Contains(shown.String()[at:], want) {
-		t.Errorf("bp after -break accept does not say %q:\n%s", want, shown.String()[at:])
+	term, shown := startStepping(t, "-addr", "127.0.0.1:0", "-color", "never", "-trace", "none", "-step", "-break", "accept")
+	if after, want := term.command(shown, "bp"), "breakpoints: accept4\n"; !strings.Contains(after, want) {
+		t.Errorf("bp after -break accept does not say %q:\n%s", want, after)
 	}
 	term.typeLine("q")
-	term.untilPrompt(&shown, shown.Len())
+	term.untilPrompt(shown, shown.Len())
 	if err := term.cmd.Wait(); err != nil {
 		t.Errorf("after q the server exited with %v", err)
 	}
