@@ -355,13 +355,24 @@ func respond(cfg Config, k sys, c *conn, resp *http10.Response, buf []byte) {
 	}
 	k.note(c.id, "%s", lingerNote(c, cfg.LingerTimeout))
 	k.setState(c, stateDraining)
-	for end := cfg.Now().Add(cfg.LingerTimeout); cfg.Now().Before(end); {
+	// Each write waited up to WriteTimeout (SO_SNDTIMEO) for the client to
+	// take some; the answer's queued end gets as long after the last.
+	c.takeBy = cfg.Now().Add(cfg.WriteTimeout)
+	for end := cfg.Now().Add(cfg.LingerTimeout); ; {
 		k.t.Flush()
-		if n, err := k.read(c.fd, c.id, buf); n <= 0 || err != nil {
-			if n == 0 && c.wasCut() {
-				k.noteCut(c, "the lingering close; the answer was sent")
-			}
+		n, err := k.read(c.fd, c.id, buf) // SO_RCVTIMEO: EAGAIN after LingerTimeout without a byte
+		switch {
+		case n == 0 && c.wasCut():
+			k.noteCut(c, "the lingering close; the answer was sent")
 			return
+		case n == 0, err != nil && !errors.Is(err, unix.EAGAIN):
+			return // the client has closed too (or reset): done
+		}
+		if now := cfg.Now(); !now.Before(end) {
+			var on bool
+			if end, on = k.lingerOn(cfg, c, now); !on {
+				return
+			}
 		}
 	}
 }

@@ -56,6 +56,7 @@ type conn struct {
 	peer     netip.AddrPort // the client's address, 127.0.0.1:51234
 	state    state
 	deadline time.Time               // when the loop gives up on what it waits for in this state
+	takeBy   time.Time               // when the client must have taken the whole answer (WriteTimeout): a lingering close waits no longer (lingerOn)
 	pending  http10.Partial          // what the request's bytes so far tell: is the head in, its method, when to parse again
 	linger   bool                    // close politely: the client may still be sending
 	slow     bool                    // the answer took more than one go: its close lingers too (lingerNote)
@@ -133,6 +134,41 @@ func lingerNote(c *conn, timeout time.Duration) string {
 		why = "a long answer sent (the client may send more while its end is on the way)"
 	}
 	return fmt.Sprintf("lingering close: %s and our side shut; reading what the client still sends, for up to %v (RFC 1945 §9.4)", why, timeout)
+}
+
+// lingerOn decides what a lingering close does when its time is up: it
+// asks the kernel (ioctl SIOCOUTQ) whether the client has acknowledged all
+// of the answer. If it has, or the answer's write timeout has passed too,
+// it says why the connection closes now and returns false. If the end of
+// the answer is still on its way to a client that takes it slowly, it
+// returns when to ask again, and true: closing now would not lose those
+// bytes by itself (the kernel sends them after the close), but a byte the
+// client sent after it would make the kernel reset the connection, and
+// the reset would throw them away.
+//
+// The count includes the FIN the shutdown queued after the answer. A
+// client's kernel is slow to acknowledge a FIN on its own (it waits to
+// send the ACK with something else), so a count of 1 means the answer
+// itself has all arrived.
+func (k sys) lingerOn(cfg Config, c *conn, now time.Time) (time.Time, bool) {
+	n, err := k.queued(c.fd, c.id)
+	n-- // the FIN
+	switch {
+	case err != nil: // in the trace
+		return now, false
+	case n <= 0:
+		k.note(c.id, "timeout: the client has all of the answer and has not closed its side in %v; closing", cfg.LingerTimeout)
+		return now, false
+	case !now.Before(c.takeBy):
+		k.note(c.id, "timeout: the client has not taken the response in %v (%d bytes still queued); closing", cfg.WriteTimeout, n)
+		return now, false
+	}
+	until := now.Add(cfg.LingerTimeout)
+	if c.takeBy.Before(until) {
+		until = c.takeBy
+	}
+	k.note(c.id, "lingering on: the client has not yet acknowledged the end of the answer (%d bytes queued), and a byte from it after a close would reset the connection and lose them; asking again in %v", n, until.Sub(now).Round(time.Millisecond))
+	return until, true
 }
 
 // pieceBytes is how much of a large file is read at a time: what one

@@ -167,7 +167,7 @@ func TestLingerEnds(t *testing.T) {
 	now = now.Add(DefaultLingerTimeout)
 	s.expire(now)
 	if s.open() != 0 {
-		t.Fatal("still lingering after the linger deadline")
+		t.Fatalf("still lingering after the linger deadline\n%s", s.log())
 	}
 }
 

@@ -42,7 +42,7 @@ type Config struct {
 	HeadTimeout     time.Duration // from accept to the end of the request head (default 10s)
 	BodyTimeout     time.Duration // from the end of the head to the end of the body (default 30s)
 	WriteTimeout    time.Duration // for the whole response to be taken by the client (default 30s)
-	LingerTimeout   time.Duration // for the client to finish sending after an early answer (default 2s)
+	LingerTimeout   time.Duration // for the client to finish sending after an early or long answer, and again while its end is queued (default 2s)
 	ShutdownTimeout time.Duration // after SIGINT or SIGTERM, for responses in flight (default 5s)
 
 	// MaxWorkers is, for the threads and fork models, the most threads or
@@ -221,7 +221,7 @@ func (s *Server) turn() error {
 			continue
 		case c.state == stateWriting:
 			writable.Set(fd)
-		default: // reading a request, or draining after an early answer
+		default: // reading a request, or draining after an early or long answer
 			readable.Set(fd)
 		}
 		maxfd, wake = max(maxfd, fd), earliest(wake, c.deadline)
@@ -409,6 +409,7 @@ func (s *Server) respond(c *conn, resp *http10.Response) {
 	c.send(resp)
 	c.in = c.in[:0]
 	c.deadline = s.clock().Add(s.cfg.WriteTimeout)
+	c.takeBy = c.deadline // the whole answer, lingering close included
 	s.setState(c, stateWriting)
 	// Write at once rather than wait for select to say the socket is
 	// writable: a socket that has sent nothing yet has room in its buffer,
@@ -528,9 +529,12 @@ func (s *Server) expire(now time.Time) {
 		case c.state == stateWriting:
 			s.note(c.id, "timeout: the client has not taken the response in %v (%d bytes left); closing", s.cfg.WriteTimeout, len(c.out))
 			s.close(c)
-		default:
-			s.note(c.id, "timeout: the client has not closed its side %v after the answer; closing", s.cfg.LingerTimeout)
-			s.close(c) // draining: the client had its chance to read the answer
+		default: // draining
+			if until, on := s.k.lingerOn(s.cfg, c, now); on {
+				c.deadline = until
+				continue
+			}
+			s.close(c)
 		}
 	}
 }

@@ -42,7 +42,7 @@ type sys struct {
 // names strace and the trace give them: what -trace may choose from.
 func SyscallNames() []string {
 	return []string{"socket", "setsockopt", "bind", "listen", "getsockname", "pipe2", "pselect6",
-		"accept4", "read", "write", "sendfile", "shutdown", "fcntl", "close", "openat", "openat2", "fstat", "newfstatat",
+		"accept4", "read", "write", "sendfile", "shutdown", "ioctl", "fcntl", "close", "openat", "openat2", "fstat", "newfstatat",
 		"gettid", "wait4", "kill"}
 }
 
@@ -317,6 +317,26 @@ func (k sys) shutdown(fd, conn int) error {
 		args = strconv.Itoa(fd) + ", SHUT_WR"
 	}
 	return k.do(conn, "shutdown", args, func() error { return unix.Shutdown(fd, unix.SHUT_WR) })
+}
+
+// queued wraps ioctl(2) with SIOCOUTQ: how many bytes the server has sent
+// on fd that the client's kernel has not yet acknowledged, a FIN counting
+// one. strace calls it TIOCOUTQ, the terminal request of the same number.
+func (k sys) queued(fd, conn int) (int, error) {
+	k.before(conn, "ioctl", strconv.Itoa(fd)+", TIOCOUTQ, ...")
+	for {
+		n, err := unix.IoctlGetInt(fd, unix.SIOCOUTQ)
+		if k.t.On() {
+			count := "[" + strconv.Itoa(n) + "]"
+			if err != nil {
+				count = "0x..." // strace prints the int's address when the call fails
+			}
+			k.emit(call(conn, "ioctl", strconv.Itoa(fd)+", TIOCOUTQ, "+count, 0), err)
+		}
+		if err != unix.EINTR {
+			return n, sysErr("ioctl", err)
+		}
+	}
 }
 
 // pipe wraps pipe2(2): a pipe whose ends are both non-blocking.

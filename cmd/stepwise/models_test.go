@@ -399,11 +399,6 @@ func TestLateBytesDoNotCutALongAnswer(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "big.bin"), make([]byte, size), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	smallWindow := net.Dialer{Timeout: ioTimeout, Control: func(_, _ string, rc syscall.RawConn) error {
-		var err error
-		rc.Control(func(fd uintptr) { err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
-		return err
-	}}
 	for _, m := range models {
 		t.Run(m, func(t *testing.T) {
 			// The trace of the last write's aftermath, on stdout: a line to
@@ -441,6 +436,85 @@ func TestLateBytesDoNotCutALongAnswer(t *testing.T) {
 			if _, body, ok := strings.Cut(string(got), "\r\n\r\n"); err != nil || !ok || len(body) != size {
 				t.Errorf("got %d bytes (%v); want the head and all %d of the body, then end of file", len(got), err, size)
 			}
+		})
+	}
+}
+
+// smallWindow dials with a receive buffer of 4 KiB: a client that takes
+// an answer slowly, as over a slow link.
+var smallWindow = net.Dialer{Timeout: ioTimeout, Control: func(_, _ string, rc syscall.RawConn) error {
+	var err error
+	rc.Control(func(fd uintptr) { err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+	return err
+}}
+
+// A lingering close whose time is up waits on while the end of a long
+// answer is still queued for a client that takes it slowly: a byte the
+// client sent after a close would make the kernel reset the connection,
+// and the reset would lose that end. It waits no longer than the write
+// timeout for a client that takes nothing.
+func TestLingeringCloseWaitsForASlowReader(t *testing.T) {
+	root := t.TempDir()
+	// The server's socket buffer takes all of it (loopback grows it to
+	// 4 MiB), the client's window a few KiB: the last write and the
+	// shutdown come while the client has read nothing, and nearly all of
+	// it is still queued when the linger time is up.
+	const size = 1 << 20
+	if err := os.WriteFile(filepath.Join(root, "big.bin"), make([]byte, size), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	request := func(t *testing.T, s *server) net.Conn {
+		c, err := smallWindow.Dial("tcp", s.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		c.SetDeadline(time.Now().Add(ioTimeout))
+		if _, err := io.WriteString(c, "GET /big.bin HTTP/1.0\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		s.pipe.SetReadDeadline(time.Now().Add(ioTimeout))
+		return c
+	}
+	// await reads the trace up to the first line that contains all of want.
+	await := func(t *testing.T, s *server, want ...string) string {
+		t.Helper()
+	lines:
+		for {
+			line, err := s.stdout.ReadString('\n')
+			if err != nil {
+				t.Fatalf("waiting for a trace line with %q: %v", want, err)
+			}
+			for _, w := range want {
+				if !strings.Contains(line, w) {
+					continue lines
+				}
+			}
+			return line
+		}
+	}
+	for _, m := range models {
+		t.Run(m+"/a slow reader gets it all", func(t *testing.T) {
+			s := start(t, "-model", m, "-root", root, "-linger-timeout", "50ms", "-o", "/dev/stdout", "-color", "never")
+			c := request(t, s)
+			_, count, _ := strings.Cut(await(t, s, "TIOCOUTQ, ["), "TIOCOUTQ, [")
+			if n, _ := strconv.Atoi(count[:strings.IndexByte(count, ']')]); n <= 1 {
+				t.Fatalf("TIOCOUTQ says %d queued; want the answer still queued (more than the FIN)", n)
+			}
+			await(t, s, "lingering on: ")
+			if _, err := io.WriteString(c, "\r\n"); err != nil { // after the linger time was up
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(c)
+			if _, body, ok := strings.Cut(string(got), "\r\n\r\n"); err != nil || !ok || len(body) != size {
+				t.Errorf("got %d bytes (%v); want the head and all %d of the body, then end of file", len(got), err, size)
+			}
+		})
+		t.Run(m+"/a stalled reader has the write timeout", func(t *testing.T) {
+			s := start(t, "-model", m, "-root", root, "-linger-timeout", "50ms", "-write-timeout", "300ms", "-o", "/dev/stdout", "-color", "never")
+			request(t, s) // and never read
+			await(t, s, "timeout: the client has not taken the response in 300ms (")
+			await(t, s, "close(", "/* c1 */")
 		})
 	}
 }
