@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fatih/color"
 )
@@ -487,5 +488,57 @@ func BenchmarkEmitOff(b *testing.B) {
 			tr.Emit(benchEvent)
 		}
 		tr.Emit(benchEvent)
+	}
+}
+
+// writes records each Write it is given.
+type writes struct{ each []string }
+
+func (w *writes) Write(p []byte) (int, error) {
+	w.each = append(w.each, string(p))
+	return len(p), nil
+}
+
+// With Options.Shared (the fork model's processes write one pipe) every
+// write is whole lines of at most PIPE_BUF bytes, which a pipe keeps
+// apart from other processes' writes; a longer line goes whole, alone.
+// The bytes are those of an unshared trace.
+func TestSharedWritesWholeLinesAPipeKeepsWhole(t *testing.T) {
+	var text, js writes
+	var plain, plainJSON bytes.Buffer
+	now := func() time.Time { return time.Unix(1e9, 0) }
+	shared := New(&text, Options{Shared: true, StrSize: 8000, JSON: &js, Now: now})
+	unshared := New(&plain, Options{StrSize: 8000, JSON: &plainJSON, Now: now})
+	for i := range 400 { // about 40 KiB of lines: more than a buffer's flush
+		arg := strings.Repeat("x", 40+i%60)
+		if i == 200 {
+			arg = strings.Repeat("y", 6000) // a line longer than PIPE_BUF
+		}
+		e := Event{Kind: Syscall, Name: "read", Args: strconv.Itoa(i) + ", \"" + arg + "\", 16384", Ret: 16, Conn: 1, Comment: "c1"}
+		shared.Emit(e)
+		unshared.Emit(e)
+	}
+	shared.Flush()
+	unshared.Flush()
+	for _, w := range []struct {
+		name  string
+		got   *writes
+		plain *bytes.Buffer
+	}{{"text", &text, &plain}, {"JSON", &js, &plainJSON}} {
+		if got := strings.Join(w.got.each, ""); got != w.plain.String() {
+			t.Errorf("%s: the shared trace's bytes differ from the unshared one's", w.name)
+		}
+		long := 0
+		for i, p := range w.got.each {
+			if !strings.HasSuffix(p, "\n") || len(p) > 4096 && strings.Count(p, "\n") > 1 {
+				t.Errorf("%s: write %d of %d bytes, %d lines: want whole lines, and at most 4096 bytes unless one line", w.name, i, len(p), strings.Count(p, "\n"))
+			}
+			if len(p) > 4096 {
+				long++
+			}
+		}
+		if long != 1 {
+			t.Errorf("%s: %d writes over 4096 bytes; want 1, the long line's", w.name, long)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package trace
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 	"strconv"
@@ -44,6 +45,12 @@ type Options struct {
 	// Start is when the trace began, what StampRel and JSON's "t" count
 	// from; zero means now. A forked child counts from its parent's.
 	Start time.Time
+	// Shared says that other processes write the same file or pipe (the
+	// fork model's parent and children). Each write is then whole lines
+	// of at most PIPE_BUF bytes, which a pipe never mixes with another
+	// process's write (pipe(7)); a single line longer than that is
+	// written whole, but a pipe may split it.
+	Shared bool
 }
 
 // Stamp is the timestamp at the start of each text line.
@@ -90,6 +97,12 @@ func New(w io.Writer, opt Options) *Tracer {
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	if opt.Shared {
+		w = lineWrites{w}
+		if opt.JSON != nil {
+			opt.JSON = lineWrites{opt.JSON}
+		}
 	}
 	t := &Tracer{
 		w:       bufio.NewWriterSize(w, 32<<10),
@@ -207,12 +220,46 @@ func (t *Tracer) Emit(e Event) {
 
 // writeLine buffers line in w, flushing first if it would not fit, so that
 // only whole lines are ever written: other processes (the fork model's)
-// may write to the same file or pipe between two of our writes.
+// may write to the same file or pipe between two of our writes (see also
+// lineWrites).
 func writeLine(w *bufio.Writer, line []byte) {
 	if len(line) > w.Available() {
 		w.Flush()
 	}
 	w.Write(line)
+}
+
+// pipeBuf is PIPE_BUF on Linux: the most bytes a write to a pipe puts in
+// it in one piece, never mixed with another writer's (pipe(7)).
+const pipeBuf = 4096
+
+// lineWrites passes on a buffer of whole lines in writes of at most
+// pipeBuf bytes, each ending at a line's end (Options.Shared). A buffer
+// flush is up to 32 KiB: written whole to a pipe that other processes
+// write too, it could be split, and another process's line land in the
+// middle of one of ours.
+type lineWrites struct{ w io.Writer }
+
+func (l lineWrites) Write(p []byte) (int, error) {
+	written := 0
+	for len(p) > 0 {
+		n := len(p)
+		if n > pipeBuf {
+			if n = bytes.LastIndexByte(p[:pipeBuf], '\n') + 1; n == 0 {
+				// A line longer than pipeBuf: whole, in one write.
+				if n = bytes.IndexByte(p, '\n') + 1; n == 0 {
+					n = len(p)
+				}
+			}
+		}
+		m, err := l.w.Write(p[:n])
+		written += m
+		if err != nil {
+			return written, err
+		}
+		p = p[n:]
+	}
+	return written, nil
 }
 
 // stamp appends the line's timestamp, if any.

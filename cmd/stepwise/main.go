@@ -298,7 +298,7 @@ Flags:
 	if term != nil {
 		defer term.Close()
 	}
-	t, files, err := openTrace(*traceSpec, *traceFile, *jsonFile, *stampMode, *colorMode, *strSize, stderr, stepper, *explain, *modelName == "threads", child)
+	t, files, err := openTrace(*traceSpec, *traceFile, *jsonFile, *stampMode, *colorMode, *strSize, stderr, stepper, *explain, *modelName, child)
 	if err != nil {
 		return err
 	}
@@ -474,11 +474,11 @@ func forwardSignals(sigs <-chan os.Signal, ready <-chan model, term *multiplex.T
 
 // openTrace builds the tracer the flags ask for, and opens its files
 // (closeTrace flushes and closes them). -trace none gives a nil tracer,
-// which costs nothing. concurrent is for a server with a thread per
-// connection; child for a fork model's child, whose lines are labelled
-// with its pid and go after its parent's, in the files its parent
-// opened and handed it.
-func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stderr io.Writer, stepper *trace.Stepper, explain, concurrent, child bool) (*trace.Tracer, multiplex.ForkFiles, error) {
+// which costs nothing. Under threads, the server's threads share the
+// tracer; under fork, the processes share its files and pipes. child is
+// for a fork model's child, whose lines are labelled with its pid and go
+// after its parent's, in the files its parent opened and handed it.
+func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stderr io.Writer, stepper *trace.Stepper, explain bool, model string, child bool) (*trace.Tracer, multiplex.ForkFiles, error) {
 	var none multiplex.ForkFiles
 	filter, err := trace.ParseFilter(spec, multiplex.SyscallNames(), multiplex.SyscallAliases())
 	if err != nil {
@@ -500,7 +500,7 @@ func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stder
 	if filter.None() && stepper == nil {
 		return nil, none, nil
 	}
-	opt := trace.Options{StrSize: strSize, Filter: filter, Stamp: ts, Stepper: stepper, Explain: explain, Concurrent: concurrent}
+	opt := trace.Options{StrSize: strSize, Filter: filter, Stamp: ts, Stepper: stepper, Explain: explain, Concurrent: model == "threads", Shared: model == "fork"}
 	open := func(name string, handed func(string) *multiplex.Output) (*multiplex.Output, error) {
 		if child {
 			return handed(name), nil
