@@ -285,7 +285,7 @@ func requestHost(req *Request) string {
 // plainHost reports whether h is host [":" port] (RFC 3986, 3.2.2 and
 // 3.2.3) in its plain forms: a name of letters, digits, '.', '-' and '_'
 // with at least one letter or digit, or an IPv6 address in brackets; and
-// a port of digits. It checks shapes only, not that an address is one.
+// a port of 1 to 65535. It checks shapes only, not that an address is one.
 func plainHost(h string) bool {
 	name, port := h, ""
 	if strings.HasPrefix(h, "[") {
@@ -304,8 +304,8 @@ func plainHost(h string) bool {
 		}
 	}
 	if port != "" {
-		if port[0] != ':' || len(port) == 1 || strings.Trim(port[1:], "0123456789") != "" {
-			return false
+		if n, err := strconv.ParseUint(port[1:], 10, 16); port[0] != ':' || err != nil || n == 0 {
+			return false // a TCP port is 1 to 65535
 		}
 	}
 	alnum := name == "" && strings.HasPrefix(h, "[") // a bracketed address needs no name
