@@ -373,6 +373,12 @@ func respond(cfg Config, k sys, c *conn, resp *http10.Response, buf []byte) {
 			if end, on = k.lingerOn(cfg, c, now); !on {
 				return
 			}
+			// The last step, cut short by the write timeout: the read
+			// waits only that long, as the note said. (A timeval of zero
+			// would mean no timeout at all.)
+			if wait := end.Sub(now); wait < cfg.LingerTimeout && k.timeout(c.fd, c.id, unix.SO_RCVTIMEO, max(wait, time.Microsecond)) != nil {
+				return
+			}
 		}
 	}
 }

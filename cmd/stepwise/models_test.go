@@ -516,6 +516,28 @@ func TestLingeringCloseWaitsForASlowReader(t *testing.T) {
 			await(t, s, "timeout: the client has not taken the response in 300ms (")
 			await(t, s, "close(", "/* c1 */")
 		})
+		if m == "select" {
+			continue // select sleeps until the deadline lingerOn gives
+		}
+		// A blocking read waits SO_RCVTIMEO: when the write timeout cuts
+		// the last step short, the read must wait only that long, as the
+		// note says, not a whole linger time past the write timeout.
+		t.Run(m+"/the last step waits as long as the note says", func(t *testing.T) {
+			s := start(t, "-model", m, "-root", root, "-linger-timeout", "200ms", "-write-timeout", "350ms", "-o", "/dev/stdout", "-color", "never")
+			request(t, s) // and never read
+			_, wait, _ := strings.Cut(await(t, s, "lingering on: "), "asking again in ")
+			said, err := time.ParseDuration(strings.TrimSpace(wait))
+			if err != nil || said >= 200*time.Millisecond {
+				t.Fatalf("lingering on: asking again in %q (%v); want less than the linger time (the write timeout is 350ms)", wait, err)
+			}
+			line := await(t, s, "/* c1 */")
+			_, tv, ok := strings.Cut(line, "SO_RCVTIMEO_OLD, {tv_sec=0, tv_usec=")
+			usec, _ := strconv.Atoi(tv[:max(strings.IndexByte(tv, '}'), 0)])
+			if got := time.Duration(usec) * time.Microsecond; !ok || got.Round(time.Millisecond) != said {
+				t.Fatalf("after \"asking again in %v\": %q; want setsockopt SO_RCVTIMEO of %v before the next read", said, line, said)
+			}
+			await(t, s, "timeout: the client has not taken the response in 350ms (")
+		})
 	}
 }
 
