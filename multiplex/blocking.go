@@ -374,9 +374,10 @@ func respond(cfg Config, k sys, c *conn, resp *http10.Response, buf []byte) {
 				return
 			}
 			// The last step, cut short by the write timeout: the read
-			// waits only that long, as the note said. (A timeval of zero
-			// would mean no timeout at all.)
-			if wait := end.Sub(now); wait < cfg.LingerTimeout && k.timeout(c.fd, c.id, unix.SO_RCVTIMEO, max(wait, time.Microsecond)) != nil {
+			// waits only that long, as the note said. It is more than
+			// zero (lingerOn goes on only before the write timeout), and
+			// a zero timeval would mean no timeout at all.
+			if wait := end.Sub(now); wait < cfg.LingerTimeout && k.timeout(c.fd, c.id, unix.SO_RCVTIMEO, wait) != nil {
 				return
 			}
 		}
