@@ -157,7 +157,7 @@ func (k sys) lingerOn(cfg Config, c *conn, now time.Time) (time.Time, bool) {
 	case err != nil: // in the trace
 		return now, false
 	case n <= 0:
-		k.note(c.id, "timeout: the client has all of the answer and has not closed its side in %v; closing", cfg.LingerTimeout)
+		k.note(c.id, "timeout: the client has all of the answer and has not closed its side; closing")
 		return now, false
 	case !now.Before(c.takeBy):
 		k.note(c.id, "timeout: the client has not taken the response in %v (%d bytes still queued); closing", cfg.WriteTimeout, n)
