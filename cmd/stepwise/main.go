@@ -432,7 +432,7 @@ func openSite(root string, t *trace.Tracer, child bool) (fs.FS, string, error) {
 	switch {
 	case root == "":
 		sub, err := fs.Sub(site, "site")
-		return sub, "the built-in demo site", err
+		return demoSite{sub}, "the built-in demo site", err
 	case child:
 		return multiplex.ChildRoot(t), root, nil
 	}

@@ -270,6 +270,14 @@ func TestDemoSite(t *testing.T) {
 		t.Errorf("GET /hello.txt: body %q; want %q", hello, want)
 	}
 
+	nresp, numbers := do(t, c, "GET", s.url("/numbers.txt"), "", "")
+	checkStatus(t, "GET /numbers.txt", nresp, 200)
+	checkType(t, "GET /numbers.txt", nresp, "text/plain")
+	checkLength(t, "GET /numbers.txt", nresp, numbers)
+	if want := wantNumbers(); !bytes.Equal(numbers, want) {
+		t.Errorf("GET /numbers.txt: %d bytes, differing from the %d of 000001 to 131072", len(numbers), len(want))
+	}
+
 	// HEAD, on a raw socket so that a body sent by mistake is seen.
 	get := resp
 	raw, err := exchange(t, s.addr, "HEAD /hello.txt HTTP/1.0\r\n\r\n")
