@@ -44,19 +44,33 @@ const (
 	quick    role = iota // sends a GET in one write and reads the answer
 	slow                 // sends a GET one byte at a time, spread over the pace
 	idle                 // sends nothing, and hangs up once the pace is over
+	reader               // sends a GET for numbers.txt and reads it slowly, over the pace
 	numRoles             // the number of roles
 )
 
 func (r role) String() string {
-	return [numRoles]string{"quick", "slow", "idle"}[r]
+	return [numRoles]string{"quick", "slow", "idle", "reader"}[r]
+}
+
+// who names the first client of a scenario in compare's conclusion.
+func (r role) who() string {
+	if r == reader {
+		return "the slow reader"
+	}
+	return "the " + r.String() + " one"
 }
 
 // The requests: the slow client asks for another file than the quick
 // ones, so that a server's trace or access log tells them apart.
 const (
-	quickRequest = "GET / HTTP/1.0\r\n\r\n"
-	slowRequest  = "GET /hello.txt HTTP/1.0\r\n\r\n"
+	quickRequest  = "GET / HTTP/1.0\r\n\r\n"
+	slowRequest   = "GET /hello.txt HTTP/1.0\r\n\r\n"
+	readerRequest = "GET /" + numbersName + " HTTP/1.0\r\n\r\n"
 )
+
+// readerPiece is how much the slow reader takes at a time: numbers.txt
+// in 128 reads, spread over the pace.
+const readerPiece = 64 << 10
 
 // A scenario is who connects when. The first client connects before any
 // other starts, so a blocking server takes it first.
@@ -86,6 +100,9 @@ func newScenario(name string, n int, pace time.Duration) scenario {
 	case "idle":
 		holder = idle
 		sc.about = fmt.Sprintf("one client connects and says nothing for %v; %d quick ones come meanwhile", pace, n)
+	case "slowread":
+		holder = reader
+		sc.about = fmt.Sprintf("one client reads an 8 MiB answer slowly, over %v; %d quick ones come meanwhile", pace, n)
 	}
 	sc.roles, sc.at = []role{holder}, []time.Duration{0}
 	// The quick ones start one by one while the first holds on, the
@@ -125,13 +142,15 @@ Scenarios:
            -quick others send theirs at once meanwhile
   idle     one client connects and sends nothing for -pace; -quick others
            come meanwhile
+  slowread one client asks for /numbers.txt (8 MiB) and reads it slowly,
+           over -pace; -quick others come meanwhile
   many N   N quick clients at once (1 to 50)
 Flags:
 `)
 		flags.PrintDefaults()
 	}
-	pace := flags.Duration("pace", 2*time.Second, "slow: how long the slow client takes over its request; idle: how long the idle one stays")
-	nQuick := flags.Int("quick", 5, "slow, idle: how many quick clients come meanwhile (1 to 50)")
+	pace := flags.Duration("pace", 2*time.Second, "slow: how long the slow client takes over its request; idle: how long the idle one stays; slowread: how long the reader takes over its answer")
+	nQuick := flags.Int("quick", 5, "slow, idle, slowread: how many quick clients come meanwhile (1 to 50)")
 	modelList := flags.String("models", "blocking,select,threads,fork", "which models to compare, in this order: `list` of blocking, select, threads, fork")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -142,12 +161,12 @@ Flags:
 	}
 	rest := flags.Args()
 	if len(rest) == 0 {
-		return cli.Usage(errors.New("compare: no scenario; want slow, idle or many N"))
+		return cli.Usage(errors.New("compare: no scenario; want slow, idle, slowread or many N"))
 	}
 	name, n := rest[0], *nQuick
 	switch {
-	case name != "slow" && name != "idle" && name != "many":
-		return cli.Usage(fmt.Errorf("compare: unknown scenario %q; want slow, idle or many N", name))
+	case name != "slow" && name != "idle" && name != "slowread" && name != "many":
+		return cli.Usage(fmt.Errorf("compare: unknown scenario %q; want slow, idle, slowread or many N", name))
 	case name == "many" && len(rest) != 2:
 		return cli.Usage(errors.New("compare many takes one argument, the number of clients: many 5 (flags go before the scenario)"))
 	case name != "many" && len(rest) > 1:
@@ -159,7 +178,7 @@ Flags:
 	}
 	if name == "many" {
 		if isSet(flags, "quick") {
-			return cli.Usage(errors.New("compare many: -quick is for slow and idle; many N's clients are all quick"))
+			return cli.Usage(errors.New("compare many: -quick is for slow, idle and slowread; many N's clients are all quick"))
 		}
 		var err error
 		if n, err = strconv.Atoi(rest[1]); err != nil || n < 1 || n > maxCompared {
@@ -400,6 +419,10 @@ func act(c *client.Conn, r role, pace, timeout time.Duration) {
 		c.SendSlowly([]byte(slowRequest), pace/time.Duration(len(slowRequest)-1), timeout, io.Discard)
 	case idle:
 		c.Receive(time.Now().Add(pace), true)
+		return
+	case reader:
+		c.Send([]byte(readerRequest), timeout)
+		c.ReceiveSlowly(readerPiece, pace*readerPiece/numbersSize, time.Now().Add(timeout))
 		return
 	}
 	c.Receive(time.Now().Add(timeout), false)

@@ -20,14 +20,20 @@ import (
 // start; and four models of it keep the test to a few seconds.
 const testPace = 500 * time.Millisecond
 
-// The headline lesson, model by model: one slow client and five quick
-// ones. Under blocking every quick client is done only after the slow one
-// sent its last byte; under select, threads and fork each is done before.
-// threads and fork pay for it in threads and processes, and fork reaps
-// every child and ends with the fds it began with.
+// The headline lessons, model by model: one slow client, or one slow
+// reader, and five quick ones. Under blocking every quick client is done
+// only after the slow one sent its last byte, or the reader had read its
+// answer; under select, threads and fork each is done before. threads and
+// fork pay for it in threads and processes, and fork reaps every child
+// and ends with the fds it began with.
 func TestCompareSlow(t *testing.T) {
 	t.Setenv("STEPWISE_TEST_MAIN", "1") // for the servers compare starts
-	sc := newScenario("slow", 5, testPace)
+	for _, name := range []string{"slow", "slowread"} {
+		t.Run(name, func(t *testing.T) { compareSlow(t, newScenario(name, 5, testPace)) })
+	}
+}
+
+func compareSlow(t *testing.T, sc scenario) {
 	runs := map[string]*result{}
 	for _, m := range []string{"blocking", "select", "threads", "fork"} {
 		r := runModel(os.Args[0], m, sc)
@@ -43,16 +49,21 @@ func TestCompareSlow(t *testing.T) {
 		if r.served != len(sc.roles) {
 			t.Errorf("%s: %d requests in the access log; want %d", m, r.served, len(sc.roles))
 		}
+		h := r.conns[0]
+		if head, _, _ := bytes.Cut(h.Got, []byte("\r\n\r\n")); sc.roles[0] == reader && h.Received != int64(len(head)+4+numbersSize) {
+			t.Errorf("%s: the reader received %d bytes; want the head and all %d of numbers.txt", m, h.Received, numbersSize)
+		}
 		// The slow client's last write began before the server could
-		// have its whole request: an answer after that moment is one a
-		// blocking server could give, one before it is not.
-		lastByte := r.conns[0].LastSent
+		// have its whole request, and the reader had read its answer when
+		// it hung up: an answer after that moment is one a blocking server
+		// could give, one before it is not.
+		let := released(h, sc.roles[0])
 		for _, q := range r.conns[1:] {
-			switch after := q.Closed > lastByte; {
+			switch after := q.Closed > let; {
 			case m == "blocking" && !after:
-				t.Errorf("blocking: %s was done at %v, before the slow client's last byte (%v); a server that serves one client at a time cannot have answered it yet", q.Name, q.Closed, lastByte)
+				t.Errorf("blocking: %s was done at %v, before %s let the server go (%v); a server that serves one client at a time cannot have answered it yet", q.Name, q.Closed, sc.roles[0].who(), let)
 			case m != "blocking" && after:
-				t.Errorf("%s: %s was done at %v, after the slow client's last byte (%v); want it answered while the slow one was still sending", m, q.Name, q.Closed, lastByte)
+				t.Errorf("%s: %s was done at %v, after %s let the server go (%v); want it answered meanwhile", m, q.Name, q.Closed, sc.roles[0].who(), let)
 			}
 		}
 		if m != "fork" && r.peak.procs != 1 {
@@ -144,13 +155,13 @@ func TestCompareUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"compare"}, "no scenario; want slow, idle or many N"},
-		{[]string{"compare", "fast"}, `unknown scenario "fast"; want slow, idle or many N`},
+		{[]string{"compare"}, "no scenario; want slow, idle, slowread or many N"},
+		{[]string{"compare", "fast"}, `unknown scenario "fast"; want slow, idle, slowread or many N`},
 		{[]string{"compare", "slow", "extra"}, "takes no arguments"},
 		{[]string{"compare", "many"}, "many takes one argument"},
 		{[]string{"compare", "many", "0"}, "from 1 to 50"},
 		{[]string{"compare", "many", "lots"}, "from 1 to 50"},
-		{[]string{"compare", "-quick", "2", "many", "3"}, "-quick is for slow and idle"},
+		{[]string{"compare", "-quick", "2", "many", "3"}, "-quick is for slow, idle and slowread"},
 		{[]string{"compare", "-pace", "1ms", "slow"}, "-pace 1ms: want 10ms to 5s"},
 		{[]string{"compare", "-pace", "soon", "slow"}, `invalid value "soon" for flag -pace`},
 		{[]string{"compare", "-quick", "0", "slow"}, "-quick 0: want 1 to 50"},

@@ -114,7 +114,9 @@
 // held, read from /proc; and, in words, what those figures show. The
 // scenarios: slow, one client sending its request a byte at a time over
 // -pace (default 2s) while -quick others (default 5) come and go; idle,
-// one client that says nothing for -pace; many N, N quick clients at once.
+// one client that says nothing for -pace; slowread, one client that reads
+// the demo site's numbers.txt (8 MiB) slowly, over -pace; many N, N quick
+// clients at once.
 // -models picks the models and their order (default
 // blocking,select,threads,fork). For example:
 //

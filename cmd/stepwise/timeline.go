@@ -264,8 +264,11 @@ func conclusion(sc scenario, results []*result) string {
 	var free []string // the models that made no client wait
 	if holder := sc.roles[0]; holder != quick {
 		let, still := "its last byte went", "was still sending"
-		if holder == idle {
+		switch holder {
+		case idle:
 			let, still = "it hung up", "still held its connection"
+		case reader:
+			let, still = "it had read its answer and hung up", "was still reading"
 		}
 		var freeMax time.Duration
 		nq := len(sc.roles) - 1
@@ -291,16 +294,16 @@ func conclusion(sc scenario, results []*result) string {
 				case 2:
 					all = "both quick clients"
 				}
-				fmt.Fprintf(&b, "Under %s, %s waited for the %s one: none was answered before %s, at %s ms, and the wait was up to %s ms. ",
-					r.model, all, holder, let, millis(released(h, holder)), millis(longest))
+				fmt.Fprintf(&b, "Under %s, %s waited for %s: none was answered before %s, at %s ms, and the wait was up to %s ms. ",
+					r.model, all, holder.who(), let, millis(released(h, holder)), millis(longest))
 			default:
-				fmt.Fprintf(&b, "Under %s, %d of the %d quick clients waited for the %s one: they were answered only after %s, at %s ms. ",
-					r.model, n, nq, holder, let, millis(released(h, holder)))
+				fmt.Fprintf(&b, "Under %s, %d of the %d quick clients waited for %s: they were answered only after %s, at %s ms. ",
+					r.model, n, nq, holder.who(), let, millis(released(h, holder)))
 			}
 		}
 		if len(free) > 0 {
-			fmt.Fprintf(&b, "Under %s, none waited: each quick client was answered, and done, within %s ms of connecting, while the %s one %s. ",
-				list(free), millis(freeMax), holder, still)
+			fmt.Fprintf(&b, "Under %s, none waited: each quick client was answered, and done, within %s ms of connecting, while %s %s. ",
+				list(free), millis(freeMax), holder.who(), still)
 		}
 	} else {
 		var parts []string

@@ -21,9 +21,10 @@ import (
 type Conn struct {
 	Name string // c1, c2, ... in the order of connecting (the server numbers its own since it started)
 
-	Sent   []byte // everything written
-	Writes int    // how many write calls it took
-	Got    []byte // everything read, at most maxGot bytes
+	Sent     []byte // everything written
+	Writes   int    // how many write calls it took
+	Got      []byte // everything read, at most maxGot bytes
+	Received int64  // the bytes read: len(Got), or more after ReceiveSlowly
 
 	// Connected is when connect returned; FirstSent and LastSent when
 	// the first and the last write call began (so nothing the server
@@ -41,8 +42,9 @@ type Conn struct {
 // Never is the time of what has not happened.
 const Never time.Duration = -1
 
-// maxGot bounds the bytes read back from one connection.
-const maxGot = 4 << 20
+// maxGot bounds the bytes read back from one connection: twice the demo
+// site's biggest file, numbers.txt.
+const maxGot = 16 << 20
 
 // New returns a connection named name, not yet connected, whose times
 // count from start.
@@ -79,8 +81,9 @@ func refused(err error) bool {
 }
 
 // SendSlowly writes b one byte per write call, pausing delay between
-// bytes, and shows each byte on progress as it goes. It is the one place
-// the client sleeps: the pause is the lesson. len(b) bounds the loop.
+// bytes, and shows each byte on progress as it goes. It is one of the two
+// places the client sleeps (ReceiveSlowly is the other): the pause is the
+// lesson. len(b) bounds the loop.
 func (c *Conn) SendSlowly(b []byte, delay, timeout time.Duration, progress io.Writer) {
 	for i := range b {
 		if i > 0 {
@@ -121,6 +124,26 @@ func (c *Conn) Send(b []byte, timeout time.Duration) bool {
 // deadline, or maxGot bytes; then it closes the connection. idle says
 // that reaching the deadline is the expected end rather than a failure.
 func (c *Conn) Receive(deadline time.Time, idle bool) {
+	c.receive(deadline, idle, 32<<10, 0)
+}
+
+// ReceiveSlowly reads the answer as a client on a slow link does: piece
+// bytes at a time, pausing delay before every read but the first, until
+// the server closes the connection, an error, or the deadline; then it
+// closes the connection. It first makes its socket's receive buffer about
+// piece bytes, so that the kernel holds little for it: what it has not
+// read waits in the server's buffer, and then in the server. Got keeps
+// the first maxGot bytes; Received counts them all.
+func (c *Conn) ReceiveSlowly(piece int, delay time.Duration, deadline time.Time) {
+	if tc, ok := c.conn.(*net.TCPConn); ok {
+		tc.SetReadBuffer(piece)
+	}
+	c.receive(deadline, false, piece, delay)
+}
+
+// receive is Receive (delay 0), or ReceiveSlowly, reading piece bytes at
+// a time.
+func (c *Conn) receive(deadline time.Time, idle bool, piece int, delay time.Duration) {
 	if c.conn == nil {
 		return
 	}
@@ -129,13 +152,24 @@ func (c *Conn) Receive(deadline time.Time, idle bool) {
 		return
 	}
 	c.conn.SetReadDeadline(deadline)
-	buf := make([]byte, 32<<10)
-	for len(c.Got) < maxGot { // each pass reads at least one byte, or ends
-		n, err := c.conn.Read(buf[:min(len(buf), maxGot-len(c.Got))])
+	buf := make([]byte, piece)
+	for { // each pass reads at least one byte, or ends
+		size := len(buf)
+		switch {
+		case delay == 0 && len(c.Got) == maxGot:
+			c.Err = fmt.Errorf("stopped reading after %d bytes", maxGot)
+			return
+		case delay == 0:
+			size = min(size, maxGot-len(c.Got))
+		case c.Received > 0:
+			time.Sleep(delay) // the slow link: the pause is the lesson
+		}
+		n, err := c.conn.Read(buf[:size])
 		if n > 0 && c.FirstGot == Never {
 			c.FirstGot = c.since()
 		}
-		c.Got = append(c.Got, buf[:n]...)
+		c.Got = append(c.Got, buf[:min(n, maxGot-len(c.Got))]...)
+		c.Received += int64(n)
 		switch {
 		case err == io.EOF:
 			c.ClosedBy = "the server"
@@ -151,7 +185,6 @@ func (c *Conn) Receive(deadline time.Time, idle bool) {
 			return
 		}
 	}
-	c.Err = fmt.Errorf("stopped reading after %d bytes", maxGot)
 }
 
 // HangUp closes the connection if the server has not already.
