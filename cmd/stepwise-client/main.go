@@ -15,6 +15,7 @@
 //
 //	get [PATH]     one ordinary GET (default /)
 //	slow [PATH]    a GET sent one byte at a time, -delay apart
+//	slowread [PATH] a GET whose answer is read 64 KiB at a time, -delay apart (default /numbers.txt)
 //	idle           connect, send nothing, and time how long the server keeps us
 //	many N         N clients connect, then all send a GET, then each answer is read
 //	http09 [PATH]  "GET /\r\n", a Simple-Request: the answer has no status line
@@ -30,7 +31,7 @@
 //		the server (default 127.0.0.1:8080). Only loopback addresses are
 //		accepted: this tool never loads someone else's server.
 //	-delay D
-//		slow: the pause between bytes (default 200ms)
+//		slow: the pause between bytes; slowread: between reads (default 200ms)
 //	-for D
 //		idle: how long to wait for the server to hang up (default 30s)
 //	-timeout D
@@ -97,6 +98,9 @@ const (
 	scenarios  = `Scenarios:
   get [PATH]     one ordinary GET (default /)
   slow [PATH]    a GET sent one byte at a time, -delay apart
+  slowread [PATH]
+                 a GET whose answer is read 64 KiB at a time, -delay apart,
+                 through a small receive buffer (default /numbers.txt, 8 MiB)
   idle           connect, send nothing, and time how long the server keeps us
   many N         N clients connect, then all send a GET, then each answer is read
   http09 [PATH]  "GET /\r\n", a Simple-Request: the answer has no status line
@@ -107,7 +111,7 @@ const (
   raw FILE       FILE's bytes as they are (- for standard input)
 Flags (before SCENARIO or right after its name):
 `
-	scenarioOK = "get, slow, idle, many, http09, nolength, fold, traversal, pipelined or raw"
+	scenarioOK = "get, slow, slowread, idle, many, http09, nolength, fold, traversal, pipelined or raw"
 )
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -124,7 +128,7 @@ func scenario(args []string, stdout, stderr io.Writer) error {
 		flags.PrintDefaults()
 	}
 	addr := flags.String("addr", "127.0.0.1:8080", "the server's `host:port`; loopback only")
-	delay := flags.Duration("delay", 200*time.Millisecond, "slow: pause between bytes")
+	delay := flags.Duration("delay", 200*time.Millisecond, "slow: pause between bytes; slowread: between reads")
 	idleFor := flags.Duration("for", 30*time.Second, "idle: how long to wait for the server to hang up")
 	timeout := flags.Duration("timeout", 10*time.Second, "give up on an answer after this long")
 	strSize := flags.Int("s", 64, "show at most `N` bytes of each byte string")
@@ -180,11 +184,13 @@ func scenario(args []string, stdout, stderr io.Writer) error {
 	}
 	switch name {
 	case "get":
-		return withPath(name, rest, s.get)
+		return withPath(name, rest, "/", s.get)
 	case "slow":
-		return withPath(name, rest, s.slow)
+		return withPath(name, rest, "/", s.slow)
+	case "slowread":
+		return withPath(name, rest, "/numbers.txt", s.slowread)
 	case "http09":
-		return withPath(name, rest, s.http09)
+		return withPath(name, rest, "/", s.http09)
 	case "many":
 		if len(rest) != 1 {
 			return cli.Usage(errors.New("many takes one argument, the number of clients: many 5"))
@@ -223,12 +229,12 @@ func isNumber(s string) bool {
 	return err == nil
 }
 
-// withPath runs a scenario that takes at most one PATH, / by default.
-func withPath(name string, rest []string, scenario func(path string) error) error {
+// withPath runs a scenario that takes at most one PATH, def by default.
+func withPath(name string, rest []string, def string, scenario func(path string) error) error {
 	if len(rest) > 1 {
 		return cli.Usage(fmt.Errorf("%s takes at most one PATH, not %q", name, rest))
 	}
-	path := "/"
+	path := def
 	if len(rest) == 1 {
 		path = rest[0]
 	}

@@ -209,6 +209,24 @@ func TestSlow(t *testing.T) {
 	)
 }
 
+// slowread asks for /numbers.txt unless told otherwise, and takes a
+// megabyte in 64 KiB reads: at least 16 of them, and one for the end.
+func TestSlowRead(t *testing.T) {
+	ln := listen(t)
+	p := startClient(t, "", "-addr", ln.Addr().String(), "slowread", "-delay", "1ms")
+	conn := accept(t, ln)
+	if got, want := readUntil(t, conn, "\r\n\r\n"), "GET /numbers.txt HTTP/1.0\r\n\r\n"; got != want {
+		t.Errorf("slowread sent %q; want %q", got, want)
+	}
+	const head = "HTTP/1.0 200 OK\r\nContent-Length: 1048576\r\n\r\n"
+	reply(t, conn, head+strings.Repeat("x", 1<<20))
+	checkOutput(t, p,
+		`c1 < Content-Length: 1048576`,
+		regexp.QuoteMeta(`c1 * body: 1048576 bytes "xxxx`)+`.*`,
+		regexp.QuoteMeta(fmt.Sprintf("* %d bytes in ", len(head)+1<<20))+`(1[7-9]|[2-9][0-9]|[0-9]{3,}) reads, over `+number+` ms`,
+	)
+}
+
 func TestIdle(t *testing.T) {
 	ln := listen(t)
 	p := startClient(t, "", "-addr", ln.Addr().String(), "idle")

@@ -117,6 +117,26 @@ func (s *session) slow(path string) error {
 	return failed(c)
 }
 
+// readPiece is how much slowread takes at a time, and about the size of
+// its socket's receive buffer.
+const readPiece = 64 << 10
+
+func (s *session) slowread(path string) error {
+	req := []byte("GET " + path + " HTTP/1.0\r\n\r\n")
+	s.begin("slowread: the answer read %d KiB at a time, one read every %v; the server can send only as fast as we read, and a blocking one serves no one else meanwhile", readPiece>>10, s.delay)
+	c := client.New("c1", s.start)
+	if err := c.Dial(s.addr, s.timeout); err != nil {
+		return err
+	}
+	c.Send(req, s.timeout)
+	c.ReceiveSlowly(readPiece, s.delay, s.timeout)
+	s.report(c, false)
+	if c.FirstGot != client.Never && c.Closed != client.Never {
+		s.printf("* %d bytes in %d reads, over %s ms", c.Received, c.Reads, ms(c.Closed-c.FirstGot))
+	}
+	return failed(c)
+}
+
 func (s *session) idle() error {
 	s.begin("idle: connect and send nothing; how long does the server keep a silent client? (we wait up to %v)", s.idleFor)
 	c := client.New("c1", s.start)

@@ -422,7 +422,7 @@ func act(c *client.Conn, r role, pace, timeout time.Duration) {
 		return
 	case reader:
 		c.Send([]byte(readerRequest), timeout)
-		c.ReceiveSlowly(readerPiece, pace*readerPiece/numbersSize, time.Now().Add(timeout))
+		c.ReceiveSlowly(readerPiece, pace*readerPiece/numbersSize, timeout)
 		return
 	}
 	c.Receive(time.Now().Add(timeout), false)

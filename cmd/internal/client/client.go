@@ -25,6 +25,7 @@ type Conn struct {
 	Writes   int    // how many write calls it took
 	Got      []byte // everything read, at most maxGot bytes
 	Received int64  // the bytes read: len(Got), or more after ReceiveSlowly
+	Reads    int    // how many read calls brought them
 
 	// Connected is when connect returned; FirstSent and LastSent when
 	// the first and the last write call began (so nothing the server
@@ -124,26 +125,26 @@ func (c *Conn) Send(b []byte, timeout time.Duration) bool {
 // deadline, or maxGot bytes; then it closes the connection. idle says
 // that reaching the deadline is the expected end rather than a failure.
 func (c *Conn) Receive(deadline time.Time, idle bool) {
-	c.receive(deadline, idle, 32<<10, 0)
+	c.receive(idle, 32<<10, 0, func() time.Time { return deadline })
 }
 
 // ReceiveSlowly reads the answer as a client on a slow link does: piece
 // bytes at a time, pausing delay before every read but the first, until
-// the server closes the connection, an error, or the deadline; then it
-// closes the connection. It first makes its socket's receive buffer about
-// piece bytes, so that the kernel holds little for it: what it has not
-// read waits in the server's buffer, and then in the server. Got keeps
-// the first maxGot bytes; Received counts them all.
-func (c *Conn) ReceiveSlowly(piece int, delay time.Duration, deadline time.Time) {
+// the server closes the connection, an error, or timeout without a byte;
+// then it closes the connection. It first makes its socket's receive
+// buffer about piece bytes, so that the kernel holds little for it: what
+// it has not read waits in the server's buffer, and then in the server.
+// Got keeps the first maxGot bytes; Received counts them all.
+func (c *Conn) ReceiveSlowly(piece int, delay, timeout time.Duration) {
 	if tc, ok := c.conn.(*net.TCPConn); ok {
 		tc.SetReadBuffer(piece)
 	}
-	c.receive(deadline, false, piece, delay)
+	c.receive(false, piece, delay, func() time.Time { return time.Now().Add(timeout) })
 }
 
 // receive is Receive (delay 0), or ReceiveSlowly, reading piece bytes at
-// a time.
-func (c *Conn) receive(deadline time.Time, idle bool, piece int, delay time.Duration) {
+// a time, each read by deadline().
+func (c *Conn) receive(idle bool, piece int, delay time.Duration, deadline func() time.Time) {
 	if c.conn == nil {
 		return
 	}
@@ -151,7 +152,6 @@ func (c *Conn) receive(deadline time.Time, idle bool, piece int, delay time.Dura
 	if c.Err != nil {
 		return
 	}
-	c.conn.SetReadDeadline(deadline)
 	buf := make([]byte, piece)
 	for { // each pass reads at least one byte, or ends
 		size := len(buf)
@@ -164,7 +164,9 @@ func (c *Conn) receive(deadline time.Time, idle bool, piece int, delay time.Dura
 		case c.Received > 0:
 			time.Sleep(delay) // the slow link: the pause is the lesson
 		}
+		c.conn.SetReadDeadline(deadline())
 		n, err := c.conn.Read(buf[:size])
+		c.Reads++
 		if n > 0 && c.FirstGot == Never {
 			c.FirstGot = c.since()
 		}
