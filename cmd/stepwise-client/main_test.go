@@ -227,6 +227,33 @@ func TestSlowRead(t *testing.T) {
 	)
 }
 
+// slowread takes all of an answer bigger than what it keeps (16 MiB),
+// with no pause too, and says so: not that the body fell short of its
+// Content-Length. -json counts every byte received.
+func TestSlowReadBig(t *testing.T) {
+	const size = 17 << 20
+	head := fmt.Sprintf("HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n", size)
+	for _, json := range []bool{false, true} {
+		ln := listen(t)
+		args := []string{"-addr", ln.Addr().String(), "slowread", "-delay", "0", "/big"}
+		if json {
+			args = append([]string{"-json"}, args...)
+		}
+		p := startClient(t, "", args...)
+		conn := accept(t, ln)
+		readUntil(t, conn, "\r\n\r\n")
+		reply(t, conn, head+strings.Repeat("x", size))
+		if json {
+			checkOutput(t, p, fmt.Sprintf(`\{.*"received_bytes":%d,"body_bytes":%d,.*"closed_by":"the server"\}`, len(head)+size, size))
+			continue
+		}
+		checkOutput(t, p,
+			regexp.QuoteMeta(fmt.Sprintf(`c1 * body: %d bytes (the first %d kept) "xxxx`, size, 16<<20-len(head)))+`.*`,
+			regexp.QuoteMeta(fmt.Sprintf("* %d bytes in ", len(head)+size))+`[0-9]+ reads, over `+number+` ms`,
+		)
+	}
+}
+
 func TestIdle(t *testing.T) {
 	ln := listen(t)
 	p := startClient(t, "", "-addr", ln.Addr().String(), "idle")

@@ -76,7 +76,7 @@ func (s *session) report(c *client.Conn, brief bool) {
 	case len(c.Got) == 0:
 		s.printf("%s * nothing came back", c.Name)
 	default:
-		s.printAnswer(c.Name, a, bytes.HasPrefix(c.Sent, []byte("HEAD ")))
+		s.printAnswer(c.Name, a, c.Received-int64(len(c.Got)), bytes.HasPrefix(c.Sent, []byte("HEAD ")))
 	}
 	s.printf("%s * %s", c.Name, timeline(c))
 	if c.Err != nil {
@@ -92,8 +92,9 @@ func orNothing(status, short string) string {
 }
 
 // printAnswer prints the head line by line, as curl -v does, and then the
-// body's size and, if it is text, its first bytes.
-func (s *session) printAnswer(name string, a client.Answer, head bool) {
+// body's size and, if it is text, its first bytes. dropped counts the
+// bytes received after the first ones kept (Conn.Received).
+func (s *session) printAnswer(name string, a client.Answer, dropped int64, head bool) {
 	if a.Status == "" {
 		s.printf("%s * no status line and no headers: the body alone, as an HTTP/0.9 server answers", name)
 	} else {
@@ -110,12 +111,16 @@ func (s *session) printAnswer(name string, a client.Answer, head bool) {
 		s.printf("%s <", name)
 	}
 	var what strings.Builder
-	fmt.Fprintf(&what, "%d bytes", len(a.Body))
+	body := int64(len(a.Body)) + dropped
+	fmt.Fprintf(&what, "%d bytes", body)
 	switch {
-	case head && len(a.Body) == 0 && a.Length > 0:
+	case head && body == 0 && a.Length > 0:
 		fmt.Fprintf(&what, " (an answer to HEAD: Content-Length %d is what GET would send)", a.Length)
-	case a.Length >= 0 && len(a.Body) != a.Length:
+	case a.Length >= 0 && body != int64(a.Length):
 		fmt.Fprintf(&what, " (Content-Length said %d)", a.Length)
+	}
+	if dropped > 0 {
+		fmt.Fprintf(&what, " (the first %d kept)", len(a.Body))
 	}
 	switch {
 	case len(a.Body) == 0:
@@ -198,8 +203,8 @@ type record struct {
 	Writes   int      `json:"writes"`
 	Status   string   `json:"status"` // the status line; "" if none came back
 	Got      string   `json:"received"`
-	GotLen   int      `json:"received_bytes"`
-	BodyLen  int      `json:"body_bytes"`
+	GotLen   int64    `json:"received_bytes"` // all of them, though Got keeps at most maxGot
+	BodyLen  int64    `json:"body_bytes"`
 	Connect  *float64 `json:"connected_ms"` // null: it never happened
 	First    *float64 `json:"first_sent_ms"`
 	Last     *float64 `json:"last_sent_ms"`
@@ -215,7 +220,7 @@ func (s *session) record(c *client.Conn) {
 		Scenario: s.scenario, Client: c.Name, Addr: s.addr,
 		Sent: string(c.Sent[:min(len(c.Sent), s.strSize)]), SentLen: len(c.Sent), Writes: c.Writes,
 		Status: a.Status,
-		Got:    string(c.Got[:min(len(c.Got), s.strSize)]), GotLen: len(c.Got), BodyLen: len(a.Body),
+		Got:    string(c.Got[:min(len(c.Got), s.strSize)]), GotLen: c.Received, BodyLen: int64(len(a.Body)) + c.Received - int64(len(c.Got)),
 		Connect: msJSON(c.Connected), First: msJSON(c.FirstSent), Last: msJSON(c.LastSent),
 		FirstGot: msJSON(c.FirstGot), Closed: msJSON(c.Closed), ClosedBy: c.ClosedBy,
 	}

@@ -125,7 +125,7 @@ func (c *Conn) Send(b []byte, timeout time.Duration) bool {
 // deadline, or maxGot bytes; then it closes the connection. idle says
 // that reaching the deadline is the expected end rather than a failure.
 func (c *Conn) Receive(deadline time.Time, idle bool) {
-	c.receive(idle, 32<<10, 0, func() time.Time { return deadline })
+	c.receive(idle, false, 32<<10, 0, func() time.Time { return deadline })
 }
 
 // ReceiveSlowly reads the answer as a client on a slow link does: piece
@@ -139,12 +139,13 @@ func (c *Conn) ReceiveSlowly(piece int, delay, timeout time.Duration) {
 	if tc, ok := c.conn.(*net.TCPConn); ok {
 		tc.SetReadBuffer(piece)
 	}
-	c.receive(false, piece, delay, func() time.Time { return time.Now().Add(timeout) })
+	c.receive(false, true, piece, delay, func() time.Time { return time.Now().Add(timeout) })
 }
 
-// receive is Receive (delay 0), or ReceiveSlowly, reading piece bytes at
-// a time, each read by deadline().
-func (c *Conn) receive(idle bool, piece int, delay time.Duration, deadline func() time.Time) {
+// receive is Receive, or ReceiveSlowly (slowly: it reads all, keeping
+// maxGot bytes, whatever the delay, 0 included), reading piece bytes at a
+// time, each read by deadline().
+func (c *Conn) receive(idle, slowly bool, piece int, delay time.Duration, deadline func() time.Time) {
 	if c.conn == nil {
 		return
 	}
@@ -156,12 +157,12 @@ func (c *Conn) receive(idle bool, piece int, delay time.Duration, deadline func(
 	for { // each pass reads at least one byte, or ends
 		size := len(buf)
 		switch {
-		case delay == 0 && len(c.Got) == maxGot:
+		case !slowly && len(c.Got) == maxGot:
 			c.Err = fmt.Errorf("stopped reading after %d bytes", maxGot)
 			return
-		case delay == 0:
+		case !slowly:
 			size = min(size, maxGot-len(c.Got))
-		case c.Received > 0:
+		case c.Received > 0 && delay > 0:
 			time.Sleep(delay) // the slow link: the pause is the lesson
 		}
 		c.conn.SetReadDeadline(deadline())

@@ -63,6 +63,16 @@ func TestReceiveSlowly(t *testing.T) {
 		t.Errorf("ReceiveSlowly: %v, %d bytes received in %d reads, %d kept, closed by %q; want no error, %d received in more than %d reads, %d kept, closed by the server",
 			slow.Err, slow.Received, slow.Reads, len(slow.Got), slow.ClosedBy, size, size/(64<<10), maxGot)
 	}
+	// With no pause at all it is still a reader that takes everything.
+	nodelay := New("c3", time.Now())
+	if err := nodelay.Dial(serve(t, size), time.Second); err != nil {
+		t.Fatal(err)
+	}
+	nodelay.ReceiveSlowly(64<<10, 0, 10*time.Second)
+	if nodelay.Err != nil || nodelay.Received != size || len(nodelay.Got) != maxGot || nodelay.ClosedBy != "the server" {
+		t.Errorf("ReceiveSlowly with no delay: %v, %d bytes received, %d kept, closed by %q; want no error, %d received, %d kept, closed by the server",
+			nodelay.Err, nodelay.Received, len(nodelay.Got), nodelay.ClosedBy, size, maxGot)
+	}
 	fast := New("c2", time.Now())
 	if err := fast.Dial(serve(t, size), time.Second); err != nil {
 		t.Fatal(err)
