@@ -15,7 +15,7 @@
 //
 //	get [PATH]     one ordinary GET (default /)
 //	slow [PATH]    a GET sent one byte at a time, -delay apart
-//	slowread [PATH] a GET whose answer is read 64 KiB at a time, -delay apart (default /numbers.txt)
+//	slowread [PATH] a GET whose answer is read 64 KiB every -delay (default /numbers.txt)
 //	idle           connect, send nothing, and time how long the server keeps us
 //	many N         N clients connect, then all send a GET, then each answer is read
 //	http09 [PATH]  "GET /\r\n", a Simple-Request: the answer has no status line
@@ -31,7 +31,7 @@
 //		the server (default 127.0.0.1:8080). Only loopback addresses are
 //		accepted: this tool never loads someone else's server.
 //	-delay D
-//		slow: the pause between bytes; slowread: between reads (default 200ms)
+//		slow: the pause between bytes; slowread: the time for each 64 KiB (default 200ms)
 //	-for D
 //		idle: how long to wait for the server to hang up (default 30s)
 //	-timeout D
@@ -99,8 +99,8 @@ const (
   get [PATH]     one ordinary GET (default /)
   slow [PATH]    a GET sent one byte at a time, -delay apart
   slowread [PATH]
-                 a GET whose answer is read 64 KiB at a time, -delay apart,
-                 through a small receive buffer (default /numbers.txt, 8 MiB)
+                 a GET whose answer is read 64 KiB every -delay, through a
+                 small receive buffer (default /numbers.txt, 8 MiB)
   idle           connect, send nothing, and time how long the server keeps us
   many N         N clients connect, then all send a GET, then each answer is read
   http09 [PATH]  "GET /\r\n", a Simple-Request: the answer has no status line
@@ -128,7 +128,7 @@ func scenario(args []string, stdout, stderr io.Writer) error {
 		flags.PrintDefaults()
 	}
 	addr := flags.String("addr", "127.0.0.1:8080", "the server's `host:port`; loopback only")
-	delay := flags.Duration("delay", 200*time.Millisecond, "slow: pause between bytes; slowread: between reads")
+	delay := flags.Duration("delay", 200*time.Millisecond, "slow: pause between bytes; slowread: time for each 64 KiB")
 	idleFor := flags.Duration("for", 30*time.Second, "idle: how long to wait for the server to hang up")
 	timeout := flags.Duration("timeout", 10*time.Second, "give up on an answer after this long")
 	strSize := flags.Int("s", 64, "show at most `N` bytes of each byte string")

@@ -123,7 +123,7 @@ const readPiece = 64 << 10
 
 func (s *session) slowread(path string) error {
 	req := []byte("GET " + path + " HTTP/1.0\r\n\r\n")
-	s.begin("slowread: the answer read %d KiB at a time, one read every %v; the server can send only as fast as we read, and a blocking one serves no one else meanwhile", readPiece>>10, s.delay)
+	s.begin("slowread: the answer read %d KiB every %v; the server can send only as fast as we read, and a blocking one serves no one else meanwhile", readPiece>>10, s.delay)
 	c := client.New("c1", s.start)
 	if err := c.Dial(s.addr, s.timeout); err != nil {
 		return err

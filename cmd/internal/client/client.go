@@ -129,7 +129,7 @@ func (c *Conn) Receive(deadline time.Time, idle bool) {
 }
 
 // ReceiveSlowly reads the answer as a client on a slow link does: piece
-// bytes at a time, pausing delay before every read but the first, until
+// bytes at a time, at most piece bytes every delay, until
 // the server closes the connection, an error, or timeout without a byte;
 // then it closes the connection. It first makes its socket's receive
 // buffer about piece bytes, so that the kernel holds little for it: what
@@ -154,6 +154,7 @@ func (c *Conn) receive(idle, slowly bool, piece int, delay time.Duration, deadli
 		return
 	}
 	buf := make([]byte, piece)
+	begin := time.Now()
 	for { // each pass reads at least one byte, or ends
 		size := len(buf)
 		switch {
@@ -162,8 +163,10 @@ func (c *Conn) receive(idle, slowly bool, piece int, delay time.Duration, deadli
 			return
 		case !slowly:
 			size = min(size, maxGot-len(c.Got))
-		case c.Received > 0 && delay > 0:
-			time.Sleep(delay) // the slow link: the pause is the lesson
+		default:
+			// The slow link: piece bytes every delay, however many reads
+			// they take (a read may return less). The pause is the lesson.
+			time.Sleep(time.Until(begin.Add(time.Duration(c.Received/int64(piece)) * delay)))
 		}
 		c.conn.SetReadDeadline(deadline())
 		n, err := c.conn.Read(buf[:size])
