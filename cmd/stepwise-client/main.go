@@ -35,7 +35,8 @@
 //	-for D
 //		idle: how long to wait for the server to hang up (default 30s)
 //	-timeout D
-//		every other wait: give up on an answer after D (default 10s)
+//		every other wait: give up on an answer after D; slowread gives up
+//		when no byte comes for D (default 10s)
 //	-s N
 //		show at most N bytes of each byte string (default 64), as strace -s
 //	-json
@@ -130,7 +131,7 @@ func scenario(args []string, stdout, stderr io.Writer) error {
 	addr := flags.String("addr", "127.0.0.1:8080", "the server's `host:port`; loopback only")
 	delay := flags.Duration("delay", 200*time.Millisecond, "slow: pause between bytes; slowread: time for each 64 KiB")
 	idleFor := flags.Duration("for", 30*time.Second, "idle: how long to wait for the server to hang up")
-	timeout := flags.Duration("timeout", 10*time.Second, "give up on an answer after this long")
+	timeout := flags.Duration("timeout", 10*time.Second, "give up on an answer after this long (slowread: when no byte comes for this long)")
 	strSize := flags.Int("s", 64, "show at most `N` bytes of each byte string")
 	asJSON := flags.Bool("json", false, "print one JSON object per client instead of text")
 
