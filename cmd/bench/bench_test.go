@@ -208,3 +208,20 @@ func TestFileserverRoot(t *testing.T) {
 		}
 	}
 }
+
+// The c=1 runs' medians are said under the table, with stepwise's ratio
+// to nginx's run by run, as the rows' ratios are.
+func TestMedianNote(t *testing.T) {
+	b := &bench{cfg: config{runs: 2, requests: 100}, res: newResults(config{runs: 2})}
+	for run, v := range [][3]float64{{0.08, 0.10, 0.25}, {0.09, 0.09, 0.26}} {
+		b.res.p50.set(colStepwise, run, v[0])
+		b.res.p50.set(colNginx, run, v[1])
+		b.res.p50.set(colNetHTTP, run, v[2])
+	}
+	var out strings.Builder
+	b.writeTable(&out)
+	want := "c=1 median latency, from the same ab runs as p99 (ms): stepwise 0.085, nginx 0.095, net/http 0.255; sw/nginx 0.90x"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("no note %q under the table:\n%s", want, out.String())
+	}
+}

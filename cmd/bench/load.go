@@ -24,6 +24,7 @@ type abResult struct {
 	non2xx   int     // "Non-2xx responses"
 	rps      float64 // "Requests per second"
 	p99      float64 // ms: 99% of requests took at most this long (with -e only)
+	p50      float64 // ms: the median (with -e only)
 }
 
 // ab runs ab -n n -c c against path on s, HTTP/1.0 without keep-alive
@@ -39,6 +40,9 @@ func (b *bench) ab(ctx context.Context, s *server, path string, n, c int, p99 bo
 	r, err := b.abUnder(ctx, nil, s, path, n, c, extra...)
 	if err == nil && p99 {
 		r.p99, err = percentile(csv, 99)
+	}
+	if err == nil && p99 {
+		r.p50, err = percentile(csv, 50)
 	}
 	return r, err
 }

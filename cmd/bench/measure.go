@@ -59,6 +59,7 @@ func (b *bench) measure(ctx context.Context) error {
 				v := r.rps
 				if w.p99 {
 					v = r.p99
+					b.res.p50.set(s.name, run, r.p50)
 				}
 				w.row.set(s.name, run, v)
 				b.progress("  %-28s %-10s %s", w.row.label, s.name, w.row.show(v))

@@ -44,6 +44,8 @@ type check struct {
 // results are the table's rows.
 type results struct {
 	small10, small100, cpu, syscalls, idle, large10, p99, rss, traced *row
+
+	p50 *row // the median of the c=1 runs: a note, not a row of the table
 }
 
 func newResults(cfg config) results {
@@ -57,6 +59,7 @@ func newResults(cfg config) results {
 		p99:      newRow("c=1 p99 latency (ms)", "%.3f", "", cfg.runs, check{vs: colNginx, limit: 1, atMost: true}),
 		rss:      newRow(fmt.Sprintf("peak RSS, %d conns (MiB)", cfg.held), "%.1f", " MiB", 1, check{limit: 32, atMost: true}),
 		traced:   newRow("trace to file, c=10 (req/s)", "%.0f", "", cfg.runs, check{vs: own, limit: 0.5}),
+		p50:      newRow("c=1 median latency (ms)", "%.3f", "", cfg.runs),
 	}
 	r.idle.base, r.traced.base = r.small10, r.small10
 	return r
@@ -199,6 +202,15 @@ func (b *bench) writeTable(w io.Writer) {
 		fmt.Fprintf(w, layout, toAny(cells)...)
 	}
 	b.note("ratios are medians of the ratios within each run; \"own c=10\" is stepwise's 1 KiB c=10 rate in the same run")
+	if q, ok := b.res.p50.ratio(colNginx); ok {
+		var each []string
+		for _, col := range []string{colStepwise, colNginx, colNetHTTP} {
+			if v, ok := b.res.p50.median(col); ok {
+				each = append(each, col+" "+b.res.p50.show(v))
+			}
+		}
+		b.note("c=1 median latency, from the same ab runs as p99 (ms): %s; sw/nginx %.2fx", strings.Join(each, ", "), q)
+	}
 	if b.cfg.runs > 1 {
 		var each []string
 		for _, r := range b.res.rows() {
