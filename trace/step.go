@@ -220,7 +220,10 @@ func (s *Stepper) pause(e Event, what string) {
 			}
 			return
 		}
-		s.in.ReadString('\n') // the key that paused the show
+		if line, err := s.in.ReadString('\n'); err == io.EOF && line == "" {
+			s.endOfInput() // the key was Ctrl-D: quit now, not at a second one
+			return
+		}
 	case stepping:
 		if s.count > 1 {
 			s.count--
@@ -242,9 +245,7 @@ func (s *Stepper) pause(e Event, what string) {
 		line, err := s.in.ReadString('\n')
 		switch {
 		case err == io.EOF && line == "":
-			// Ctrl-D: nobody will type more, so stop, as gdb and pdb do.
-			fmt.Fprintln(s.out, "\nend of input (Ctrl-D): quitting, as q does")
-			s.quit = true
+			s.endOfInput()
 			return
 		case err != nil && line == "":
 			// Ctrl-C while waiting (or the terminal failed): stop pausing,
@@ -257,6 +258,13 @@ func (s *Stepper) pause(e Event, what string) {
 			return
 		}
 	}
+}
+
+// endOfInput is Ctrl-D, at a prompt or while playing: nobody will type
+// more, so the server stops, as gdb and pdb do.
+func (s *Stepper) endOfInput() {
+	fmt.Fprintln(s.out, "\nend of input (Ctrl-D): quitting, as q does")
+	s.quit = true
 }
 
 // command carries out one command line and reports whether the server

@@ -160,6 +160,15 @@ func TestStepperQuitAndPlay(t *testing.T) {
 	if !tr.Quit() {
 		t.Error("after end of input: Quit() = false; want true")
 	}
+	// Ctrl-D pressed during play quits at once: no prompt waits for a
+	// second one.
+	said.Reset()
+	st, _ = NewStepper(StepOptions{In: &script{keys: []bool{true}}, Out: &said, Delay: time.Millisecond})
+	tr = New(io.Discard, Options{Stepper: st})
+	tr.Before(steps[0])
+	if !tr.Quit() || strings.Contains(said.String(), "waiting for you") || !strings.Contains(said.String(), "end of input (Ctrl-D): quitting") {
+		t.Errorf("Ctrl-D while playing: Quit() = %v, said %q; want true, a quit and no prompt", tr.Quit(), said.String())
+	}
 	// A key pressed during play pauses it.
 	in := &script{lines: []string{"", "c"}, keys: []bool{false, true}}
 	paused, _ := session(t, in, StepOptions{Delay: time.Millisecond}, steps)
