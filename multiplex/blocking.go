@@ -332,7 +332,7 @@ func respond(cfg Config, k sys, c *conn, resp *http10.Response, buf []byte) {
 		n, err := k.write(c.fd, c.id, out)
 		switch {
 		case errors.Is(err, unix.EAGAIN): // SO_SNDTIMEO
-			k.note(c.id, "timeout: the client has not taken the response in %v (%d bytes left); closing", cfg.WriteTimeout, len(out))
+			k.note(c.id, "timeout: the client has taken no more of the response in %v (%d bytes left); closing", cfg.WriteTimeout, len(out))
 			return
 		case err != nil && c.wasCut():
 			k.noteCut(c, "the write; closing with the answer unfinished")
@@ -356,7 +356,8 @@ func respond(cfg Config, k sys, c *conn, resp *http10.Response, buf []byte) {
 	k.note(c.id, "%s", lingerNote(c, cfg.LingerTimeout))
 	k.setState(c, stateDraining)
 	// Each write waited up to WriteTimeout (SO_SNDTIMEO) for the client to
-	// take some; the answer's queued end gets as long after the last.
+	// take some; the answer's queued end gets as long after the last, as
+	// in the select loop (Server.linger).
 	c.takeBy = cfg.Now().Add(cfg.WriteTimeout)
 	for end := cfg.Now().Add(cfg.LingerTimeout); ; {
 		k.t.Flush()

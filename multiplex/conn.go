@@ -56,7 +56,7 @@ type conn struct {
 	peer     netip.AddrPort // the client's address, 127.0.0.1:51234
 	state    state
 	deadline time.Time               // when the loop gives up on what it waits for in this state
-	takeBy   time.Time               // when the client must have taken the whole answer (WriteTimeout): a lingering close waits no longer (lingerOn)
+	takeBy   time.Time               // WriteTimeout after the last write: a lingering close waits no longer for the answer's end (lingerOn)
 	pending  http10.Partial          // what the request's bytes so far tell: is the head in, its method, when to parse again
 	linger   bool                    // close politely: the client may still be sending
 	slow     bool                    // the answer took more than one go: its close lingers too (lingerNote)
@@ -160,7 +160,7 @@ func (k sys) lingerOn(cfg Config, c *conn, now time.Time) (time.Time, bool) {
 		k.note(c.id, "timeout: the client has all of the answer and has not closed its side; closing")
 		return now, false
 	case !now.Before(c.takeBy):
-		k.note(c.id, "timeout: the client has not taken the response in %v (%d bytes still queued); closing", cfg.WriteTimeout, n)
+		k.note(c.id, "timeout: the client has not taken the end of the response %v after the last write (%d bytes still queued); closing", cfg.WriteTimeout, n)
 		return now, false
 	}
 	until := now.Add(cfg.LingerTimeout)

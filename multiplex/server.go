@@ -41,7 +41,7 @@ type Config struct {
 
 	HeadTimeout     time.Duration // from accept to the end of the request head (default 10s)
 	BodyTimeout     time.Duration // from the end of the head to the end of the body (default 30s)
-	WriteTimeout    time.Duration // for the whole response to be taken by the client (default 30s)
+	WriteTimeout    time.Duration // for the client to take more of the response, and after the last write its end (default 30s)
 	LingerTimeout   time.Duration // for the client to finish sending after an early or long answer, and again while its end is queued (default 2s)
 	ShutdownTimeout time.Duration // after SIGINT or SIGTERM, for responses in flight (default 5s)
 
@@ -409,7 +409,6 @@ func (s *Server) respond(c *conn, resp *http10.Response) {
 	c.send(resp)
 	c.in = c.in[:0]
 	c.deadline = s.clock().Add(s.cfg.WriteTimeout)
-	c.takeBy = c.deadline // the whole answer, lingering close included
 	s.setState(c, stateWriting)
 	// Write at once rather than wait for select to say the socket is
 	// writable: a socket that has sent nothing yet has room in its buffer,
@@ -426,16 +425,17 @@ func (s *Server) respond(c *conn, resp *http10.Response) {
 func (s *Server) write(c *conn) {
 	for sent := 0; sent < writeTurn; {
 		n, err := s.writeSome(c, writeTurn-sent)
+		sent += max(n, 0)
 		switch {
 		case errors.Is(err, unix.EAGAIN):
-			c.slow = true
+			s.waitForRoom(c, sent)
 			return
 		case err != nil:
 			s.close(c) // EPIPE or ECONNRESET: the client left; or the file failed
 			return
 		case len(c.out) > 0:
 			s.note(c.id, "partial write: %d bytes sent, %d left for when the socket drains", n, len(c.out))
-			c.slow = true
+			s.waitForRoom(c, sent)
 			return
 		case c.fileLeft == 0 && (c.linger || c.slow):
 			s.linger(c)
@@ -444,10 +444,23 @@ func (s *Server) write(c *conn) {
 			s.close(c) // HTTP/1.0: the server closes after each response
 			return
 		}
-		sent += n
 	}
 	s.note(c.id, "%d bytes of the file left: the rest in later turns, so the other clients are not kept waiting", c.fileLeft)
+	s.waitForRoom(c, writeTurn)
+}
+
+// waitForRoom leaves c writing until select says its socket has room
+// again: an answer that takes more than one go, whose close will linger.
+// If the client took some of it this turn (sent bytes), its write
+// deadline starts again. WriteTimeout is how long a client may take none
+// of its answer, as the blocking models' SO_SNDTIMEO and nginx's
+// send_timeout are: a big file to a slow but steady client is not cut
+// short, and a client that stops taking it is still let go.
+func (s *Server) waitForRoom(c *conn, sent int) {
 	c.slow = true
+	if sent > 0 {
+		c.deadline = s.clock().Add(s.cfg.WriteTimeout)
+	}
 }
 
 // writeTurn is about how many bytes write sends to one client in one turn.
@@ -492,7 +505,8 @@ func (s *Server) linger(c *conn) {
 		return
 	}
 	s.note(c.id, "%s", lingerNote(c, s.cfg.LingerTimeout))
-	c.deadline = s.clock().Add(s.cfg.LingerTimeout)
+	now := s.clock()
+	c.deadline, c.takeBy = now.Add(s.cfg.LingerTimeout), now.Add(s.cfg.WriteTimeout)
 	s.setState(c, stateDraining)
 }
 
@@ -527,7 +541,7 @@ func (s *Server) expire(now time.Time) {
 			s.note(c.id, "timeout: connected %v ago and sent nothing; closing", s.cfg.HeadTimeout)
 			s.close(c)
 		case c.state == stateWriting:
-			s.note(c.id, "timeout: the client has not taken the response in %v (%d bytes left); closing", s.cfg.WriteTimeout, len(c.out))
+			s.note(c.id, "timeout: the client has taken no more of the response in %v (%d bytes left); closing", s.cfg.WriteTimeout, len(c.out))
 			s.close(c)
 		default: // draining
 			if until, on := s.k.lingerOn(s.cfg, c, now); on {

@@ -91,7 +91,7 @@
 //
 //	-head-timeout 10s      from accept to the end of the request head; then 408
 //	-body-timeout 30s      from the end of the head to the end of the body; then 408
-//	-write-timeout 30s     for a client to take its whole response; then close
+//	-write-timeout 30s     for a client to take more of its response; then close
 //	-linger-timeout 2s     after an early or long answer, for the client to stop sending
 //	-shutdown-timeout 5s   after SIGINT or SIGTERM, for responses in flight
 //	-max-request-line 8192 longest request line in bytes; then 414
@@ -229,7 +229,7 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 	var cfg multiplex.Config
 	flags.DurationVar(&cfg.HeadTimeout, "head-timeout", multiplex.DefaultHeadTimeout, "time from accept to the end of the request head; then 408")
 	flags.DurationVar(&cfg.BodyTimeout, "body-timeout", multiplex.DefaultBodyTimeout, "time from the end of the head to the end of the body; then 408")
-	flags.DurationVar(&cfg.WriteTimeout, "write-timeout", multiplex.DefaultWriteTimeout, "time for a client to take its whole response; then close")
+	flags.DurationVar(&cfg.WriteTimeout, "write-timeout", multiplex.DefaultWriteTimeout, "time for a client to take more of its response (and, after the last write, its end); then close")
 	flags.DurationVar(&cfg.LingerTimeout, "linger-timeout", multiplex.DefaultLingerTimeout, "after an early or long answer, time for the client to stop sending")
 	flags.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", multiplex.DefaultShutdownTimeout, "after SIGINT or SIGTERM, time for responses in flight")
 	flags.IntVar(&cfg.Limits.RequestLine, "max-request-line", http10.DefaultRequestLineBytes, "longest request line in `bytes`; then 414")

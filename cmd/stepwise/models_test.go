@@ -513,7 +513,7 @@ func TestLingeringCloseWaitsForASlowReader(t *testing.T) {
 		t.Run(m+"/a stalled reader has the write timeout", func(t *testing.T) {
 			s := start(t, "-model", m, "-root", root, "-linger-timeout", "50ms", "-write-timeout", "300ms", "-o", "/dev/stdout", "-color", "never")
 			request(t, s) // and never read
-			await(t, s, "timeout: the client has not taken the response in 300ms (")
+			await(t, s, "timeout: the client has not taken the end of the response 300ms after the last write (")
 			await(t, s, "close(", "/* c1 */")
 		})
 		if m == "select" {
@@ -536,7 +536,7 @@ func TestLingeringCloseWaitsForASlowReader(t *testing.T) {
 			if got := time.Duration(usec) * time.Microsecond; !ok || got.Round(time.Millisecond) != said {
 				t.Fatalf("after \"asking again in %v\": %q; want setsockopt SO_RCVTIMEO of %v before the next read", said, line, said)
 			}
-			await(t, s, "timeout: the client has not taken the response in 350ms (")
+			await(t, s, "timeout: the client has not taken the end of the response 350ms after the last write (")
 		})
 	}
 }
