@@ -332,7 +332,7 @@ func respond(cfg Config, k sys, c *conn, resp *http10.Response, buf []byte) {
 		n, err := k.write(c.fd, c.id, out)
 		switch {
 		case errors.Is(err, unix.EAGAIN): // SO_SNDTIMEO
-			k.note(c.id, "timeout: the client has taken no more of the response in %v (%d bytes left); closing", cfg.WriteTimeout, len(out))
+			k.note(c.id, "%s", writeTimeoutNote(cfg.WriteTimeout, int64(len(out))+c.fileLeft))
 			return
 		case err != nil && c.wasCut():
 			k.noteCut(c, "the write; closing with the answer unfinished")

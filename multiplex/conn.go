@@ -136,6 +136,16 @@ func lingerNote(c *conn, timeout time.Duration) string {
 	return fmt.Sprintf("lingering close: %s and our side shut; reading what the client still sends, for up to %v (RFC 1945 §9.4)", why, timeout)
 }
 
+// writeTimeoutNote says why a response is given up on after timeout with
+// left bytes of it unsent: the head and body still to write, and the part
+// of the file not yet read or sent. The kernel says a socket has room
+// (select, or a blocking write that waits) only once about a third of its
+// send buffer is free, so a client that takes a little of the answer,
+// but not that much, in timeout, is let go as one that takes none.
+func writeTimeoutNote(timeout time.Duration, left int64) string {
+	return fmt.Sprintf("timeout: in %v the client has not taken enough of the response to make room for more (%d bytes left); closing", timeout, left)
+}
+
 // lingerOn decides what a lingering close does when its time is up: it
 // asks the kernel (ioctl SIOCOUTQ) whether the client has acknowledged all
 // of the answer. If it has, or the answer's write timeout has passed too,

@@ -541,7 +541,7 @@ func (s *Server) expire(now time.Time) {
 			s.note(c.id, "timeout: connected %v ago and sent nothing; closing", s.cfg.HeadTimeout)
 			s.close(c)
 		case c.state == stateWriting:
-			s.note(c.id, "timeout: the client has taken no more of the response in %v (%d bytes left); closing", s.cfg.WriteTimeout, len(c.out))
+			s.note(c.id, "%s", writeTimeoutNote(s.cfg.WriteTimeout, int64(len(c.out))+c.fileLeft))
 			s.close(c)
 		default: // draining
 			if until, on := s.k.lingerOn(s.cfg, c, now); on {
