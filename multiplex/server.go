@@ -451,11 +451,11 @@ func (s *Server) write(c *conn) {
 
 // waitForRoom leaves c writing until select says its socket has room
 // again: an answer that takes more than one go, whose close will linger.
-// If the client took some of it this turn (sent bytes), its write
-// deadline starts again. WriteTimeout is how long a client may take none
-// of its answer, as the blocking models' SO_SNDTIMEO and nginx's
-// send_timeout are: a big file to a slow but steady client is not cut
-// short, and a client that stops taking it is still let go.
+// If this turn sent some of it (sent bytes), its write deadline starts
+// again. WriteTimeout is how long the server waits for room to write
+// more, as a blocking model's SO_SNDTIMEO and nginx's send_timeout are:
+// a big file to a slow but steady client is not cut short, and a client
+// that stops taking it is still let go (writeTimeoutNote).
 func (s *Server) waitForRoom(c *conn, sent int) {
 	c.slow = true
 	if sent > 0 {
