@@ -353,7 +353,7 @@ func respond(cfg Config, k sys, c *conn, resp *http10.Response, buf []byte) {
 	if !c.linger && !c.slow || k.shutdown(c.fd, c.id) != nil || k.timeout(c.fd, c.id, unix.SO_RCVTIMEO, cfg.LingerTimeout) != nil {
 		return
 	}
-	k.note(c.id, "%s", lingerNote(c, cfg.LingerTimeout))
+	k.note(c.id, "%s", lingerNote(c, cfg))
 	k.setState(c, stateDraining)
 	// Each write waited up to WriteTimeout (SO_SNDTIMEO) for the client to
 	// take some; the answer's queued end gets as long after the last, as

@@ -115,7 +115,7 @@ func (c *conn) cutShort(status int, msg string, now time.Time) *http10.Response 
 	return http10.Refuse(&http10.ProtocolError{Status: status, Msg: msg, Method: c.pending.Method}, now)
 }
 
-// lingerNote says why c's close lingers, and for how long at most.
+// lingerNote says why c's close lingers, and for how long.
 //
 // After an early answer (a refusal, a 408) the client may still be
 // sending what it meant to. After an answer that took more than one go
@@ -128,12 +128,20 @@ func (c *conn) cutShort(status int, msg string, now time.Time) *http10.Response 
 // once: nearly every answer is, and lingering would cost each a round
 // trip more. That bets, as nginx's default does, that no client sends
 // more while such a short answer is on its way.
-func lingerNote(c *conn, timeout time.Duration) string {
+//
+// A long answer's end may still be queued when the linger time is up, and
+// then the close waits on (lingerOn): its note says so, rather than
+// promise a bound that the next notes break.
+func lingerNote(c *conn, cfg Config) string {
 	why := "answer sent"
 	if !c.linger {
 		why = "a long answer sent (the client may send more while its end is on the way)"
 	}
-	return fmt.Sprintf("lingering close: %s and our side shut; reading what the client still sends, for up to %v (RFC 1945 §9.4)", why, timeout)
+	howLong := fmt.Sprintf("for up to %v", cfg.LingerTimeout)
+	if c.slow {
+		howLong = fmt.Sprintf("for %v, and on while the answer's end is still queued, up to %v after the last write", cfg.LingerTimeout, cfg.WriteTimeout)
+	}
+	return fmt.Sprintf("lingering close: %s and our side shut; reading what the client still sends, %s (RFC 1945 §9.4)", why, howLong)
 }
 
 // writeTimeoutNote says why a response is given up on after timeout with

@@ -504,7 +504,7 @@ func (s *Server) linger(c *conn) {
 		s.close(c)
 		return
 	}
-	s.note(c.id, "%s", lingerNote(c, s.cfg.LingerTimeout))
+	s.note(c.id, "%s", lingerNote(c, s.cfg))
 	now := s.clock()
 	c.deadline, c.takeBy = now.Add(s.cfg.LingerTimeout), now.Add(s.cfg.WriteTimeout)
 	s.setState(c, stateDraining)

@@ -478,7 +478,7 @@ func TestPartialWrites(t *testing.T) {
 			}
 			c.Close()
 			s.turns(t, 1) // the lingering close reads the client's end of file
-			if s.open() != 0 || !strings.Contains(s.log(), "lingering close: a long answer sent") {
+			if s.open() != 0 || !strings.Contains(s.log(), "lingering close: a long answer sent") || !strings.Contains(s.log(), "for 2s, and on while the answer's end is still queued, up to 30s after the last write") {
 				t.Errorf("after the client closed: %d connections open; want none, closed after a lingering close:\n%s", s.open(), s.log())
 			}
 			if !strings.Contains(s.log(), "partial write") && !strings.Contains(s.log(), "bytes of the file left") {
