@@ -149,7 +149,11 @@ func lingerNote(c *conn, cfg Config) string {
 // of the file not yet read or sent. The kernel says a socket has room
 // (select, or a blocking write that waits) only once about a third of its
 // send buffer is free, so a client that takes a little of the answer,
-// but not that much, in timeout, is let go as one that takes none.
+// but not that much, in timeout, is let go as one that takes none. How
+// much is "that much" differs: the select loop adds at most writeTurn a
+// turn, so its queue sits near the two-thirds mark and a client must take
+// about a turn's bytes; a blocking write fills the buffer, and a client
+// must take a third of it (docs/reliability.md, Deadlines).
 func writeTimeoutNote(timeout time.Duration, left int64) string {
 	return fmt.Sprintf("timeout: in %v the client has not taken enough of the response to make room for more (%d bytes left); closing", timeout, left)
 }
