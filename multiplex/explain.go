@@ -23,7 +23,7 @@ var explanations = map[string]string{
 	"sendfile":     "sendfile has the kernel copy part of a file straight to the socket: the bytes never pass through the server's memory.",
 	"newfstatat":   "newfstatat (stat by name) checks that a file served before is still the same file, unchanged, without opening it.",
 	"fcntl":        "fcntl with F_SETFL and O_NONBLOCK makes the socket's calls stop waiting: a read with nothing to read now says EAGAIN at once.",
-	"ioctl":        "ioctl TIOCOUTQ (SIOCOUTQ, for a socket) asks how many bytes the server has sent that the client has not yet acknowledged: once the server has closed, a byte from the client makes the kernel reset the connection, and the reset destroys what is still queued.",
+	"ioctl":        "ioctl TIOCOUTQ (SIOCOUTQ, for a socket) asks how many bytes written to the socket the client has not yet acknowledged, whether still waiting in the kernel or on their way: once the server has closed, a byte from the client makes the kernel reset the connection, and the reset destroys what is still queued.",
 	"shutdown":     "shutdown(SHUT_WR) closes only the server's sending side: the client reads end of file after the answer, and the server can still read what the client sends.",
 	"close":        "close gives the fd back. Once no fd in any process refers to a socket, the kernel sends what is still queued and ends the connection.",
 	"openat":       "the server opens the directory it serves, once; every file will be opened relative to it.",

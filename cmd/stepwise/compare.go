@@ -69,7 +69,8 @@ const (
 )
 
 // readerPiece is how much the slow reader takes at a time: numbers.txt
-// in 128 reads, spread over the pace.
+// in 128 pieces (more reads: a read may return less), spread over the
+// pace.
 const readerPiece = 64 << 10
 
 // A scenario is who connects when. The first client connects before any
