@@ -361,7 +361,10 @@ func respond(cfg Config, k sys, c *conn, resp *http10.Response, buf []byte) {
 	c.takeBy = cfg.Now().Add(cfg.WriteTimeout)
 	for end := cfg.Now().Add(cfg.LingerTimeout); ; {
 		k.t.Flush()
-		n, err := k.read(c.fd, c.id, buf) // SO_RCVTIMEO: EAGAIN after LingerTimeout without a byte
+		// SO_RCVTIMEO: EAGAIN after LingerTimeout (or the shorter last
+		// step) without a byte. A byte starts the wait again, so the
+		// loop may run up to one step past end.
+		n, err := k.read(c.fd, c.id, buf)
 		switch {
 		case n == 0 && c.wasCut():
 			k.noteCut(c, "the lingering close; the answer was sent")

@@ -24,11 +24,13 @@ const (
 	// watches the fd for writing. Next: stateClosed once c.out is empty
 	// (HTTP/1.0 closes after each response), the write fails or the client
 	// stops taking bytes; stateDraining when the request was not read to
-	// its end.
+	// its end, or the answer took more than one turn (lingerNote).
 	stateWriting
 	// stateDraining: the answer is sent and the server's side shut down;
 	// select watches the fd for reading, and what arrives is thrown away
-	// until the client closes (a lingering close). Next: stateClosed.
+	// until the client closes, or the linger time is up with nothing of
+	// the answer still queued (a lingering close, lingerOn). Next:
+	// stateClosed.
 	stateDraining
 	// stateClosed: the fd is closed and the connection forgotten. No next
 	// state.

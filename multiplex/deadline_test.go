@@ -213,6 +213,11 @@ func TestLingerEnds(t *testing.T) {
 	if s.open() != 0 {
 		t.Fatalf("still lingering after the linger deadline\n%s", s.log())
 	}
+	// It read the whole answer: the kernel holds none of it (TIOCOUTQ
+	// counts at most the FIN), so nothing is lost by closing.
+	if want := "timeout: the client has all of the answer and has not closed its side; closing"; !strings.Contains(s.log(), want) {
+		t.Errorf("the trace does not say %q:\n%s", want, s.log())
+	}
 }
 
 // An answer sent before the request was read to its end reaches the
