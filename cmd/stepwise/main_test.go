@@ -18,11 +18,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"stepwise/trace"
 )
 
 func TestMain(m *testing.M) {
@@ -1200,5 +1203,33 @@ func TestSignalAtStartup(t *testing.T) {
 	code, out := wait(t, s)
 	if code != 0 || out != "stepwise: stopped\n" {
 		t.Errorf("SIGTERM right after the serving line: exit status %d (%v), stdout %q; want 0 and \"stepwise: stopped\\n\"", code, s.cmd.ProcessState, out)
+	}
+}
+
+// writeSizes records the size of each Write.
+type writeSizes []int
+
+func (w *writeSizes) Write(p []byte) (int, error) {
+	*w = append(*w, len(p))
+	return len(p), nil
+}
+
+// Under fork the processes share stderr, so the trace writes at most
+// PIPE_BUF (4096) bytes at a time, which a pipe keeps whole; the other
+// models write their buffer at once.
+func TestForkTraceWritesFitAPipe(t *testing.T) {
+	for _, model := range []string{"fork", "select"} {
+		var sizes writeSizes
+		tr, _, err := openTrace("all", "", "", "none", "never", 32, &sizes, nil, false, model, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 1000 { // some 60 KB of lines
+			tr.Emit(trace.Event{Kind: trace.Syscall, Name: "read", Args: fmt.Sprintf("%d, ...", i), Conn: 1, Comment: "c1"})
+		}
+		tr.Flush()
+		if most := slices.Max(sizes); model == "fork" && most > 4096 || model != "fork" && most <= 4096 {
+			t.Errorf("-model %s: writes of up to %d bytes; want at most 4096 under fork only", model, most)
+		}
 	}
 }
