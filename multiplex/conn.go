@@ -160,41 +160,6 @@ func writeTimeoutNote(timeout time.Duration, left int64) string {
 	return fmt.Sprintf("timeout: in %v the client has not taken enough of the response to make room for more (%d bytes left); closing", timeout, left)
 }
 
-// lingerOn decides what a lingering close does when its time is up: it
-// asks the kernel (ioctl SIOCOUTQ) whether the client has acknowledged all
-// of the answer. If it has, or the answer's write timeout has passed too,
-// it says why the connection closes now and returns false. If the end of
-// the answer is still on its way to a client that takes it slowly, it
-// returns when to ask again, and true: closing now would not lose those
-// bytes by itself (the kernel sends them after the close), but a byte the
-// client sent after it would make the kernel reset the connection, and
-// the reset would throw them away.
-//
-// The count includes the FIN the shutdown queued after the answer. A
-// client's kernel is slow to acknowledge a FIN on its own (it waits to
-// send the ACK with something else), so a count of 1 means the answer
-// itself has all arrived.
-func (k sys) lingerOn(cfg Config, c *conn, now time.Time) (time.Time, bool) {
-	n, err := k.queued(c.fd, c.id)
-	n-- // the FIN
-	switch {
-	case err != nil: // in the trace
-		return now, false
-	case n <= 0:
-		k.note(c.id, "timeout: the client has all of the answer and has not closed its side; closing")
-		return now, false
-	case !now.Before(c.takeBy):
-		k.note(c.id, "timeout: the client has not taken the end of the response %v after the last write (%d bytes still queued); closing", cfg.WriteTimeout, n)
-		return now, false
-	}
-	until := now.Add(cfg.LingerTimeout)
-	if c.takeBy.Before(until) {
-		until = c.takeBy
-	}
-	k.note(c.id, "lingering on: the client has not yet acknowledged the end of the answer (%d bytes queued), and a byte from it after a close would reset the connection and lose them; asking again in %v", n, until.Sub(now).Round(time.Millisecond))
-	return until, true
-}
-
 // pieceBytes is how much of a large file is read at a time: what one
 // connection holds of it, however big the file.
 const pieceBytes = 64 << 10
