@@ -358,8 +358,9 @@ func respond(cfg Config, k sys, c *conn, resp *http10.Response, buf []byte) {
 	// Each write waited up to WriteTimeout (SO_SNDTIMEO) for the client to
 	// take some; the answer's queued end gets as long after the last, as
 	// in the select loop (Server.linger).
-	c.takeBy = cfg.Now().Add(cfg.WriteTimeout)
-	for end := cfg.Now().Add(cfg.LingerTimeout); ; {
+	now := cfg.Now()
+	c.takeBy = now.Add(cfg.WriteTimeout)
+	for end := now.Add(cfg.LingerTimeout); ; {
 		k.t.Flush()
 		// SO_RCVTIMEO: EAGAIN after LingerTimeout (or the shorter last
 		// step) without a byte. A byte starts the wait again, so the

@@ -168,6 +168,20 @@ func checkOutput(t *testing.T, p *proc, want ...string) {
 	}
 }
 
+// sends runs the client with args against a test server of its own, and
+// returns it and the connection it made, once that connection has sent
+// what ends with end, which must be want.
+func sends(t *testing.T, want, end string, args ...string) (*proc, net.Conn) {
+	t.Helper()
+	ln := listen(t)
+	p := startClient(t, "", append([]string{"-addr", ln.Addr().String()}, args...)...)
+	conn := accept(t, ln)
+	if got := readUntil(t, conn, end); got != want {
+		t.Errorf("%s sent %q; want %q", args[0], got, want)
+	}
+	return p, conn
+}
+
 const (
 	hello    = "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nhello\n"
 	notFound = "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n"
@@ -177,12 +191,7 @@ const (
 const number = `[0-9]+\.[0-9]{2}`
 
 func TestGet(t *testing.T) {
-	ln := listen(t)
-	p := startClient(t, "", "-addr", ln.Addr().String(), "get", "/hello.txt")
-	conn := accept(t, ln)
-	if got, want := readUntil(t, conn, "\r\n\r\n"), "GET /hello.txt HTTP/1.0\r\n\r\n"; got != want {
-		t.Errorf("get sent %q; want %q", got, want)
-	}
+	p, conn := sends(t, "GET /hello.txt HTTP/1.0\r\n\r\n", "\r\n\r\n", "get", "/hello.txt")
 	reply(t, conn, hello)
 	checkOutput(t, p,
 		regexp.QuoteMeta(`c1 > "GET /hello.txt HTTP/1.0\r\n\r\n" (27 bytes)`),
@@ -195,12 +204,7 @@ func TestGet(t *testing.T) {
 }
 
 func TestSlow(t *testing.T) {
-	ln := listen(t)
-	p := startClient(t, "", "-addr", ln.Addr().String(), "slow", "-delay", "1ms")
-	conn := accept(t, ln)
-	if got, want := readUntil(t, conn, "\r\n\r\n"), "GET / HTTP/1.0\r\n\r\n"; got != want {
-		t.Errorf("slow sent %q; want %q", got, want)
-	}
+	p, conn := sends(t, "GET / HTTP/1.0\r\n\r\n", "\r\n\r\n", "slow", "-delay", "1ms")
 	reply(t, conn, hello)
 	checkOutput(t, p,
 		regexp.QuoteMeta(`* sending: GET / HTTP/1.0\r\n\r\n`),
@@ -212,12 +216,7 @@ func TestSlow(t *testing.T) {
 // slowread asks for /numbers.txt unless told otherwise, and takes a
 // megabyte in 64 KiB reads: at least 16 of them, and one for the end.
 func TestSlowRead(t *testing.T) {
-	ln := listen(t)
-	p := startClient(t, "", "-addr", ln.Addr().String(), "slowread", "-delay", "1ms")
-	conn := accept(t, ln)
-	if got, want := readUntil(t, conn, "\r\n\r\n"), "GET /numbers.txt HTTP/1.0\r\n\r\n"; got != want {
-		t.Errorf("slowread sent %q; want %q", got, want)
-	}
+	p, conn := sends(t, "GET /numbers.txt HTTP/1.0\r\n\r\n", "\r\n\r\n", "slowread", "-delay", "1ms")
 	const head = "HTTP/1.0 200 OK\r\nContent-Length: 1048576\r\n\r\n"
 	reply(t, conn, head+strings.Repeat("x", 1<<20))
 	checkOutput(t, p,
@@ -291,12 +290,7 @@ func TestMany(t *testing.T) {
 }
 
 func TestHTTP09(t *testing.T) {
-	ln := listen(t)
-	p := startClient(t, "", "-addr", ln.Addr().String(), "http09")
-	conn := accept(t, ln)
-	if got, want := readUntil(t, conn, "\r\n"), "GET /\r\n"; got != want {
-		t.Errorf("http09 sent %q; want %q", got, want)
-	}
+	p, conn := sends(t, "GET /\r\n", "\r\n", "http09")
 	reply(t, conn, "hello\n") // a Simple-Response: the body alone
 	checkOutput(t, p,
 		regexp.QuoteMeta(`c1 > "GET /\r\n" (7 bytes)`),
@@ -327,13 +321,7 @@ func TestNoLength(t *testing.T) {
 }
 
 func TestFold(t *testing.T) {
-	ln := listen(t)
-	p := startClient(t, "", "-addr", ln.Addr().String(), "fold")
-	conn := accept(t, ln)
-	got := readUntil(t, conn, "\r\n\r\n")
-	if want := "GET / HTTP/1.0\r\nX-Folded: first half,\r\n second half\r\n\r\n"; got != want {
-		t.Errorf("fold sent %q; want %q", got, want)
-	}
+	p, conn := sends(t, "GET / HTTP/1.0\r\nX-Folded: first half,\r\n second half\r\n\r\n", "\r\n\r\n", "fold")
 	reply(t, conn, "HTTP/1.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
 	checkOutput(t, p, `\* UNEXPECTED: 400 Bad Request; want 200`)
 }
