@@ -67,8 +67,9 @@
 // c2 onwards, an upper bound.
 //
 // Exit status: 2 for a mistake on the command line (a non-loopback -addr
-// among them), 1 if a connection failed or an answer did not come in time,
-// 0 otherwise, whatever the status codes.
+// among them), 1 if a connection failed, an answer did not come in time,
+// or the server closed before the end of an answer (its head, or as much
+// body as its Content-Length said), 0 otherwise, whatever the status codes.
 package main
 
 import (

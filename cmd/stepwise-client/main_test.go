@@ -415,6 +415,44 @@ func TestJSON(t *testing.T) {
 	}
 }
 
+// An answer the server ends early fails, as curl's "transfer closed with
+// N bytes remaining" does (exit 18): a body short of its Content-Length,
+// or a head with no end. An answer to HEAD, or a 304, has no body whatever
+// its Content-Length says, and an HTTP/0.9 answer ends with the connection.
+func TestCutShort(t *testing.T) {
+	for _, tt := range []struct {
+		name, request, answer string
+		code                  int
+		want                  string
+	}{
+		{"short body", "GET / HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\nabc", 1,
+			"c1 * failed: the server closed the connection 7 bytes short of the body's Content-Length (10)"},
+		{"no end of head", "GET / HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\nContent-Len", 1,
+			"c1 * failed: the server closed the connection before the end of the head"},
+		{"whole body", "GET / HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nabc", 0, "c1 * body: 3 bytes \"abc\""},
+		{"HEAD", "HEAD / HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\n", 0,
+			"c1 * body: 0 bytes (an answer to HEAD: Content-Length 10 is what GET would send)"},
+		{"304", "GET / HTTP/1.0\r\nIf-Modified-Since: Sat, 21 Nov 2026 14:41:27 GMT\r\n\r\n", "HTTP/1.0 304 Not Modified\r\nContent-Length: 10\r\n\r\n", 0,
+			"c1 * body: 0 bytes (Content-Length said 10)"},
+		{"HTTP/0.9", "GET /\r\n", "abc", 0, "c1 * body: 3 bytes \"abc\""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ln := listen(t)
+			p := startClient(t, tt.request, "-addr", ln.Addr().String(), "raw", "-")
+			conn := accept(t, ln)
+			readN(t, conn, len(tt.request))
+			reply(t, conn, tt.answer)
+			code := p.wait(t)
+			if stdout := p.stdout.String(); code != tt.code || !strings.Contains(stdout, "\n"+tt.want+"\n") {
+				t.Errorf("exit %d, stdout:\n%s\nwant exit %d and the line %q", code, &p.stdout, tt.code, tt.want)
+			}
+			if wantErr := tt.code != 0; strings.Contains(p.stderr.String(), "c1 failed (see above)") != wantErr {
+				t.Errorf("stderr %q; want \"c1 failed (see above)\": %v", &p.stderr, wantErr)
+			}
+		})
+	}
+}
+
 func TestNoServer(t *testing.T) {
 	ln := listen(t)
 	addr := ln.Addr().String()

@@ -5,6 +5,7 @@
 package client
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -180,6 +181,7 @@ func (c *Conn) receive(idle, slowly bool, piece int, delay time.Duration, deadli
 		case err == io.EOF:
 			c.ClosedBy = "the server"
 			c.Closed = c.since()
+			c.Err = c.cutShort()
 			return
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			if !idle {
@@ -191,6 +193,29 @@ func (c *Conn) receive(idle, slowly bool, piece int, delay time.Duration, deadli
 			return
 		}
 	}
+}
+
+// cutShort says how an answer that the server ended is incomplete: its
+// head never ended, or its body is shorter than its Content-Length, as
+// curl says "transfer closed with N bytes remaining to read" and exits 18.
+// An answer to HEAD, and a 1xx, 204 or 304, has no body whatever its
+// Content-Length says (RFC 1945, 7.2); an answer that does not start with
+// "HTTP/" is an HTTP/0.9 body, which ends where the connection does.
+func (c *Conn) cutShort() error {
+	a := ParseAnswer(c.Got)
+	switch code := a.Code(); {
+	case a.Status == "":
+		return nil
+	case !a.HeadDone:
+		return errors.New("the server closed the connection before the end of the head")
+	case a.Length < 0, bytes.HasPrefix(c.Sent, []byte("HEAD ")), code/100 == 1, code == 204, code == 304:
+		return nil
+	}
+	body := int64(len(a.Body)) + c.Received - int64(len(c.Got)) // Got may keep only the first bytes
+	if missing := int64(a.Length) - body; missing > 0 {
+		return fmt.Errorf("the server closed the connection %d bytes short of the body's Content-Length (%d)", missing, a.Length)
+	}
+	return nil
 }
 
 // HangUp closes the connection if the server has not already.
