@@ -122,6 +122,7 @@ func listenOn(k sys, addr string, flags int) (int, string, error) {
 	if err != nil {
 		return -1, "", err
 	}
+	openRuntimePoller()
 	family := unix.AF_INET
 	if !sa.Addr().Is4() {
 		family = unix.AF_INET6
@@ -146,6 +147,17 @@ func listenOn(k sys, addr string, flags int) (int, string, error) {
 	}
 	return fd, sa.String(), nil
 }
+
+// openRuntimePoller makes the Go runtime open now, before the server has
+// any fd of its own, the two it needs for its timers: an epoll instance
+// and an eventfd (strace shows epoll_create1 and eventfd2 here; the trace
+// does not, since the server does not make them). Otherwise it opens them
+// the first time any timer is armed, the memory scavenger's perhaps, and
+// if the server has used up every fd it may have by then, the runtime
+// cannot go on and stops the program ("fatal error: runtime: netpollinit
+// failed"). Opened first, they also always take the same numbers, just
+// below the listener's, instead of two fds a client would have had.
+func openRuntimePoller() { time.AfterFunc(time.Hour, func() {}).Stop() }
 
 // clock is the time deadlines are counted in: Config.Now, less the time
 // the server spent waiting at a step prompt, so that a request paused in

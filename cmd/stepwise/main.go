@@ -153,8 +153,8 @@
 //
 // and the first terminal shows, among the rest:
 //
-//	accept4(3, {sa_family=AF_INET, sin_port=htons(51234), sin_addr=inet_addr("127.0.0.1")}, [112 => 16], SOCK_CLOEXEC|SOCK_NONBLOCK) = 5 /* c1 */
-//	read(5, "GET /hello.txt HTTP/1.0\r\n\r\n", 16384) = 27 /* c1 */
+//	accept4(7, {sa_family=AF_INET, sin_port=htons(51234), sin_addr=inet_addr("127.0.0.1")}, [112 => 16], SOCK_CLOEXEC|SOCK_NONBLOCK) = 10 /* c1 */
+//	read(10, "GET /hello.txt HTTP/1.0\r\n\r\n", 16384) = 27 /* c1 */
 //	c1 > GET /hello.txt HTTP/1.0
 //	c1 < HTTP/1.0 200 OK
 //

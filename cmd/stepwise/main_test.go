@@ -822,10 +822,10 @@ func straceClients(t *testing.T, s *server) {
 }
 
 // 9. strace's view: select, every network call on one thread, and no
-// socket ever in an epoll set. (The Go runtime may make an epoll instance
-// of its own, for its timers, such as the memory scavenger's, once one is
-// armed; it registers only its own eventfd there. What the server promises
-// is that none of its sockets goes through epoll.)
+// socket ever in an epoll set. (The Go runtime has an epoll instance of
+// its own, for its timers, which the server has it make at start; it
+// registers only its own eventfd there. What the server promises is that
+// none of its sockets goes through epoll.)
 func TestStraceOneThreadNoEpoll(t *testing.T) {
 	s, out := startStrace(t, "%network,pselect6,select,epoll_create,epoll_create1,epoll_ctl,epoll_wait,epoll_pwait,read,write,close", "-trace", "none")
 	straceClients(t, s)

@@ -6,6 +6,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -16,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"stepwise/trace/draw"
 )
@@ -440,6 +443,25 @@ func TestLateBytesDoNotCutALongAnswer(t *testing.T) {
 	}
 }
 
+// await reads the trace of s, which goes to its stdout (-o /dev/stdout),
+// up to the first line that contains all of want, and returns that line.
+func await(t *testing.T, s *server, want ...string) string {
+	t.Helper()
+lines:
+	for {
+		line, err := s.stdout.ReadString('\n')
+		if err != nil {
+			t.Fatalf("waiting for a trace line with %q: %v", want, err)
+		}
+		for _, w := range want {
+			if !strings.Contains(line, w) {
+				continue lines
+			}
+		}
+		return line
+	}
+}
+
 // smallWindow dials with a receive buffer of 4 KiB: a client that takes
 // an answer slowly, as over a slow link.
 var smallWindow = net.Dialer{Timeout: ioTimeout, Control: func(_, _ string, rc syscall.RawConn) error {
@@ -475,23 +497,6 @@ func TestLingeringCloseWaitsForASlowReader(t *testing.T) {
 		}
 		s.pipe.SetReadDeadline(time.Now().Add(ioTimeout))
 		return c
-	}
-	// await reads the trace up to the first line that contains all of want.
-	await := func(t *testing.T, s *server, want ...string) string {
-		t.Helper()
-	lines:
-		for {
-			line, err := s.stdout.ReadString('\n')
-			if err != nil {
-				t.Fatalf("waiting for a trace line with %q: %v", want, err)
-			}
-			for _, w := range want {
-				if !strings.Contains(line, w) {
-					continue lines
-				}
-			}
-			return line
-		}
 	}
 	for _, m := range models {
 		t.Run(m+"/a slow reader gets it all", func(t *testing.T) {
@@ -600,6 +605,72 @@ func TestExplainBlockingModels(t *testing.T) {
 			if !ok || !strings.HasPrefix(next, "    # SO_RCVTIMEO") {
 				t.Errorf("the first setsockopt with SO_RCVTIMEO_OLD is not explained as such:\n%s", tr)
 			}
+		})
+	}
+}
+
+// Every model has the Go runtime open the two fds its timers need, an
+// epoll instance and an eventfd, before the listening socket. Left to
+// the first timer, they could be asked for when the server holds every fd
+// it may have, and the runtime would stop the program.
+func TestRuntimePollerOpensFirst(t *testing.T) {
+	for _, m := range models {
+		t.Run(m, func(t *testing.T) {
+			s := start(t, "-model", m, "-trace", "none")
+			dir := fmt.Sprintf("/proc/%d/fd", s.pid)
+			entries, err := os.ReadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			poller := map[string]int{}
+			listener := -1
+			for _, e := range entries {
+				fd, _ := strconv.Atoi(e.Name())
+				switch target, _ := os.Readlink(filepath.Join(dir, e.Name())); {
+				case runtimeFD(target):
+					poller[target] = fd
+				case strings.HasPrefix(target, "socket:"):
+					listener = fd // the only socket before any client comes
+				}
+			}
+			if len(poller) != 2 || listener < 0 {
+				t.Fatalf("the runtime's fds %v and a listener %d; want an eventpoll and an eventfd, and a socket", poller, listener)
+			}
+			for target, fd := range poller {
+				if fd > listener {
+					t.Errorf("%s is fd %d, after the listener (%d); want it opened first", target, fd, listener)
+				}
+			}
+		})
+	}
+}
+
+// Out of fds, a server of many clients at once keeps serving: accept
+// fails with EMFILE, the server waits a moment, and once clients leave it
+// serves again. threads used to wait with time.Sleep, its first timer,
+// and with no fd left for the runtime's poller that stopped the program.
+func TestOutOfFDs(t *testing.T) {
+	for _, m := range []string{"select", "threads"} {
+		t.Run(m, func(t *testing.T) {
+			s := start(t, "-model", m, "-trace", "accept", "-o", "/dev/stdout", "-color", "never")
+			var lim unix.Rlimit
+			if err := unix.Prlimit(s.pid, unix.RLIMIT_NOFILE, nil, &lim); err != nil {
+				t.Fatal(err)
+			}
+			lim.Cur = uint64(fdCount(t, s.pid) + 3) // room for three clients
+			if err := unix.Prlimit(s.pid, unix.RLIMIT_NOFILE, &lim, nil); err != nil {
+				t.Fatal(err)
+			}
+			s.pipe.SetReadDeadline(time.Now().Add(ioTimeout))
+			var idle []net.Conn
+			for range 5 {
+				idle = append(idle, dial(t, s.addr))
+			}
+			await(t, s, "accept4(", "EMFILE")
+			for _, c := range idle {
+				c.Close()
+			}
+			get(t, s, "/hello.txt")
 		})
 	}
 }

@@ -105,9 +105,10 @@ func ownFDs(pid int) (int, error) {
 }
 
 // runtimeFD reports whether an fd, by what /proc/PID/fd links it to, is
-// one of the two the Go runtime opens for itself the first time it arms a
-// timer (epoll_create1 and eventfd2), at a moment of its choosing: not the
-// server's, and counting them would show a leak that is not one.
+// one of the two the Go runtime holds for its timers (epoll_create1 and
+// eventfd2; a server has it open them at start, and a fork child when it
+// first arms a timer): not the server's, and counting them would show a
+// leak that is not one.
 func runtimeFD(target string) bool {
 	return target == "anon_inode:[eventpoll]" || target == "anon_inode:[eventfd]"
 }

@@ -50,11 +50,8 @@ func get(t *testing.T, s *server, path string) {
 }
 
 // loopFDs counts the fds of process pid, leaving out the two the Go
-// runtime opens for itself the first time it arms a timer: epoll_create1
-// and eventfd2, from netpollGenericInit. In the server that happens when the
-// background scavenger goes to sleep after a burst of large allocations, at
-// a moment of the runtime's choosing, and they stay open: they are not the
-// loop's, and would make an exact count flaky.
+// runtime holds for its timers (epoll_create1 and eventfd2, which the
+// server has it open at start): they are not the loop's.
 func loopFDs(t *testing.T, pid int) int {
 	t.Helper()
 	n, err := ownFDs(pid)
