@@ -232,8 +232,8 @@ func talk(cfg Config, k sys, fsys fs.FS, c *conn) {
 	k.connected(c)
 	// Without select, only the socket's own timeouts stop a read or a
 	// write from waiting for ever. They bound each call, not the whole
-	// request: a client sending one byte every few seconds still holds
-	// the connection.
+	// request: receive sets the read's again before each read after the
+	// first, to the time left.
 	buf := make([]byte, readBufSize)
 	err := k.timeout(c.fd, c.id, unix.SO_RCVTIMEO, cfg.HeadTimeout)
 	if err == nil {
@@ -255,19 +255,30 @@ func hangUp(cfg Config, k sys, c *conn) {
 
 // receive reads until the request parses and returns the response, or nil
 // if there is none to send: the client left, or sent nothing in time.
+//
+// The deadlines are the select loop's: the head has HeadTimeout from
+// accept, and the body BodyTimeout from the end of the head, however the
+// client spreads its bytes. SO_RCVTIMEO (set by talk to HeadTimeout for
+// the first read) bounds one read, and a client sending a byte now and
+// then would start it again each time: so before each further read it is
+// set to the time left.
 func receive(cfg Config, k sys, fsys fs.FS, c *conn, buf []byte) *http10.Response {
-	for {
+	deadline := k.clock(cfg).Add(cfg.HeadTimeout)
+	for first := true; ; first = false {
+		if !first {
+			left := deadline.Sub(k.clock(cfg))
+			if left <= 0 {
+				return k.tooLate(cfg, c)
+			}
+			if k.timeout(c.fd, c.id, unix.SO_RCVTIMEO, left) != nil {
+				return nil
+			}
+		}
 		k.t.Flush() // the trace is out while read sleeps
 		n, err := k.read(c.fd, c.id, buf)
 		switch {
 		case errors.Is(err, unix.EAGAIN) && len(c.in) > 0: // SO_RCVTIMEO
-			msg := "the request head did not arrive in time"
-			if c.pending.HeadDone {
-				msg = "the request body did not arrive in time"
-			}
-			k.note(c.id, "timeout: nothing came for %v; answering 408", cfg.HeadTimeout)
-			c.linger = true
-			return c.cutShort(http10.StatusRequestTimeout, msg, cfg.Now())
+			return k.tooLate(cfg, c)
 		case errors.Is(err, unix.EAGAIN):
 			k.note(c.id, "timeout: connected %v ago and sent nothing; closing", cfg.HeadTimeout)
 			return nil
@@ -292,8 +303,12 @@ func receive(cfg Config, k sys, fsys fs.FS, c *conn, buf []byte) *http10.Respons
 			k.note(c.id, "request incomplete after %d bytes: no line ended, waiting for more", len(c.in))
 			continue
 		}
+		headDone := c.pending.HeadDone
 		if resp := k.answer(cfg, fsys, c); resp != nil {
 			return resp
+		}
+		if c.pending.HeadDone && !headDone {
+			deadline = k.clock(cfg).Add(cfg.BodyTimeout)
 		}
 	}
 }

@@ -163,9 +163,10 @@ func openRuntimePoller() { time.AfterFunc(time.Hour, func() {}).Stop() }
 // the server spent waiting at a step prompt, so that a request paused in
 // class does not time out. Date headers and the access log use Config.Now
 // itself.
-func (s *Server) clock() time.Time {
-	return s.cfg.Now().Add(-s.k.t.Paused())
-}
+func (s *Server) clock() time.Time { return s.k.clock(s.cfg) }
+
+// clock is Server.clock for every model.
+func (k sys) clock(cfg Config) time.Time { return cfg.Now().Add(-k.t.Paused()) }
 
 // Serve runs the server until it is stopped by a signal (see Interrupt) or
 // select itself fails. Every accept, read, write and close happens here,
@@ -412,6 +413,19 @@ func (k sys) answer(cfg Config, fsys fs.FS, c *conn) *http10.Response {
 	return resp
 }
 
+// tooLate is the answer to a request that did not arrive in time, in
+// every model: 408, and a lingering close, since the client may still be
+// sending.
+func (k sys) tooLate(cfg Config, c *conn) *http10.Response {
+	msg := "the request head did not arrive in time"
+	if c.pending.HeadDone {
+		msg = "the request body did not arrive in time"
+	}
+	k.note(c.id, "timeout: %s; answering 408", msg)
+	c.linger = true
+	return c.cutShort(http10.StatusRequestTimeout, msg, cfg.Now())
+}
+
 // respond queues a response and starts writing it.
 func (s *Server) respond(c *conn, resp *http10.Response) {
 	s.narrateResponse(c, resp)
@@ -576,14 +590,7 @@ func (s *Server) expire(now time.Time) {
 		}
 		switch {
 		case c.state == stateReading && len(c.in) > 0:
-			what := "request head"
-			if c.pending.HeadDone {
-				what = "request body"
-			}
-			msg := fmt.Sprintf("the %s did not arrive in time", what)
-			s.note(c.id, "timeout: %s; answering 408", msg)
-			c.linger = true
-			s.respond(c, c.cutShort(http10.StatusRequestTimeout, msg, s.cfg.Now()))
+			s.respond(c, s.k.tooLate(s.cfg, c))
 		case c.state == stateReading:
 			s.note(c.id, "timeout: connected %v ago and sent nothing; closing", s.cfg.HeadTimeout)
 			s.close(c)

@@ -64,8 +64,9 @@ package main
 //     0, the student on 8080); a client's port reads PORT;
 //   - dates (Date: headers, also cut short inside a quoted write) read
 //     Sat, 21 Nov 2026 12:00:00 GMT;
-//   - a select timeout within 0.1 s of a whole second reads as that
-//     second, and stepwise-client's times in milliseconds read N.NN;
+//   - a timeout (select's, or SO_RCVTIMEO's) within half a second of a
+//     whole second reads as that second, and stepwise-client's times in
+//     milliseconds read N.NN;
 //   - thread and process ids read P1, P2, ... in order of appearance;
 //   - a call that failed with EINTR and was made again at once on the same
 //     fd shows once: whether a signal interrupts select depends on which
@@ -74,8 +75,8 @@ package main
 //     shows it.
 //
 // File descriptors are left as the program prints them: on one machine
-// and Go version they are the same on every run (fds 3 and 4 are the Go
-// runtime's own, so the listening socket is fd 5). Fds that the test
+// and Go version they are the same on every run (fds 3 to 6 are the Go
+// runtime's own, so the listening socket is fd 7). Fds that the test
 // process inherited are kept from the server (noInheritedFDs).
 //
 // Two races are taken out by the test, each in the direction that
@@ -950,7 +951,7 @@ var (
 	// the bind of port 0, also as a step prompt announces it
 	bindZero     = regexp.MustCompile(`^((?:\[step \d+\] next: )?bind\(\d+, \{sa_family=AF_INET, sin_port=htons\()0\)`)
 	clientPort   = regexp.MustCompile(`(127\.0\.0\.1:|htons\()([0-9]{4,5})\b`)
-	timeout      = regexp.MustCompile(`\{tv_sec=(\d+), tv_nsec=(\d+)\}`)
+	timeout      = regexp.MustCompile(`\{tv_sec=(\d+), tv_(nsec|usec)=(\d+)\}`)
 	clientMillis = regexp.MustCompile(`\b\d+\.\d\d\b`)
 	pidRef       = regexp.MustCompile(`\[pid (\d+)\]|gettid\(\) = (\d+)|process (\d+)|^wait4\(.*\) = ([1-9]\d*)$`)
 	interrupted  = regexp.MustCompile(`^((?:\[pid \w+\] )?\w+\([^,)]*).* = -1 EINTR \(Interrupted system call\)(.*)$`)
@@ -1006,20 +1007,25 @@ func normalise(in []string, port string, timed bool) []string {
 	return kept
 }
 
-// roundTimeout rounds a select timeout to the nearest whole second. The
-// timeout is the time left to a deadline, so it depends on how long the
-// turn took: {tv_sec=1, tv_nsec=999000000} for 2 s on a quick turn, 9.74 s
-// for 10 on a machine loaded to the hilt. Every timeout in the lessons is
-// a whole number of seconds (1, 2, 10, 30), so half a second either way
-// is slack, not a blur.
+// roundTimeout rounds a timeout, a timespec (select's) or a timeval
+// (SO_RCVTIMEO's), to the nearest whole second. The timeout is the time
+// left to a deadline, so it depends on how long the turn took: {tv_sec=1,
+// tv_nsec=999000000} for 2 s on a quick turn, 9.74 s for 10 on a machine
+// loaded to the hilt. Every timeout in the lessons is a whole number of
+// seconds (1, 2, 10, 30), so half a second either way is slack, not a
+// blur.
 func roundTimeout(m string) string {
 	sub := timeout.FindStringSubmatch(m)
 	sec, _ := strconv.ParseInt(sub[1], 10, 64)
-	nsec, _ := strconv.ParseInt(sub[2], 10, 64)
-	if nsec >= 500_000_000 {
+	frac, _ := strconv.ParseInt(sub[3], 10, 64)
+	half := int64(500_000_000)
+	if sub[2] == "usec" {
+		half = 500_000
+	}
+	if frac >= half {
 		sec++
 	}
-	return fmt.Sprintf("{tv_sec=%d, tv_nsec=0}", sec)
+	return fmt.Sprintf("{tv_sec=%d, tv_%s=0}", sec, sub[2])
 }
 
 // dates replaces each date after "Date: " with dateShape, character by

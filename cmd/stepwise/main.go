@@ -35,8 +35,9 @@
 //		the child serves the client and exits, its trace lines start
 //		[pid PID], and the parent reaps it with wait4 on SIGCHLD.
 //		The blocking models bound each read and write with the socket's
-//		own timeouts (SO_RCVTIMEO, SO_SNDTIMEO): -head-timeout and
-//		-write-timeout per call. -step, -break and -delay pause one
+//		own timeouts (SO_RCVTIMEO, SO_SNDTIMEO): the time left of
+//		-head-timeout or -body-timeout before each read, -write-timeout
+//		per write. -step, -break and -delay pause one
 //		thread, so they work with select and blocking only.
 //	-trace LIST
 //		what to trace (default all): a comma-separated list of all, none,

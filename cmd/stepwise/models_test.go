@@ -77,6 +77,55 @@ func TestModelsHeadTimeout(t *testing.T) {
 	}
 }
 
+// A client that sends a byte every 50 ms, each well within the time one
+// read may wait, still has only -head-timeout from accept for its head,
+// and -body-timeout from the end of the head for its body, in every model.
+// The models that block used to give each read the whole time again, so a
+// slowloris could hold a worker for as long as it liked.
+func TestModelsDeadlinesCountFromTheStart(t *testing.T) {
+	for _, tt := range []struct{ name, head, drip, want string }{
+		{"head", "GET /hello.txt HTTP/1.0\r\n", strings.Repeat("X-Drip: y\r\n", 10) + "\r\n", "the request head did not arrive in time"},
+		{"body", "POST /echo HTTP/1.0\r\nContent-Length: 100\r\n\r\n", strings.Repeat("y", 100), "the request body did not arrive in time"},
+	} {
+		for _, m := range models {
+			t.Run(tt.name+"/"+m, func(t *testing.T) {
+				s := start(t, "-model", m, "-trace", "none", "-head-timeout", "300ms", "-body-timeout", "300ms")
+				c := dial(t, s.addr)
+				if _, err := io.WriteString(c, tt.head); err != nil {
+					t.Fatal(err)
+				}
+				answered := make(chan struct{})
+				dripped := make(chan int)
+				go func() { // the drip takes 5 s in all, unless answered first
+					sent := 0
+					for ; sent < len(tt.drip); sent++ {
+						select {
+						case <-answered:
+							c.(*net.TCPConn).CloseWrite() // the lingering close can end
+							dripped <- sent
+							return
+						case <-time.After(50 * time.Millisecond):
+						}
+						if _, err := io.WriteString(c, tt.drip[sent:sent+1]); err != nil {
+							break
+						}
+					}
+					dripped <- sent
+				}()
+				first := make([]byte, 1)
+				_, err := io.ReadFull(c, first)
+				close(answered)
+				rest, _ := io.ReadAll(c)
+				sent := <-dripped
+				resp := string(first) + string(rest)
+				if err != nil || statusLine(resp) != "HTTP/1.0 408 Request Timeout" || !strings.Contains(resp, tt.want) || sent == len(tt.drip) {
+					t.Errorf("after %d of %d bytes dripped: %q (%v); want 408, %q, before the drip ended", sent, len(tt.drip), resp, err, tt.want)
+				}
+			})
+		}
+	}
+}
+
 // The headline lesson: one slow client (connected, half a request sent)
 // and one quick one. The blocking server sleeps in the slow client's read,
 // so the quick one gets nothing until the slow one is done; select,
