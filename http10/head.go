@@ -20,17 +20,23 @@ type Partial struct {
 	// control byte or at a limit, so a server that parses after every read
 	// can skip the reads that cannot change the answer: a client sending
 	// its head a byte at a time would otherwise cost the square of the
-	// head's length.
+	// head's length. Once HeadDone, Next is where the body ends, and no
+	// byte before it decides anything, control byte or not: a body sent
+	// in many pieces is parsed once more, not once per piece.
 	Next int
 }
 
 // ParsePartial tells what buf, a request that ParseRequest finds
 // incomplete, says already.
 func ParsePartial(buf []byte, lim Limits) Partial {
-	h, _ := scanHead(buf, lim.WithDefaults())
+	lim = lim.WithDefaults()
+	h, _ := scanHead(buf, lim)
 	p := Partial{HeadDone: h.end > 0, Method: h.method, Next: h.next}
 	if p.HeadDone {
-		p.Next = len(buf) + 1 // any byte of the body may be its last
+		p.Next = len(buf) + 1
+		if _, end, err := framed(buf, h, lim); err == nil && end > len(buf) {
+			p.Next = end // the body's last byte, and nothing before it, completes the request
+		}
 	}
 	return p
 }

@@ -382,6 +382,22 @@ func methodName(m []byte) string {
 // whole head: the body framing. It returns (nil, 0, nil) if the body has not
 // all arrived.
 func build(buf []byte, h head, lim Limits) (*Request, int, *ProtocolError) {
+	r, n, err := framed(buf, h, lim)
+	switch {
+	case err != nil:
+		return nil, 0, err
+	case n > len(buf):
+		return nil, 0, nil
+	case n > h.end:
+		r.Body = buf[h.end:n:n]
+	}
+	return r, n, nil
+}
+
+// framed makes the Request, without its body, from the complete head h,
+// and says where the request ends: after as much body as Content-Length
+// says, which may be more than buf holds yet.
+func framed(buf []byte, h head, lim Limits) (*Request, int, *ProtocolError) {
 	// One copy of the head; every string of the Request is a slice of it.
 	hs := string(buf[:h.end])
 	f := h.f
@@ -398,14 +414,7 @@ func build(buf []byte, h head, lim Limits) (*Request, int, *ProtocolError) {
 	if err != nil {
 		return nil, 0, err
 	}
-	if int64(len(buf)-h.end) < length {
-		return nil, 0, nil
-	}
-	n := h.end + int(length)
-	if n > h.end {
-		r.Body = buf[h.end:n:n]
-	}
-	return r, n, nil
+	return r, h.end + int(length), nil
 }
 
 // fields returns the header fields of the complete head h, whose text is hs,

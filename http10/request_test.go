@@ -490,8 +490,9 @@ func TestParsePartial(t *testing.T) {
 		{"HEAD\t", Partial{Method: "HEAD", Next: 20}}, // it has, though the line has not ended
 		{"HEAD / HTTP/1.0", Partial{Method: "HEAD", Next: 20}},
 		{"HEAD / HTTP/1.0\r\nX: y", Partial{Method: "HEAD", Next: 60}},
-		{"GET / HTTP/1.0\r\nA: 1\r\nB: 2\r\n", Partial{Method: "GET", Next: 29}}, // a third field would be refused at once
-		{"POST /e HTTP/1.0\r\nContent-Length: 9\r\n\r\nab", Partial{HeadDone: true, Method: "POST", Next: 42}},
+		{"GET / HTTP/1.0\r\nA: 1\r\nB: 2\r\n", Partial{Method: "GET", Next: 29}},                                 // a third field would be refused at once
+		{"POST /e HTTP/1.0\r\nContent-Length: 9\r\n\r\nab", Partial{HeadDone: true, Method: "POST", Next: 48}},   // where the body ends
+		{"POST /e HTTP/1.0\r\nContent-Length: 9\r\n\r\na\nb", Partial{HeadDone: true, Method: "POST", Next: 48}}, // a line feed in the body decides nothing
 		{"GET /\r", Partial{Method: "GET", Next: 7}},
 	} {
 		if got := ParsePartial([]byte(tc.in), lim); got != tc.want {

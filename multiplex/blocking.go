@@ -298,9 +298,7 @@ func receive(cfg Config, k sys, fsys fs.FS, c *conn, buf []byte) *http10.Respons
 			k.note(c.id, "end of file: %s; answering 400", msg)
 			return c.cutShort(http10.StatusBadRequest, msg, cfg.Now())
 		}
-		c.in = append(c.in, buf[:n]...)
-		if !worthParsing(buf[:n], len(c.in), c.pending) {
-			k.note(c.id, "request incomplete after %d bytes: no line ended, waiting for more", len(c.in))
+		if !k.received(c, buf[:n]) {
 			continue
 		}
 		headDone := c.pending.HeadDone

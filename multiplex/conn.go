@@ -97,10 +97,14 @@ func (k sys) setState(c *conn, st state) {
 // byte at a time the square of its request's length in CPU, paid by
 // everyone the loop serves. But the parser decides only at a control byte
 // (a line feed ends a line), or once the bytes reach p.Next: a limit, the
-// byte after a line's end, or, once the head is in, any byte of the body.
+// byte after a line's end, or, once the head is in, the body's last byte,
+// before which no byte counts, control byte or not.
 func worthParsing(fresh []byte, total int, p http10.Partial) bool {
-	if total >= p.Next {
+	switch {
+	case total >= p.Next:
 		return true
+	case p.HeadDone:
+		return false // a body's bytes, short of its last
 	}
 	for _, b := range fresh {
 		if b < ' ' || b == 0x7f {

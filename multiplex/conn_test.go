@@ -28,7 +28,8 @@ func TestWorthParsing(t *testing.T) {
 		{"\x7f", 8, line, true},              // so is DEL
 		{"\x16\x03\x01", 3, line, true},      // TLS
 		{"H", 13, afterLF, true},             // an ordinary byte after a line feed
-		{"body", 100, http10.Partial{HeadDone: true, Next: 97}, true},
+		{"body", 100, http10.Partial{HeadDone: true, Next: 100}, true},   // the body's last byte
+		{"bo\ndy", 99, http10.Partial{HeadDone: true, Next: 100}, false}, // short of it, line feed or not
 	} {
 		if got := worthParsing([]byte(tc.fresh), tc.total, tc.p); got != tc.want {
 			t.Errorf("worthParsing(%q, %d, %+v) = %v; want %v", tc.fresh, tc.total, tc.p, got, tc.want)

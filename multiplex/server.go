@@ -370,12 +370,25 @@ func (s *Server) read(c *conn) {
 		s.respond(c, c.cutShort(http10.StatusBadRequest, msg, s.cfg.Now()))
 		return
 	}
-	c.in = append(c.in, s.buf[:n]...)
-	if !worthParsing(s.buf[:n], len(c.in), c.pending) {
-		s.note(c.id, "request incomplete after %d bytes: no line ended, waiting for more", len(c.in))
-		return
+	if s.k.received(c, s.buf[:n]) {
+		s.parse(c)
 	}
-	s.parse(c)
+}
+
+// received adds the bytes just read to what c has sent, and reports
+// whether they are worth parsing (worthParsing); if not, the trace says
+// what the parser waits for.
+func (k sys) received(c *conn, fresh []byte) bool {
+	c.in = append(c.in, fresh...)
+	if worthParsing(fresh, len(c.in), c.pending) {
+		return true
+	}
+	if c.pending.HeadDone {
+		k.note(c.id, "request incomplete after %d bytes: the body ends at byte %d, waiting for more", len(c.in), c.pending.Next)
+	} else {
+		k.note(c.id, "request incomplete after %d bytes: no line ended, waiting for more", len(c.in))
+	}
+	return false
 }
 
 // parse runs the parser over everything received so far. A complete or

@@ -282,6 +282,30 @@ func TestOneByteAtATime(t *testing.T) {
 	}
 }
 
+// A body that arrives in pieces is parsed once, when its last byte comes:
+// the bytes before it cannot change the answer, line feeds or not, and
+// parsing the whole head again for each piece would cost a client sending
+// a large head and a dripping body the square of it.
+func TestBodyInPieces(t *testing.T) {
+	const head = "POST /echo HTTP/1.0\r\nContent-Length: 14\r\n\r\n"
+	s := newServer(t, site)
+	c := s.dial(t)
+	for _, piece := range []string{head + "hel", "\nlo, w", "o\n", "rl", "d"} {
+		send(t, c, piece)
+		s.turns(t, 1)
+	}
+	s.drain(t)
+	if got := readAll(t, c); !strings.HasSuffix(got, "\r\n\r\nhel\nlo, wo\nrld") {
+		t.Errorf("got %q; want the body echoed", got)
+	}
+	want := fmt.Sprintf("request incomplete after %%d bytes: the body ends at byte %d, waiting for more", len(head)+14)
+	for _, n := range []int{len(head) + 9, len(head) + 11, len(head) + 13} {
+		if !strings.Contains(s.log(), fmt.Sprintf(want, n)) {
+			t.Errorf("no note %q in the trace:\n%s", fmt.Sprintf(want, n), s.log())
+		}
+	}
+}
+
 // A request that goes wrong in its second read is refused in that turn,
 // not left to time out: the byte that decides can be an ordinary one.
 func TestRefusedInALaterRead(t *testing.T) {
