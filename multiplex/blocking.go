@@ -282,7 +282,7 @@ func receive(cfg Config, k sys, fsys fs.FS, c *conn, buf []byte) *http10.Respons
 		case errors.Is(err, unix.EAGAIN):
 			k.note(c.id, "timeout: connected %v ago and sent nothing; closing", cfg.HeadTimeout)
 			return nil
-		case errors.Is(err, errQuit):
+		case errors.Is(err, ErrQuit):
 			k.note(c.id, "quit at the step prompt: the read, which would wait for the client, is not made; closing without an answer")
 			return nil
 		case err != nil:

@@ -32,6 +32,11 @@ func (l *selector) listen(cfg Config, k sys) error {
 		l.closeListener()
 		return listenError(cfg.Addr, err)
 	}
+	if k.quitting("the listening socket and the signal pipe") {
+		l.closeAll()
+		k.t.Flush() // before the program says it stopped
+		return ErrQuit
+	}
 	return nil
 }
 

@@ -131,21 +131,42 @@ func listenOn(k sys, addr string, flags int) (int, string, error) {
 	if err != nil {
 		return -1, "", err
 	}
-	err = k.reuseAddr(fd)
-	if err == nil {
+	// Each step, unless the last failed or q was typed at its prompt.
+	next := func() bool { return err == nil && !k.t.Quit() }
+	if next() {
+		err = k.reuseAddr(fd)
+	}
+	if next() {
 		err = k.bind(fd, sa)
 	}
-	if err == nil {
+	if next() {
 		err = k.listen(fd, backlog)
 	}
-	if err == nil {
+	if next() {
 		sa, err = k.getsockname(fd)
+	}
+	if err == nil && k.quitting("the listening socket") {
+		err = ErrQuit
 	}
 	if err != nil {
 		k.close(fd, 0)
+		if err == ErrQuit {
+			k.t.Flush() // before the program says it stopped
+			return -1, "", err
+		}
 		return -1, "", listenError(addr, err)
 	}
 	return fd, sa.String(), nil
+}
+
+// quitting reports whether q was typed at a step prompt while the server
+// was getting ready, and if so says that it closes what, and stops.
+func (k sys) quitting(what string) bool {
+	if !k.t.Quit() {
+		return false
+	}
+	k.note(0, "quit at the step prompt before serving: closing %s", what)
+	return true
 }
 
 // openRuntimePoller makes the Go runtime open now, before the server has

@@ -206,7 +206,7 @@ func (k sys) accept(fd, conn, flags int) (int, netip.AddrPort, error) {
 		if k.t.Quit() {
 			// q at this prompt: a blocking accept could sleep until the
 			// next client, so it is not made, and not traced.
-			return -1, netip.AddrPort{}, errQuit
+			return -1, netip.AddrPort{}, ErrQuit
 		}
 	}
 	for {
@@ -236,7 +236,7 @@ func (k sys) read(fd, conn int, buf []byte) (int, error) {
 			// q at this prompt: a blocking read could sleep until the
 			// client sends, or until its timeout, so it is not made, and
 			// not traced.
-			return -1, errQuit
+			return -1, ErrQuit
 		}
 	}
 	for {
@@ -569,9 +569,11 @@ func nonblock(flags int) string {
 	return ""
 }
 
-// errQuit is what a call that could sleep returns, without being made,
-// when the person at the step prompt asked to quit before it.
-var errQuit = errors.New("quit at the step prompt")
+// ErrQuit is what a call that could sleep returns, without being made,
+// when the person at the step prompt asked to quit before it; and what
+// Listen and its kind return after a q at a prompt of theirs, once they
+// have closed what they opened.
+var ErrQuit = errors.New("quit at the step prompt")
 
 func sysErr(name string, err error) error {
 	if err == nil || err == unix.EAGAIN {

@@ -174,6 +174,43 @@ func quitTrace(t *testing.T, call string, out *bytes.Buffer) *trace.Tracer {
 	return trace.New(out, trace.Options{Stepper: st})
 }
 
+// q at a prompt while the server gets ready stops it there: that step is
+// made, no later one, and what was opened is closed, in both kinds of
+// listener. (Once, the server made every step and began to serve.)
+func TestQuitWhileGettingReady(t *testing.T) {
+	steps := []string{"socket", "setsockopt", "bind", "listen", "getsockname", "pipe2"}
+	for i, call := range steps {
+		for _, blocking := range []bool{false, true} {
+			if blocking && call == "pipe2" {
+				continue // the blocking models have no signal pipe
+			}
+			t.Run(call+map[bool]string{false: "/select", true: "/blocking"}[blocking], func(t *testing.T) {
+				fds := openFDs(t)
+				var out bytes.Buffer
+				cfg := Config{Addr: "127.0.0.1:0", FS: site, Trace: quitTrace(t, call, &out)}
+				var err error
+				if blocking {
+					_, err = ListenBlocking(cfg)
+				} else {
+					_, err = Listen(cfg)
+				}
+				tr := "\n" + out.String() // every line starts after a line feed
+				if err != ErrQuit || !strings.Contains(tr, "\n"+call+"(") || !strings.Contains(tr, "quit at the step prompt before serving: closing ") {
+					t.Fatalf("q before %s: %v; want ErrQuit, the call made, and a note; trace:\n%s", call, err, tr)
+				}
+				for _, later := range steps[i+1:] {
+					if strings.Contains(tr, "\n"+later+"(") {
+						t.Errorf("q before %s, yet %s was made:\n%s", call, later, tr)
+					}
+				}
+				if after := openFDs(t); after != fds {
+					t.Errorf("%d fds open after q; want %d, as before:\n%s", after, fds, tr)
+				}
+			})
+		}
+	}
+}
+
 // q at the prompt before select stops the server without making the call,
 // which could sleep until the next client comes: a client already waiting
 // is not accepted, and the trace shows no select.

@@ -352,6 +352,11 @@ Flags:
 	if err != nil {
 		signal.Stop(sigs)
 		close(sigs) // forwardSignals ends
+		if errors.Is(err, multiplex.ErrQuit) {
+			// q at a prompt before serving: a stop, not a failure.
+			fmt.Fprintln(stdout, "stepwise: stopped")
+			return nil
+		}
 		return err
 	}
 	srv, _ = m.(*multiplex.Server)
