@@ -2,6 +2,7 @@ package http10
 
 import (
 	"bytes"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -396,7 +397,9 @@ func build(buf []byte, h head, lim Limits) (*Request, int, *ProtocolError) {
 
 // framed makes the Request, without its body, from the complete head h,
 // and says where the request ends: after as much body as Content-Length
-// says, which may be more than buf holds yet.
+// says, which may be more than buf holds yet. A length that lim.Body
+// allows but that an int cannot add to h.end ends at math.MaxInt, out of
+// reach, not past the end of the numbers and so before the head.
 func framed(buf []byte, h head, lim Limits) (*Request, int, *ProtocolError) {
 	// One copy of the head; every string of the Request is a slice of it.
 	hs := string(buf[:h.end])
@@ -413,6 +416,9 @@ func framed(buf []byte, h head, lim Limits) (*Request, int, *ProtocolError) {
 	length, err := bodyLength(r, buf, h, lim)
 	if err != nil {
 		return nil, 0, err
+	}
+	if length > int64(math.MaxInt-h.end) {
+		return r, math.MaxInt, nil
 	}
 	return r, h.end + int(length), nil
 }

@@ -412,6 +412,25 @@ func TestParseRequestNeedMore(t *testing.T) {
 	}
 }
 
+// A Content-Length that the limit allows but no int can add to the head's
+// length is a body still to come, never a request that ends before its
+// head (n < 0), and ParsePartial says so: the bytes there are decide
+// nothing.
+func TestParseRequestLengthPastMaxInt(t *testing.T) {
+	lim := Limits{Body: math.MaxInt64}
+	for _, in := range []string{
+		"POST /echo HTTP/1.0\r\nContent-Length: 9223372036854775807\r\n\r\nabc",
+		"POST /echo HTTP/1.0\r\nContent-Length: 9223372036854775790\r\n\r\n",
+	} {
+		if req, n, err := ParseRequest([]byte(in), lim); req != nil || n != 0 || err != nil {
+			t.Errorf("ParseRequest(%q) = %+v, %d, %v; want nil, 0, nil", in, req, n, err)
+		}
+		if p := ParsePartial([]byte(in), lim); !p.HeadDone || p.Next <= len(in) {
+			t.Errorf("ParsePartial(%q) = %+v; want HeadDone and Next past the %d bytes there are", in, p, len(in))
+		}
+	}
+}
+
 func TestParseRequestBodyAliases(t *testing.T) {
 	buf := []byte("POST /echo HTTP/1.0\r\nContent-Length: 2\r\n\r\nhi")
 	req, _, err := ParseRequest(buf, Limits{})
