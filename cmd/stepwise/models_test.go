@@ -81,15 +81,17 @@ func TestModelsHeadTimeout(t *testing.T) {
 // read may wait, still has only -head-timeout from accept for its head,
 // and -body-timeout from the end of the head for its body, in every model.
 // The models that block used to give each read the whole time again, so a
-// slowloris could hold a worker for as long as it liked.
+// slowloris could hold a worker for as long as it liked. The other
+// deadline is long, and the drip ends first: a body still held to the
+// head's deadline would be answered.
 func TestModelsDeadlinesCountFromTheStart(t *testing.T) {
-	for _, tt := range []struct{ name, head, drip, want string }{
-		{"head", "GET /hello.txt HTTP/1.0\r\n", strings.Repeat("X-Drip: y\r\n", 10) + "\r\n", "the request head did not arrive in time"},
-		{"body", "POST /echo HTTP/1.0\r\nContent-Length: 100\r\n\r\n", strings.Repeat("y", 100), "the request body did not arrive in time"},
+	for _, tt := range []struct{ name, head, drip, headTimeout, bodyTimeout, want string }{
+		{"head", "GET /hello.txt HTTP/1.0\r\n", strings.Repeat("X-Drip: y\r\n", 10) + "\r\n", "300ms", "10s", "the request head did not arrive in time"},
+		{"body", "POST /echo HTTP/1.0\r\nContent-Length: 100\r\n\r\n", strings.Repeat("y", 100), "10s", "300ms", "the request body did not arrive in time"},
 	} {
 		for _, m := range models {
 			t.Run(tt.name+"/"+m, func(t *testing.T) {
-				s := start(t, "-model", m, "-trace", "none", "-head-timeout", "300ms", "-body-timeout", "300ms")
+				s := start(t, "-model", m, "-trace", "none", "-head-timeout", tt.headTimeout, "-body-timeout", tt.bodyTimeout)
 				c := dial(t, s.addr)
 				if _, err := io.WriteString(c, tt.head); err != nil {
 					t.Fatal(err)
