@@ -5,8 +5,8 @@
 // [Tracer] writes each event as one line, in strace's syntax for system calls
 // and in curl -v's arrows for everything else:
 //
-//	accept4(3, {sa_family=AF_INET, sin_port=htons(51234), sin_addr=inet_addr("127.0.0.1")}, [112 => 16], SOCK_CLOEXEC|SOCK_NONBLOCK) = 5 /* c1 */
-//	read(5, "GET / HTTP/1.0\r\n\r\n", 4096) = 18 /* c1 */
+//	accept4(7, {sa_family=AF_INET, sin_port=htons(51234), sin_addr=inet_addr("127.0.0.1")}, [112 => 16], SOCK_CLOEXEC|SOCK_NONBLOCK) = 10 /* c1 */
+//	read(10, "GET / HTTP/1.0\r\n\r\n", 16384) = 18 /* c1 */
 //	c1 > GET / HTTP/1.0
 //	c1 * file "/index.html" (1234 bytes, text/html)
 //	c1 < HTTP/1.0 200 OK

@@ -435,6 +435,8 @@ func TestCutShort(t *testing.T) {
 		{"304", "GET / HTTP/1.0\r\nIf-Modified-Since: Sat, 21 Nov 2026 14:41:27 GMT\r\n\r\n", "HTTP/1.0 304 Not Modified\r\nContent-Length: 10\r\n\r\n", 0,
 			"c1 * body: 0 bytes (Content-Length said 10)"},
 		{"HTTP/0.9", "GET /\r\n", "abc", 0, "c1 * body: 3 bytes \"abc\""},
+		{"204", "GET / HTTP/1.0\r\n\r\n", "HTTP/1.0 204 No Content\r\nContent-Length: 10\r\n\r\n", 0, "c1 * body: 0 bytes (Content-Length said 10)"},
+		{"1xx", "GET / HTTP/1.0\r\n\r\n", "HTTP/1.0 100 Continue\r\nContent-Length: 10\r\n\r\n", 0, "c1 * body: 0 bytes (Content-Length said 10)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ln := listen(t)
