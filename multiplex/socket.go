@@ -182,7 +182,7 @@ func (k sys) getsockname(fd int) (netip.AddrPort, error) {
 	for {
 		sa, err := rawGetsockname(fd)
 		if k.t.On() {
-			arg := "{}"
+			arg := "0x..." // strace prints the address's address when the call fails
 			if err == nil {
 				arg = sockaddrString(sa)
 			}
@@ -212,7 +212,8 @@ func (k sys) accept(fd, conn, flags int) (int, netip.AddrPort, error) {
 	for {
 		nfd, sa, err := rawAccept4(fd, flags|unix.SOCK_CLOEXEC, k.nonblocking)
 		if k.t.On() {
-			addr, size := "{}", "["+strconv.Itoa(unix.SizeofSockaddrAny)+"]"
+			// strace prints the address's address when the call fails.
+			addr, size := "0x...", "["+strconv.Itoa(unix.SizeofSockaddrAny)+"]"
 			if err == nil {
 				addr = sockaddrString(sa)
 				size = "[" + strconv.Itoa(unix.SizeofSockaddrAny) + " => " + strconv.Itoa(sockaddrLen(sa)) + "]"
