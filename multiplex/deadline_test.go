@@ -258,6 +258,33 @@ func TestSelectTimeoutIsNearestDeadline(t *testing.T) {
 	}
 }
 
+// select's timeout counts from when select is called. A 408 that expire
+// answers sets the lingering close's deadline from the clock of that
+// moment, later than the turn's start: the select after it waits the
+// linger time, not the linger time and what the answer took.
+func TestSelectTimedFromNow(t *testing.T) {
+	now := clock
+	var buf bytes.Buffer
+	tick := func() time.Time { now = now.Add(time.Millisecond); return now } // each reading a little later
+	srv, err := Listen(Config{Addr: "127.0.0.1:0", FS: site, Trace: trace.New(&buf, trace.Options{}), Now: tick})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	s := &testServer{srv, &buf}
+	c := s.dial(t)
+	send(t, c, "GET /hello.txt HTTP/1.0\r\nX: y")
+	s.turns(t, 1) // accept and read: incomplete
+	c.(*net.TCPConn).CloseWrite()
+	now = now.Add(DefaultHeadTimeout)
+	s.turns(t, 1) // expire: 408, then linger; select finds the client's end of file at once
+	line := lastLine(s.log(), "pselect6(")
+	var sec, nsec int64
+	if _, err := fmt.Sscanf(line[strings.Index(line, "{tv_sec="):], "{tv_sec=%d, tv_nsec=%d}", &sec, &nsec); err != nil || time.Duration(sec)*time.Second+time.Duration(nsec) > DefaultLingerTimeout {
+		t.Errorf("select after the 408: %s (%v)\nwant a timeout of at most the linger time, %v", line, err, DefaultLingerTimeout)
+	}
+}
+
 func lastLine(log, prefix string) string {
 	var last string
 	for _, l := range strings.Split(log, "\n") {
