@@ -11,7 +11,7 @@
 //
 //	stepwise [flags]
 //	stepwise draw [-format table|mermaid|svg] [-o FILE] [-rounds N] [-conn c2] TRACE.jsonl
-//	stepwise compare [-pace D] [-quick N] [-models LIST] slow|idle|many N
+//	stepwise compare [-pace D] [-quick N] [-models LIST] slow|idle|slowread|many N
 //
 // The flags are:
 //
@@ -54,7 +54,8 @@
 //		text, comment; see trace.JSONEvent)
 //	-ts none|rel|wall
 //		timestamp each trace line: nothing (default), seconds since the
-//		start (+0.000123), or the time of day (14:05:06.123456)
+//		start (+0.000123), or the time of day (14:05:06.123456); a
+//		system call's line, with the time it returned
 //	-color auto|always|never
 //		colour the trace (default auto: never when NO_COLOR is set, always
 //		when FORCE_COLOR or CLICOLOR_FORCE is, none for TERM=dumb, and
@@ -186,6 +187,7 @@ import (
 	"os/signal"
 	"runtime"
 	"slices"
+	"strconv"
 	"time"
 
 	"stepwise/cmd/internal/cli"
@@ -218,13 +220,13 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 	traceSpec := flags.String("trace", "all", "what to trace: `list` of all, none, sys, http, state or syscall names (accept,read,...)")
 	traceFile := flags.String("o", "", "write the trace to `file` instead of standard error")
 	jsonFile := flags.String("json", "", "also write the trace's events to `file` as JSON lines")
-	stampMode := flags.String("ts", "none", "timestamp each trace line: `none`, rel (since start) or wall")
+	stampMode := flags.String("ts", "none", "timestamp each trace line (a system call's: when it returned): `none`, rel (since start) or wall")
 	accessLog := flags.Bool("access-log", false, "print a Common Log Format line per request on standard output")
 	explain := flags.Bool("explain", false, "add a plain-language line under the first event of each kind, for beginners")
 	colorMode := flags.String("color", "auto", "colour the trace: `auto`, always or never")
-	step := flags.Bool("step", false, "pause before every step and read a command from the terminal (h for help)")
-	breaks := flags.String("break", "", "run, and pause only before these: `list` of system calls, connections (c2) or stages")
-	delay := flags.Duration("delay", 0, "slow motion: pause this long before every step")
+	step := flags.Bool("step", false, "pause before every step and read a command from the terminal (h for help); select and blocking only")
+	breaks := flags.String("break", "", "run, and pause only before these: `list` of system calls, connections (c2) or stages; select and blocking only")
+	delay := flags.Duration("delay", 0, "slow motion: pause this long before every step; select and blocking only")
 	strSize := flags.Int("s", 32, "show at most `N` bytes of each byte string in the trace")
 	modelName := flags.String("model", "select", "how to serve: `select` (one thread), blocking (one client at a time), threads (a thread per client) or fork (a process per client)")
 	var cfg multiplex.Config
@@ -237,7 +239,7 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 	flags.IntVar(&cfg.Limits.Head, "max-head", http10.DefaultHeadBytes, "largest request head in `bytes`; then 431")
 	flags.IntVar(&cfg.Limits.Headers, "max-headers", http10.DefaultHeaderFields, "most header fields in a request; then 431")
 	flags.Int64Var(&cfg.Limits.Body, "max-body", http10.DefaultBodyBytes, "largest request body in `bytes`; then 413")
-	flags.IntVar(&cfg.MaxWorkers, "max-workers", multiplex.DefaultMaxWorkers, "threads and fork: most threads or processes serving at once; the next clients wait in the listen queue")
+	flags.IntVar(&cfg.MaxWorkers, "max-workers", multiplex.DefaultMaxWorkers, "threads and fork: most threads or processes serving at once, 1 to "+strconv.Itoa(multiplex.MostWorkers)+"; the next clients wait in the listen queue")
 	flags.Usage = func() {
 		fmt.Fprint(flags.Output(), `Usage: stepwise [flags]                  serve, and trace every step
        stepwise compare [flags] SCENARIO  run a scenario against every model (compare -h)
