@@ -113,7 +113,7 @@ func runDraw(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("draw: %s has no system calls, only what -trace kept (-json writes what -trace shows): run the server with -trace all, or sys", file)
 	}
 	if !slices.ContainsFunc(events, func(e trace.JSONEvent) bool { return slices.Contains(opt.Round, e.Name) }) {
-		fmt.Fprintf(stderr, "stepwise draw: note: %s has no %s (-model blocking or threads?): with no rounds, the table is one band, and every thread's calls are on the server's lane\n", file, strings.Join(opt.Round, " or "))
+		fmt.Fprintf(stderr, "stepwise draw: note: %s has no %s, so no rounds of a select loop (a blocking or threads server, or one that stopped before it served): the table is one band, and every thread's calls are on the server's lane\n", file, strings.Join(opt.Round, " or "))
 	}
 	var buf bytes.Buffer
 	if err := write(draw.New(events, opt), &buf); err != nil {

@@ -273,3 +273,23 @@ func TestBands(t *testing.T) {
 		t.Errorf("-conn 2: %d lanes; want c2, server loop, kernel", lanes)
 	}
 }
+
+// A fork child's steps fall in its parent's rounds, but the table says
+// whose they are, with the process id, as strace -f does; the parent's
+// own steps for the same client keep the plain label.
+func TestTableLabelsTasks(t *testing.T) {
+	forked := `{"seq":1,"t":0.1,"kind":"syscall","name":"pselect6","args":"9, [7 8], [], NULL, NULL, NULL","ret":1,"extra":"in [7]"}
+{"seq":2,"t":0.2,"kind":"syscall","conn":1,"name":"accept4","args":"7, {}, [112 => 16], SOCK_CLOEXEC","ret":10}
+{"seq":3,"t":0.3,"kind":"syscall","conn":1,"name":"close","args":"10","ret":0}
+{"seq":1,"t":0.4,"pid":5067,"kind":"syscall","conn":1,"name":"read","args":"3, \"GET / HTTP/1.0\\r\\n\\r\\n\", 16384","ret":18}
+{"seq":2,"t":0.5,"pid":5067,"kind":"recv","conn":1,"text":"GET / HTTP/1.0"}
+`
+	events, err := Read(strings.NewReader(forked))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(render(t, New(events, options()), (*Diagram).Table))
+	if want := "c1: accept4 7 = 10, close 10; c1 [pid 5067]: read 3 = 18, > GET / HTTP/1.0"; !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
+		t.Errorf("table:\n%s\nwant the row to say %q", out, want)
+	}
+}

@@ -93,8 +93,8 @@ func (d *Diagram) Table(w io.Writer) error {
 // semicolons: "c2: accept4 7 = 12;", "c1: read 11 = 18,", "> GET / HTTP/1.0".
 func (d *Diagram) items(b band) []string {
 	type item struct {
-		conn int
-		text string
+		conn, task int
+		text       string
 	}
 	var items []item
 	events := b.events
@@ -105,33 +105,44 @@ func (d *Diagram) items(b band) []string {
 			// A round call is the row itself, unless it failed and was
 			// retried.
 			if !d.isRound(e) {
-				items = append(items, item{e.Conn, tableCall(e)})
+				items = append(items, item{e.Conn, e.Task, tableCall(e)})
 			} else if failed(e) && i+1 < len(events) && d.isRound(events[i+1]) {
-				items = append(items, item{e.Conn, e.Name + " " + result(e)})
+				items = append(items, item{e.Conn, e.Task, e.Name + " " + result(e)})
 			}
 		case trace.Recv.String(), trace.Send.String():
 			arrow := "> "
 			if e.Kind == trace.Send.String() {
 				arrow = "< "
 			}
-			items = append(items, item{e.Conn, arrow + e.Text})
+			items = append(items, item{e.Conn, e.Task, arrow + e.Text})
 			for i+1 < len(events) && events[i+1].Kind == e.Kind && events[i+1].Conn == e.Conn {
 				i++ // the headers: the first line says enough
 			}
 		case trace.State.String():
 			if e.Conn == 0 { // a signal, say; a connection's states show in its calls
-				items = append(items, item{0, e.Text})
+				items = append(items, item{0, e.Task, e.Text})
 			}
 		}
 	}
+	// A thread's or a child process's steps are labelled with its id too,
+	// as strace -f does: under fork they are not the parent's, though they
+	// fall in its rounds.
+	same := func(a, b item) bool { return a.conn == b.conn && a.task == b.task }
 	pieces := make([]string, len(items))
 	for i, it := range items {
-		if it.conn > 0 && (i == 0 || it.conn != items[i-1].conn) {
-			it.text = trace.Label(it.conn) + ": " + it.text
+		if (it.conn > 0 || it.task > 0) && (i == 0 || !same(it, items[i-1])) {
+			label := trace.Label(it.conn)
+			switch {
+			case it.task > 0 && it.conn > 0:
+				label += " [pid " + strconv.Itoa(it.task) + "]"
+			case it.task > 0:
+				label = "[pid " + strconv.Itoa(it.task) + "]"
+			}
+			it.text = label + ": " + it.text
 		}
 		switch {
 		case i == len(items)-1:
-		case it.conn == items[i+1].conn:
+		case same(it, items[i+1]):
 			it.text += ","
 		default:
 			it.text += ";"
