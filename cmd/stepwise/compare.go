@@ -271,52 +271,62 @@ func runModel(exe, model string, sc scenario) *result {
 // A serverProc is a server this program started: one model, on an
 // ephemeral loopback port.
 type serverProc struct {
-	cmd    *exec.Cmd
-	pid    int
-	addr   string
-	out    *os.File          // its standard output
-	rest   chan stdoutResult // what it prints after the "serving" line
-	stderr *strings.Builder  // what it says when it fails; read after Wait
+	cmd  *exec.Cmd
+	pid  int
+	addr string
+	out  []*os.File   // its standard output and standard error
+	log  chan readAll // its standard output: the access log
+	said chan readAll // its standard error after the "serving" line
 }
 
-type stdoutResult struct {
+// readAll is what io.ReadAll gave: the text, and why it ended early.
+type readAll struct {
 	text string
 	err  error
 }
 
 // startServer runs this program as a server of the model, its trace off
 // and its access log on, and returns once it has said where it listens.
+// With -access-log, standard output is the log alone, and the serving and
+// stopped lines come on standard error, where nothing else does with the
+// trace off, save why the server failed.
 func startServer(exe, model string) (*serverProc, error) {
 	cmd := exec.Command(exe, "-model", model, "-addr", "127.0.0.1:0", "-trace", "none", "-access-log")
-	stderr := new(strings.Builder)
-	cmd.Stderr = stderr
-	cmd.WaitDelay = time.Second // a fork child still holding stderr does not hold Wait
-	pipe, err := cmd.StdoutPipe()
+	cmd.WaitDelay = time.Second // a fork child still holding a pipe does not hold Wait
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting the %s server: %w", model, err)
 	}
-	s := &serverProc{cmd: cmd, pid: cmd.Process.Pid, out: pipe.(*os.File), rest: make(chan stdoutResult, 1), stderr: stderr}
-	s.out.SetReadDeadline(time.Now().Add(startTimeout))
-	stdout := bufio.NewReader(s.out)
-	line, addr, err := readServing(stdout)
+	s := &serverProc{cmd: cmd, pid: cmd.Process.Pid, out: []*os.File{stdout.(*os.File), stderr.(*os.File)}, log: make(chan readAll, 1), said: make(chan readAll, 1)}
+	// Both read as they come, so that neither pipe fills.
+	gather := func(r io.Reader, to chan readAll) {
+		b, err := io.ReadAll(r)
+		to <- readAll{string(b), err}
+	}
+	go gather(stdout, s.log)
+	s.out[1].SetReadDeadline(time.Now().Add(startTimeout))
+	errs := bufio.NewReader(stderr)
+	line, addr, err := readServing(errs)
 	if err != nil {
 		cmd.Process.Kill()
+		rest, _ := io.ReadAll(errs)
 		cmd.Wait()
-		why := strings.TrimSpace(stderr.String())
-		if why == "" {
+		why := strings.TrimSpace(line + string(rest))
+		if why == "" || !strings.HasPrefix(why, "stepwise: ") {
 			why = fmt.Sprintf("its first line was %q (%v)", line, err)
 		}
 		return nil, fmt.Errorf("the %s server did not start: %s", model, why)
 	}
 	s.addr = addr
-	s.out.SetReadDeadline(time.Time{})
-	go func() { // the access log, read as it comes so that the pipe never fills
-		b, err := io.ReadAll(stdout)
-		s.rest <- stdoutResult{string(b), err}
-	}()
+	s.out[1].SetReadDeadline(time.Time{})
+	go gather(errs, s.said)
 	return s, nil
 }
 
@@ -341,29 +351,27 @@ func (s *serverProc) stop() (int, error) {
 	s.cmd.Process.Signal(os.Interrupt)
 	timer := time.NewTimer(stopTimeout)
 	defer timer.Stop()
-	var out stdoutResult
+	var log, said readAll
 	select {
-	case out = <-s.rest:
+	case log = <-s.log:
 	case <-timer.C:
 		s.cmd.Process.Kill()
-		s.out.SetReadDeadline(time.Now()) // a child may hold the pipe open
-		out = <-s.rest
-		out.err = fmt.Errorf("no exit %v after SIGINT; killed", stopTimeout)
-	}
-	err := s.cmd.Wait()
-	served := 0
-	for line := range strings.Lines(out.text) {
-		if !strings.HasPrefix(line, "stepwise: ") {
-			served++
+		for _, f := range s.out {
+			f.SetReadDeadline(time.Now()) // a child may hold the pipes open
 		}
+		log = <-s.log
+		log.err = fmt.Errorf("no exit %v after SIGINT; killed", stopTimeout)
 	}
+	said = <-s.said
+	err := s.cmd.Wait()
+	served := strings.Count(log.text, "\n")
 	switch {
-	case out.err != nil:
-		return served, out.err
+	case log.err != nil:
+		return served, log.err
 	case err != nil:
-		return served, fmt.Errorf("after SIGINT: %v %s", err, strings.TrimSpace(s.stderr.String()))
-	case !strings.HasSuffix(out.text, "stepwise: stopped\n"):
-		return served, fmt.Errorf("after SIGINT: stdout ends %q; want \"stepwise: stopped\"", out.text)
+		return served, fmt.Errorf("after SIGINT: %v %s", err, strings.TrimSpace(said.text))
+	case !strings.HasSuffix(said.text, "stepwise: stopped\n"):
+		return served, fmt.Errorf("after SIGINT: standard error ends %q; want \"stepwise: stopped\"", said.text)
 	}
 	return served, nil
 }

@@ -158,7 +158,9 @@ func TestTraceWriteFails(t *testing.T) {
 	}
 }
 
-// -access-log prints one Common Log Format line per request on stdout.
+// -access-log prints one Common Log Format line per request on stdout, and
+// nothing else there: the serving and stopped lines go to stderr, so that
+// stdout can go to a file or a log tool as it is.
 func TestAccessLogFlag(t *testing.T) {
 	s := start(t, "-access-log", "-trace", "none")
 	for _, req := range []string{"GET /hello.txt HTTP/1.0\r\n\r\n", "GET /nope HTTP/1.0\r\n\r\n"} {
@@ -172,7 +174,6 @@ func TestAccessLogFlag(t *testing.T) {
 	want := []*regexp.Regexp{
 		regexp.MustCompile(`^127\.0\.0\.1 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "GET /hello\.txt HTTP/1\.0" 200 ` + strconv.Itoa(len(readFile(t, "site/hello.txt"))) + `$`),
 		regexp.MustCompile(`^127\.0\.0\.1 - - \[[^]]+\] "GET /nope HTTP/1\.0" 404 \d+$`),
-		regexp.MustCompile(`^stepwise: stopped$`),
 	}
 	if code != 0 || len(lines) != len(want) {
 		t.Fatalf("exit %d, stdout:\n%s\nwant exit 0 and %d lines", code, stdout, len(want))
@@ -181,6 +182,9 @@ func TestAccessLogFlag(t *testing.T) {
 		if !re.MatchString(lines[i]) {
 			t.Errorf("stdout line %d: %q; want it to match %s", i+1, lines[i], re)
 		}
+	}
+	if stderr := s.stderr.String(); !regexp.MustCompile(`^stepwise: serving .* on http://127\.0\.0\.1:\d+/\nstepwise: stopped\n$`).MatchString(stderr) {
+		t.Errorf("stderr %q; want the serving and stopped lines", stderr)
 	}
 }
 

@@ -61,7 +61,9 @@
 //		when FORCE_COLOR or CLICOLOR_FORCE is, none for TERM=dumb, and
 //		otherwise only when the trace goes to a terminal)
 //	-access-log
-//		print one Common Log Format line per request on standard output
+//		print one Common Log Format line per request on standard output,
+//		and nothing else there: the serving and stopped lines go to
+//		standard error instead
 //	-explain
 //		for beginners: under the first event of each kind, one line in
 //		plain words saying what it is ("accept takes the next connection
@@ -221,7 +223,7 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 	traceFile := flags.String("o", "", "write the trace to `file` instead of standard error")
 	jsonFile := flags.String("json", "", "also write the trace's events to `file` as JSON lines")
 	stampMode := flags.String("ts", "none", "timestamp each trace line (a system call's: when it returned): `none`, rel (since start) or wall")
-	accessLog := flags.Bool("access-log", false, "print a Common Log Format line per request on standard output")
+	accessLog := flags.Bool("access-log", false, "print a Common Log Format line per request on standard output (the serving and stopped lines then go to standard error)")
 	explain := flags.Bool("explain", false, "add a plain-language line under the first event of each kind, for beginners")
 	colorMode := flags.String("color", "auto", "colour the trace: `auto`, always or never")
 	step := flags.Bool("step", false, "pause before every step and read a command from the terminal (h for help); select and blocking only")
@@ -323,8 +325,12 @@ Flags:
 		return err
 	}
 	cfg.Addr, cfg.FS, cfg.Trace = *addr, fsys, t
+	say := stdout // where the program says it serves, and that it stopped
 	if *accessLog {
 		cfg.AccessLog = multiplex.Stdout() // written with traced write(2) calls
+		// Standard output is then the log and nothing else, for a file
+		// or a log tool to take as it is.
+		say = stderr
 	}
 	if child {
 		// Ctrl-C reaches every process on the terminal; the parent
@@ -356,20 +362,20 @@ Flags:
 		close(sigs) // forwardSignals ends
 		if errors.Is(err, multiplex.ErrQuit) {
 			// q at a prompt before serving: a stop, not a failure.
-			fmt.Fprintln(stdout, "stepwise: stopped")
+			fmt.Fprintln(say, "stepwise: stopped")
 			return nil
 		}
 		return err
 	}
 	srv, _ = m.(*multiplex.Server)
 	ready <- m
-	fmt.Fprintf(stdout, "stepwise: serving %s on http://%s/\n", what, m.Addr())
+	fmt.Fprintf(say, "stepwise: serving %s on http://%s/\n", what, m.Addr())
 
 	err = m.Serve()
 	signal.Stop(sigs)
 	close(sigs) // forwardSignals ends
 	if err == nil {
-		fmt.Fprintln(stdout, "stepwise: stopped")
+		fmt.Fprintln(say, "stepwise: stopped")
 	}
 	return err
 }

@@ -77,6 +77,12 @@ func startCmd(t *testing.T, name string, args ...string) *server {
 	cmd := testMainCmd(name, args...)
 	s := &server{cmd: cmd, stderr: new(bytes.Buffer)}
 	cmd.Stderr = s.stderr
+	// With -access-log the serving line comes on stderr, among the trace.
+	var onStderr chan string
+	if slices.Contains(args, "-access-log") {
+		onStderr = make(chan string, 1)
+		cmd.Stderr = io.MultiWriter(s.stderr, &servingLine{found: onStderr})
+	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -88,12 +94,48 @@ func startCmd(t *testing.T, name string, args ...string) *server {
 	t.Cleanup(s.stop)
 	s.stdout = bufio.NewReader(stdout)
 	s.pipe, _ = stdout.(*os.File)
-	line, addr, err := readServing(s.stdout)
+	serving := s.stdout
+	if onStderr != nil {
+		select {
+		case line := <-onStderr:
+			serving = bufio.NewReader(strings.NewReader(line))
+		case <-time.After(ioTimeout):
+			serving = bufio.NewReader(strings.NewReader(""))
+		}
+	}
+	line, addr, err := readServing(serving)
 	if err != nil {
 		t.Fatalf("%s %q: first stdout line %q (%v); want \"stepwise: serving ... on http://ADDR/\"; stderr:\n%s", name, args, line, err, s.trace())
 	}
 	s.addr = addr
 	return s
+}
+
+// servingLine watches what a server writes to stderr for its serving line,
+// and sends it on found, once.
+type servingLine struct {
+	buf   []byte
+	found chan string
+}
+
+func (w *servingLine) Write(p []byte) (int, error) {
+	if w.found == nil {
+		return len(p), nil
+	}
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		line := string(w.buf[:i+1])
+		w.buf = w.buf[i+1:]
+		if strings.HasPrefix(line, "stepwise: serving ") {
+			w.found <- line
+			w.found, w.buf = nil, nil
+			return len(p), nil
+		}
+	}
 }
 
 // stop kills the server and waits for it; it may be called more than once.
