@@ -182,11 +182,14 @@ func (k sys) getsockname(fd int) (netip.AddrPort, error) {
 	for {
 		sa, err := rawGetsockname(fd)
 		if k.t.On() {
-			arg := "0x..." // strace prints the address's address when the call fails
+			// strace prints the address's address, and the size only as
+			// it went in, when the call fails.
+			arg, size := "0x...", "["+strconv.Itoa(unix.SizeofSockaddrAny)+"]"
 			if err == nil {
 				arg = sockaddrString(sa)
+				size = "[" + strconv.Itoa(unix.SizeofSockaddrAny) + " => " + strconv.Itoa(sockaddrLen(sa)) + "]"
 			}
-			k.emit(call(0, "getsockname", strconv.Itoa(fd)+", "+arg+", ["+strconv.Itoa(unix.SizeofSockaddrAny)+" => "+strconv.Itoa(sockaddrLen(sa))+"]", 0), err)
+			k.emit(call(0, "getsockname", strconv.Itoa(fd)+", "+arg+", "+size, 0), err)
 		}
 		if err != unix.EINTR {
 			return sa, sysErr("getsockname", err)

@@ -4,7 +4,9 @@ package multiplex
 
 import (
 	"bytes"
+	"errors"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"unsafe"
@@ -87,5 +89,24 @@ func TestOutOfFDs(t *testing.T) {
 		if outOfFDs(err) {
 			t.Errorf("outOfFDs(%v) = true; want false", err)
 		}
+	}
+}
+
+// A failed getsockname is shown as strace shows it: the address's
+// address, and the size as it went in, since the kernel stored neither.
+func TestGetsocknameFailed(t *testing.T) {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(p[0]); unix.Close(p[1]) })
+	var buf bytes.Buffer
+	tr := trace.New(&buf, trace.Options{})
+	if _, err := (sys{t: tr}).getsockname(p[0]); !errors.Is(err, unix.ENOTSOCK) {
+		t.Fatalf("getsockname of a pipe: %v; want ENOTSOCK", err)
+	}
+	tr.Flush()
+	if got, want := buf.String(), "getsockname("+strconv.Itoa(p[0])+", 0x..., [112]) = -1 ENOTSOCK (Socket operation on non-socket)\n"; got != want {
+		t.Errorf("trace of a failed getsockname:\n%s\nwant, as strace -f shows it:\n%s", got, want)
 	}
 }
