@@ -122,6 +122,11 @@ func listenOn(k sys, addr string, flags int) (int, string, error) {
 	if err != nil {
 		return -1, "", err
 	}
+	if k.t.Quit() { // at an earlier prompt: -root's openat
+		k.note(0, "quit at the step prompt before serving: no socket made")
+		k.t.Flush() // before the program says it stopped
+		return -1, "", ErrQuit
+	}
 	openRuntimePoller()
 	family := unix.AF_INET
 	if !sa.Addr().Is4() {

@@ -575,8 +575,8 @@ func nonblock(flags int) string {
 
 // ErrQuit is what a call that could sleep returns, without being made,
 // when the person at the step prompt asked to quit before it; and what
-// Listen and its kind return after a q at a prompt of theirs, once they
-// have closed what they opened.
+// Listen and its kind return after a q at a prompt of theirs, or at an
+// earlier one (-root's openat), once they have closed what they opened.
 var ErrQuit = errors.New("quit at the step prompt")
 
 func sysErr(name string, err error) error {

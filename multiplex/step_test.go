@@ -211,6 +211,34 @@ func TestQuitWhileGettingReady(t *testing.T) {
 	}
 }
 
+// q at the prompt of -root's openat, the first step of all, stops the
+// server before its first socket: Listen makes no call, in either kind of
+// listener. (Once, it made the socket, and closed it at once.)
+func TestQuitBeforeListening(t *testing.T) {
+	for _, blocking := range []bool{false, true} {
+		var out bytes.Buffer
+		tr := quitTrace(t, "openat", &out)
+		root, err := OpenRoot(t.TempDir(), tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fds := openFDs(t)
+		cfg := Config{Addr: "127.0.0.1:0", FS: root, Trace: tr}
+		if blocking {
+			_, err = ListenBlocking(cfg)
+		} else {
+			_, err = Listen(cfg)
+		}
+		if got := "\n" + out.String(); err != ErrQuit || !strings.Contains(got, "\nopenat(") || strings.Contains(got, "\nsocket(") {
+			t.Errorf("q before openat, then Listen (blocking %v): %v; want ErrQuit, and no socket made; trace:\n%s", blocking, err, got)
+		}
+		if after := openFDs(t); after != fds {
+			t.Errorf("%d fds open after Listen; want %d, as before:\n%s", after, fds, out.String())
+		}
+		root.Close()
+	}
+}
+
 // q at the prompt before select stops the server without making the call,
 // which could sleep until the next client comes: a client already waiting
 // is not accepted, and the trace shows no select.
