@@ -357,7 +357,11 @@ func lastModified(fi fs.FileInfo, now time.Time) (time.Time, bool) {
 // request (docs/performance.md). A file that grew since it was stat'ed is
 // cut at size, as its Content-Length says; one that shrank is sent as it
 // is now. A size of 0, which some file systems give for files they make up
-// as they are read, means read to the end.
+// as they are read (/proc, /sys), means read to the end, but no further
+// than InlineBytes: such a file can be endless or huge (/proc/self/pagemap
+// reads on for gigabytes), and reading it whole would stall the server and
+// use up its memory. Past InlineBytes it is an error: its length is
+// not known, so no Content-Length can be promised.
 //
 // A file already in memory, such as one a server has cached, can say so
 // with a Bytes method (see inMemory): its bytes are the body as they are,
@@ -371,7 +375,11 @@ func readAll(f fs.File, size int64) ([]byte, error) {
 		return b, nil
 	}
 	if size <= 0 {
-		return io.ReadAll(f)
+		b, err := io.ReadAll(io.LimitReader(f, InlineBytes+1))
+		if err == nil && len(b) > InlineBytes {
+			err = errors.New("its size is given as 0, yet it reads on past " + strconv.Itoa(InlineBytes) + " bytes: its length cannot be known in advance")
+		}
+		return b, err
 	}
 	b := make([]byte, size)
 	n, err := io.ReadFull(f, b)

@@ -562,3 +562,33 @@ func TestRespondInMemory(t *testing.T) {
 		checkCommon(t, "in memory", r)
 	}
 }
+
+// endlessFS opens every name as an endlessFile.
+type endlessFS struct{ read *int64 }
+
+func (e endlessFS) Open(string) (fs.File, error) { return endlessFile{e.read}, nil }
+
+// endlessFile is what /proc/self/pagemap looks like: a regular file whose
+// Stat says 0 bytes, and that reads on and on.
+type endlessFile struct{ read *int64 }
+
+func (endlessFile) Stat() (fs.FileInfo, error) { return fstest.MapFS{"f": {}}.Stat("f") }
+func (f endlessFile) Read(b []byte) (int, error) {
+	*f.read += int64(len(b))
+	if *f.read > 64*InlineBytes {
+		return 0, errors.New("read on far past InlineBytes")
+	}
+	return len(b), nil
+}
+func (endlessFile) Close() error { return nil }
+
+// A file of size 0 is read to its end, but no further than InlineBytes:
+// one that reads on (a /proc file) must not be read whole into memory.
+func TestRespondUnsizedFileIsBounded(t *testing.T) {
+	var read int64
+	r := Respond(endlessFS{&read}, mustParse(t, "GET /pagemap HTTP/1.0\r\n\r\n"), testNow)
+	if r.Status != StatusInternalServerError || read > 2*InlineBytes {
+		t.Fatalf("Respond(GET of an endless file of size 0) = %d (%s) after reading %d bytes; want 500 after at most %d", r.Status, r.Note, read, 2*InlineBytes)
+	}
+	checkCommon(t, "endless", r)
+}
