@@ -34,21 +34,33 @@ type Root struct {
 	cache *fileCache // shared by every thread's copy of the Root
 }
 
-// OpenRoot opens dir for serving.
+// OpenRoot opens dir for serving. A directory the server may search but
+// not list (mode 711, say) is opened with O_PATH: its files are opened
+// relative to it all the same, as a shell can cat dir/file there.
 func OpenRoot(dir string, t *trace.Tracer) (*Root, error) {
 	k := sys{t: t}
-	args := "AT_FDCWD, " + t.Quote([]byte(dir)) + ", O_RDONLY|O_CLOEXEC|O_DIRECTORY"
+	fd, err := k.openDir(dir, unix.O_RDONLY, "O_RDONLY|O_CLOEXEC|O_DIRECTORY")
+	if err == unix.EACCES {
+		fd, err = k.openDir(dir, unix.O_PATH, "O_RDONLY|O_CLOEXEC|O_PATH|O_DIRECTORY")
+	}
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: dir, Err: err}
+	}
+	return newRoot(fd, t), nil
+}
+
+// openDir wraps openat(2) of the directory dir, with flags and
+// O_DIRECTORY|O_CLOEXEC; named is all of them, as strace shows them.
+func (k sys) openDir(dir string, flags int, named string) (int, error) {
+	args := "AT_FDCWD, " + k.t.Quote([]byte(dir)) + ", " + named
 	k.before(0, "openat", args)
 	for {
-		fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-		if t.On() {
+		fd, err := unix.Open(dir, flags|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if k.t.On() {
 			k.emit(call(0, "openat", args, fd), err)
 		}
 		if err != unix.EINTR {
-			if err != nil {
-				return nil, &fs.PathError{Op: "open", Path: dir, Err: err}
-			}
-			return newRoot(fd, t), nil
+			return fd, err
 		}
 	}
 }
@@ -81,10 +93,40 @@ func (r *Root) Open(name string) (fs.File, error) {
 	if f := r.cached(name); f != nil {
 		return f, nil
 	}
-	how := unix.OpenHow{Flags: unix.O_RDONLY | unix.O_NONBLOCK | unix.O_CLOEXEC, Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS}
+	fd, err := r.openat2(name, unix.O_RDONLY|unix.O_NONBLOCK, "O_RDONLY|O_NONBLOCK|O_CLOEXEC")
+	if err == unix.EACCES {
+		// Perhaps a directory the server may search but not list (mode
+		// 711): its index.html can be read all the same. O_PATH opens it
+		// without asking to read it, and O_DIRECTORY opens nothing else.
+		if dfd, derr := r.openat2(name, unix.O_PATH|unix.O_DIRECTORY, "O_RDONLY|O_CLOEXEC|O_PATH|O_DIRECTORY"); derr == nil {
+			fd, err = dfd, nil
+		}
+	}
+	switch err {
+	case nil:
+		return &file{k: r.k, fd: fd, name: name, cache: r.cache}, nil
+	case unix.EXDEV:
+		err = errOutside // through a symlink or "..": never served
+	case unix.ELOOP:
+		err = errLoop
+	case unix.ENOTDIR:
+		err = fs.ErrNotExist // "/file.txt/more": no such file
+	case unix.ENXIO:
+		err = errNoDevice // it exists: 403, like a named pipe's
+	case unix.EMFILE, unix.ENFILE, unix.ENOMEM:
+		err = unavailable{err.(unix.Errno)} // the file may well exist: 503, not 404
+	}
+	return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+}
+
+// openat2 wraps openat2(2) of name under the root, with flags and
+// O_CLOEXEC (named: all of them, as strace shows them), and
+// RESOLVE_BENEATH: never outside.
+func (r *Root) openat2(name string, flags uint64, named string) (int, error) {
+	how := unix.OpenHow{Flags: flags | unix.O_CLOEXEC, Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS}
 	var args string
 	if r.k.t.On() {
-		args = strconv.Itoa(r.fd) + ", " + r.k.t.Quote([]byte(name)) + ", {flags=O_RDONLY|O_NONBLOCK|O_CLOEXEC, resolve=RESOLVE_NO_MAGICLINKS|RESOLVE_BENEATH}, " + strconv.Itoa(unix.SizeofOpenHow)
+		args = strconv.Itoa(r.fd) + ", " + r.k.t.Quote([]byte(name)) + ", {flags=" + named + ", resolve=RESOLVE_NO_MAGICLINKS|RESOLVE_BENEATH}, " + strconv.Itoa(unix.SizeofOpenHow)
 		r.k.before(0, "openat2", args)
 	}
 	for {
@@ -92,23 +134,9 @@ func (r *Root) Open(name string) (fs.File, error) {
 		if r.k.t.On() {
 			r.k.emit(call(0, "openat2", args, fd), err)
 		}
-		switch err {
-		case unix.EINTR:
-			continue
-		case nil:
-			return &file{k: r.k, fd: fd, name: name, cache: r.cache}, nil
-		case unix.EXDEV:
-			err = errOutside // through a symlink or "..": never served
-		case unix.ELOOP:
-			err = errLoop
-		case unix.ENOTDIR:
-			err = fs.ErrNotExist // "/file.txt/more": no such file
-		case unix.ENXIO:
-			err = errNoDevice // it exists: 403, like a named pipe's
-		case unix.EMFILE, unix.ENFILE, unix.ENOMEM:
-			err = unavailable{err.(unix.Errno)} // the file may well exist: 503, not 404
+		if err != unix.EINTR {
+			return fd, err
 		}
-		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
 }
 

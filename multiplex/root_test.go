@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -213,4 +214,90 @@ func writeFile(t *testing.T, dir, name, data string) {
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A directory the server may search but not list (mode 0311, as a home
+// directory of mode 711 is) still serves the files in it, root included:
+// nginx and python3 -m http.server serve its index.html, and so does cat.
+// An unreadable file in it is still refused.
+func TestRootSearchOnlyDirectory(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "site"), 0o755)
+	os.Mkdir(filepath.Join(dir, "site", "sub"), 0o755)
+	writeFile(t, dir, "site/a.txt", "hello\n")
+	writeFile(t, dir, "site/sub/index.html", "sub\n")
+	writeFile(t, dir, "site/locked.txt", "secret\n")
+	os.Chmod(filepath.Join(dir, "site", "locked.txt"), 0)
+	os.Chmod(filepath.Join(dir, "site", "sub"), 0o311)
+	os.Chmod(filepath.Join(dir, "site"), 0o311)
+	t.Cleanup(func() { // before t.TempDir's, which must list them
+		os.Chmod(filepath.Join(dir, "site"), 0o755)
+		os.Chmod(filepath.Join(dir, "site", "sub"), 0o755)
+	})
+	os.Chmod(dir, 0o755)
+	os.Chmod(filepath.Dir(dir), 0o755) // t.TempDir's parent is 0700
+
+	asNobody(t, func() {
+		if fd, err := unix.Open(filepath.Join(dir, "site"), unix.O_RDONLY|unix.O_DIRECTORY, 0); err == nil {
+			unix.Close(fd)
+			t.Skip("permissions are not enforced here")
+		}
+		before := openFDs(t)
+		var buf bytes.Buffer
+		r, err := OpenRoot(filepath.Join(dir, "site"), trace.New(&buf, trace.Options{}))
+		if err != nil {
+			t.Fatalf("OpenRoot(a directory of mode 0311): %v; want it served", err)
+		}
+		for _, tc := range []struct {
+			name, want string
+			dir        bool
+		}{{"a.txt", "hello\n", false}, {"sub", "", true}, {"sub/index.html", "sub\n", false}} {
+			f, err := r.Open(tc.name)
+			if err != nil {
+				t.Errorf("Open(%q): %v", tc.name, err)
+				continue
+			}
+			fi, err := f.Stat()
+			switch {
+			case err != nil:
+				t.Errorf("Stat(%q): %v", tc.name, err)
+			case fi.IsDir() != tc.dir:
+				t.Errorf("Stat(%q).IsDir() = %v; want %v", tc.name, fi.IsDir(), tc.dir)
+			case !tc.dir:
+				if b, err := io.ReadAll(f); string(b) != tc.want || err != nil {
+					t.Errorf("read %q = %q, %v; want %q", tc.name, b, err, tc.want)
+				}
+			}
+			f.Close()
+		}
+		if _, err := r.Open("locked.txt"); !errors.Is(err, fs.ErrPermission) {
+			t.Errorf("Open(an unreadable file) error = %v; want permission denied", err)
+		}
+		r.Close()
+		r.k.t.Flush()
+		if after := openFDs(t); after != before {
+			t.Errorf("fds open: %d before, %d after", before, after)
+		}
+		if !strings.Contains(buf.String(), "O_RDONLY|O_CLOEXEC|O_PATH|O_DIRECTORY") {
+			t.Errorf("the trace does not show the O_PATH open:\n%s", buf.String())
+		}
+	})
+}
+
+// asNobody runs f on one thread whose file system uid is nobody's: it is
+// refused what nobody is, even when the test runs as root (setfsuid drops
+// the capabilities that override permissions, for this thread only).
+func asNobody(t *testing.T, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		if os.Geteuid() == 0 {
+			unix.Setfsuid(65534)
+			unix.Setfsgid(65534)
+		}
+		f()
+	}()
+	<-done
 }
