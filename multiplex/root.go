@@ -193,11 +193,15 @@ func (f *file) Stat() (fs.FileInfo, error) {
 	}
 }
 
-// statArg is how strace shows a stat buffer: its type and size, or its
-// address when the call failed.
+// statArg is how strace shows a stat buffer: its type and size (a
+// device's numbers instead, for a device), or its address when the call
+// failed.
 func statArg(st *unix.Stat_t, err error) string {
 	if err != nil {
 		return "0x..."
+	}
+	if t := st.Mode & unix.S_IFMT; t == unix.S_IFCHR || t == unix.S_IFBLK {
+		return "{st_mode=" + modeString(st.Mode) + ", st_rdev=makedev(0x" + strconv.FormatUint(uint64(unix.Major(st.Rdev)), 16) + ", 0x" + strconv.FormatUint(uint64(unix.Minor(st.Rdev)), 16) + "), ...}"
 	}
 	return "{st_mode=" + modeString(st.Mode) + ", st_size=" + strconv.FormatInt(st.Size, 10) + ", ...}"
 }
@@ -255,13 +259,25 @@ func (fi fileInfo) Mode() fs.FileMode {
 	return m
 }
 
-// modeString prints st_mode as strace does: "S_IFREG|0644".
+// modeString prints st_mode as strace does: "S_IFREG|0644",
+// "S_IFIFO|0644".
 func modeString(mode uint32) string {
-	kind := "S_IFREG"
+	var kind string
 	switch mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		kind = "S_IFREG"
 	case unix.S_IFDIR:
 		kind = "S_IFDIR"
-	case unix.S_IFREG:
+	case unix.S_IFIFO:
+		kind = "S_IFIFO"
+	case unix.S_IFCHR:
+		kind = "S_IFCHR"
+	case unix.S_IFBLK:
+		kind = "S_IFBLK"
+	case unix.S_IFSOCK:
+		kind = "S_IFSOCK"
+	case unix.S_IFLNK:
+		kind = "S_IFLNK"
 	default:
 		kind = "0" + strconv.FormatUint(uint64(mode&unix.S_IFMT), 8)
 	}

@@ -301,3 +301,22 @@ func asNobody(t *testing.T, f func()) {
 	}()
 	<-done
 }
+
+// fstat of a named pipe or a device is shown as strace shows it: its type
+// by name, and a device's numbers rather than its size.
+func TestStatArgAsStrace(t *testing.T) {
+	for _, tc := range []struct {
+		st   unix.Stat_t
+		want string
+	}{
+		{unix.Stat_t{Mode: unix.S_IFREG | 0o644, Size: 6}, "{st_mode=S_IFREG|0644, st_size=6, ...}"},
+		{unix.Stat_t{Mode: unix.S_IFDIR | 0o311, Size: 4096}, "{st_mode=S_IFDIR|0311, st_size=4096, ...}"},
+		{unix.Stat_t{Mode: unix.S_IFIFO | 0o644}, "{st_mode=S_IFIFO|0644, st_size=0, ...}"},
+		{unix.Stat_t{Mode: unix.S_IFCHR | 0o644, Rdev: unix.Mkdev(1, 3)}, "{st_mode=S_IFCHR|0644, st_rdev=makedev(0x1, 0x3), ...}"},
+		{unix.Stat_t{Mode: unix.S_IFBLK | 0o660, Rdev: unix.Mkdev(8, 17)}, "{st_mode=S_IFBLK|0660, st_rdev=makedev(0x8, 0x11), ...}"},
+	} {
+		if got := statArg(&tc.st, nil); got != tc.want {
+			t.Errorf("statArg(mode %#o) = %s; want %s", tc.st.Mode, got, tc.want)
+		}
+	}
+}
