@@ -378,6 +378,36 @@ func TestShutdown(t *testing.T) {
 	}
 }
 
+// After SIGINT, when the last connection ends by its own deadline (here
+// a lingering close), the server stops at once: it does not select again,
+// with nothing left to wait for, until the shutdown deadline.
+func TestShutdownAfterLastTimeout(t *testing.T) {
+	now := clock
+	s := newServerAt(t, site, &now)
+	c := s.dial(t)
+	s.turns(t, 1)
+	send(t, c, "BREW / HTTP/1.0\r\n\r\n")
+	s.answered(t) // 501, then a lingering close: the client neither sends nor closes
+	if got := readAll(t, c); !strings.HasPrefix(got, "HTTP/1.0 501 ") {
+		t.Fatalf("got %q; want 501", got)
+	}
+	s.Interrupt(os.Interrupt)
+	s.turns(t, 1)
+	if s.stopped() {
+		t.Fatal("stopped with a connection lingering")
+	}
+	now = now.Add(DefaultLingerTimeout) // the linger is over; the shutdown deadline is 3s away
+	start := time.Now()
+	s.turns(t, 1)
+	if !s.stopped() {
+		t.Fatalf("not stopped once the last connection closed\n%s", s.log())
+	}
+	log := s.log()
+	if after := log[strings.LastIndex(log, "draining -> closed"):]; strings.Contains(after, "pselect6") || time.Since(start) > time.Second {
+		t.Errorf("selected again after the last connection closed, in %v:\n%s", time.Since(start), after)
+	}
+}
+
 // A listener whose fd would not fit in select's fd_set is refused at once,
 // with a reason, rather than panicking in the first turn.
 func TestListenPastFDSetSize(t *testing.T) {

@@ -244,6 +244,11 @@ func (s *Server) turn() error {
 	// 0. Clients whose time is up: answer 408 or close (expire).
 	now := s.clock()
 	s.expire(now)
+	if s.sig.count > 0 && s.open() == 0 {
+		// Shutting down, and the last connection has just timed out:
+		// Serve stops now, not at the shutdown deadline.
+		return nil
+	}
 	// 1. Rebuild the sets: select overwrote last turn's (select_tut(2)).
 	var readable, writable unix.FdSet
 	readable.Set(s.sig.r)
