@@ -245,9 +245,7 @@ func (s *Server) turn() error {
 	now := s.clock()
 	s.expire(now)
 	if s.sig.count > 0 && s.open() == 0 {
-		// Shutting down, and the last connection has just timed out:
-		// Serve stops now, not at the shutdown deadline.
-		return nil
+		return nil // shutting down, and the last one just timed out: stop now
 	}
 	// 1. Rebuild the sets: select overwrote last turn's (select_tut(2)).
 	var readable, writable unix.FdSet
