@@ -29,10 +29,10 @@ func accessLine(c *conn, now time.Time) []byte {
 	b = append(b, "\" "...)
 	b = strconv.AppendInt(b, int64(c.status), 10)
 	b = append(b, ' ')
-	if c.size == 0 {
+	if sent := c.bodySent(); sent == 0 {
 		b = append(b, '-')
 	} else {
-		b = strconv.AppendInt(b, int64(c.size), 10)
+		b = strconv.AppendInt(b, sent, 10)
 	}
 	return append(b, '\n')
 }

@@ -5,8 +5,10 @@ package multiplex
 import (
 	"bytes"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"stepwise/trace"
@@ -62,5 +64,32 @@ func TestExplanations(t *testing.T) {
 	log := ts.log()
 	if n := strings.Count(log, "    # "+explanations["accept4"]); n != 1 {
 		t.Errorf("the accept4 explanation appears %d times in two requests; want once:\n%s", n, log)
+	}
+}
+
+// A download cut short is logged with the bytes of its body that went
+// out, as nginx logs $body_bytes_sent, not with the file's size: here a
+// client that reads nothing, closed at the write timeout.
+func TestAccessLogCountsWhatWasSent(t *testing.T) {
+	const size = 8 << 20
+	now := clock
+	var log bytes.Buffer
+	s, err := Listen(Config{Addr: "127.0.0.1:0", FS: fstest.MapFS{"big.bin": {Data: make([]byte, size)}}, AccessLog: &log, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{s, &bytes.Buffer{}}
+	t.Cleanup(func() { s.Close() })
+	c := ts.dial(t)
+	send(t, c, "GET /big.bin HTTP/1.0\r\n\r\n")
+	ts.turns(t, 1) // accept, read, answer: the first writes
+	now = now.Add(DefaultWriteTimeout)
+	s.expire(now) // the client took nothing: closed
+	m := regexp.MustCompile(`"GET /big.bin HTTP/1.0" 200 (\d+)\n$`).FindStringSubmatch(log.String())
+	if m == nil {
+		t.Fatalf("access log %q; want a line for GET /big.bin", log.String())
+	}
+	if n, _ := strconv.Atoi(m[1]); n <= 0 || n >= size {
+		t.Errorf("access log says %d bytes of a %d-byte body sent; want those that went out before the close", n, size)
 	}
 }

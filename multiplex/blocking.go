@@ -353,6 +353,7 @@ func respond(cfg Config, k sys, c *conn, resp *http10.Response, buf []byte) {
 		case err != nil:
 			return // EPIPE or ECONNRESET: the client left; traced by write
 		}
+		c.sent += int64(n)
 		if out = out[n:]; len(out) > 0 {
 			k.note(c.id, "partial write: %d bytes sent, %d left; writing again", n, len(out))
 		}

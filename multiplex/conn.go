@@ -72,6 +72,8 @@ type conn struct {
 	line     string                  // the request line answered, for the access log
 	status   int                     // the status answered; 0 before an answer
 	size     int                     // the body bytes answered
+	total    int64                   // the answer's bytes, head and body
+	sent     int64                   // those written so far
 }
 
 // connected tells the trace of a new connection: where it came from, and
@@ -174,6 +176,14 @@ func (c *conn) send(resp *http10.Response) {
 	c.out = resp.Append(c.wire[:0])
 	c.wire = c.out
 	c.file, c.fileLeft = resp.File, resp.FileSize
+	c.total, c.sent = int64(len(c.out))+c.fileLeft, 0
+}
+
+// bodySent is how much of the answer's body, of size bytes, went out: all
+// of it unless the connection ended first. The access log counts these,
+// as nginx's $body_bytes_sent does.
+func (c *conn) bodySent() int64 {
+	return max(int64(c.size)-(c.total-c.sent), 0)
 }
 
 // keepBytes is the largest buffer a closed conn keeps for the next

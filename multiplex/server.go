@@ -549,6 +549,7 @@ func (s *Server) writeSome(c *conn, budget int) (int, error) {
 				s.note(c.id, "%v: closing", err)
 			}
 			c.fileLeft -= int64(max(n, 0))
+			c.sent += int64(max(n, 0))
 			return n, err
 		}
 		if err := c.nextPiece(); err != nil {
@@ -558,6 +559,7 @@ func (s *Server) writeSome(c *conn, budget int) (int, error) {
 	}
 	n, err := s.k.write(c.fd, c.id, c.out)
 	c.out = c.out[max(n, 0):]
+	c.sent += int64(max(n, 0))
 	return n, err
 }
 

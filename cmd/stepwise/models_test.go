@@ -725,3 +725,37 @@ func TestOutOfFDs(t *testing.T) {
 		})
 	}
 }
+
+// A download cut short is logged, in every model, with the bytes of its
+// body that went out, not with the file's size: a client that reads
+// nothing is closed at the write timeout, with most of the file unsent.
+func TestAccessLogCutShort(t *testing.T) {
+	root := t.TempDir()
+	const size = 32 << 20 // more than a socket's buffers on loopback hold
+	if err := os.WriteFile(filepath.Join(root, "big.bin"), make([]byte, size), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logged := regexp.MustCompile(`"GET /big\.bin HTTP/1\.0" 200 (\d+)\n$`)
+	for _, m := range models {
+		t.Run(m, func(t *testing.T) {
+			s := start(t, "-model", m, "-root", root, "-access-log", "-trace", "none", "-write-timeout", "300ms")
+			c, err := smallWindow.Dial("tcp", s.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Close() })
+			if _, err := io.WriteString(c, "GET /big.bin HTTP/1.0\r\n\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			s.pipe.SetReadDeadline(time.Now().Add(ioTimeout))
+			line, err := s.stdout.ReadString('\n') // the log line, at the close
+			sent := logged.FindStringSubmatch(line)
+			if err != nil || sent == nil {
+				t.Fatalf("access log line %q (%v); want one for GET /big.bin", line, err)
+			}
+			if n, _ := strconv.Atoi(sent[1]); n <= 0 || n >= size {
+				t.Errorf("access log says %d bytes of a %d-byte body sent; want those that went out before the close", n, size)
+			}
+		})
+	}
+}
