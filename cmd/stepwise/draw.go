@@ -18,6 +18,9 @@ import (
 	"stepwise/trace/draw"
 )
 
+// maxDrawWidth is the widest table draw makes, in columns.
+const maxDrawWidth = 1000
+
 // runDraw is "stepwise draw": pictures of a session, drawn from the JSON
 // lines that -json wrote. It reads the file (or standard input for -), and
 // writes a table of the loop's rounds, a Mermaid sequence diagram or an
@@ -30,7 +33,7 @@ func runDraw(args []string, stdout, stderr io.Writer) error {
 	rounds := flags.Int("rounds", 0, "draw only the start and the first `N` rounds of the loop (default all)")
 	conn := flags.String("conn", "", "draw only `connection` c2 (or 2), and the rounds it did something in")
 	label := flags.Int("label", 48, "longest label in `characters`; longer ones are shortened")
-	width := flags.Int("width", 100, "table: the width in `columns`")
+	width := flags.Int("width", 100, "table: the width in `columns`, 40 to 1000")
 	title := flags.String("title", "", "the diagram's `title` (default: the trace file's name)")
 	flags.Usage = func() {
 		fmt.Fprintln(flags.Output(), "Usage: stepwise draw [flags] TRACE.jsonl (- for standard input)")
@@ -72,8 +75,10 @@ func runDraw(args []string, stdout, stderr io.Writer) error {
 		return cli.Usage(fmt.Errorf("draw: -rounds %d: want 0 (all) or more", *rounds))
 	case *label < 12:
 		return cli.Usage(fmt.Errorf("draw: -label %d: want at least 12 characters", *label))
-	case *width < 40:
-		return cli.Usage(fmt.Errorf("draw: -width %d: want at least 40 columns", *width))
+	case *width < 40 || *width > maxDrawWidth:
+		// Each row is padded to the width: a huge one would take all the
+		// memory there is, and more than an int can count would panic.
+		return cli.Usage(fmt.Errorf("draw: -width %d: want 40 to %d columns", *width, maxDrawWidth))
 	}
 	if *conn != "" {
 		n, err := strconv.Atoi(strings.TrimPrefix(*conn, "c"))

@@ -99,6 +99,8 @@ func TestDrawStdinAndMistakes(t *testing.T) {
 		{[]string{"draw", "-format", "png", "x.jsonl"}, 2, `-format "png"`},
 		{[]string{"draw", "-conn", "two", "x.jsonl"}, 2, `-conn "two"`},
 		{[]string{"draw", "-rounds", "-1", "x.jsonl"}, 2, "-rounds -1"},
+		{[]string{"draw", "-width", "9223372036854775807", filepath.Join(drawFixture, "session.jsonl")}, 2, "want 40 to 1000 columns"},
+		{[]string{"draw", "-width", "1001", filepath.Join(drawFixture, "session.jsonl")}, 2, "want 40 to 1000 columns"},
 		{[]string{"draw", "-bogus", "x.jsonl"}, 2, "bogus"},
 		{[]string{"draw", filepath.Join(t.TempDir(), "missing.jsonl")}, 1, "no such file"},
 		{[]string{"draw", "-conn", "c9", filepath.Join(drawFixture, "session.jsonl")}, 1, "has no connection c9"},
