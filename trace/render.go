@@ -150,6 +150,12 @@ func printable(s string) string {
 	return s
 }
 
+// Printable returns text as the trace shows the server's own text: printable
+// characters, UTF-8 included, as they are, and every other byte (a control
+// character, a bidirectional override, invalid UTF-8) in octal, as the
+// system call lines show bytes; backslashes are left as they are.
+func Printable(s string) string { return printable(s) }
+
 // paint appends pre+s+post to b, in colour c when colour is on. With
 // colour off it only copies bytes: a plain trace costs no allocation per
 // piece.

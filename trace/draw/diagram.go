@@ -56,6 +56,12 @@ func Read(r io.Reader) ([]trace.JSONEvent, error) {
 	var events []trace.JSONEvent
 	br := bufio.NewReader(r)
 	for n := 1; ; n++ {
+		// Every event is a JSON object: a line that starts otherwise is
+		// refused before the rest of it is read, which could be endless
+		// (/dev/zero) or a binary file's gigabytes with no newline.
+		if c, err := firstByte(br); err == nil && c != '{' && c != '\n' {
+			return nil, fmt.Errorf("line %d: starts with %q, not a JSON object's {", n, c)
+		}
 		line, err := br.ReadBytes('\n')
 		if err != nil && err != io.EOF {
 			return nil, fmt.Errorf("line %d: %w", n, err)
@@ -68,7 +74,7 @@ func Read(r io.Reader) ([]trace.JSONEvent, error) {
 			if e.Kind == "" {
 				return nil, fmt.Errorf("line %d: no \"kind\": not an event", n)
 			}
-			events = append(events, e)
+			events = append(events, printableEvent(e))
 		}
 		if err == io.EOF {
 			break
@@ -84,6 +90,33 @@ func Read(r io.Reader) ([]trace.JSONEvent, error) {
 	// which they happened.
 	slices.SortStableFunc(events, func(a, b trace.JSONEvent) int { return cmp.Compare(a.T, b.T) })
 	return events, nil
+}
+
+// firstByte skips the spaces that begin a line and returns the byte after
+// them, unread.
+func firstByte(br *bufio.Reader) (byte, error) {
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		if c != ' ' && c != '\t' && c != '\r' {
+			return c, br.UnreadByte()
+		}
+	}
+}
+
+// printableEvent returns e with every text in it as the trace shows text
+// (trace.Printable): -json writes its texts already escaped, but a file
+// written or edited by hand may hold a newline, which would end a Mermaid
+// line or a table row early, or a control character such as ESC, which
+// XML forbids in the SVG and which would reach the terminal of whoever
+// reads the table.
+func printableEvent(e trace.JSONEvent) trace.JSONEvent {
+	for _, s := range []*string{&e.Kind, &e.Name, &e.Args, &e.Errno, &e.ErrText, &e.Extra, &e.Text, &e.Comment, &e.Explain} {
+		*s = trace.Printable(*s)
+	}
+	return e
 }
 
 // A Diagram is a session laid out as lanes, bands and steps, ready to be
@@ -131,6 +164,7 @@ func New(events []trace.JSONEvent, opt Options) *Diagram {
 	if opt.Columns <= 0 {
 		opt.Columns = defaultColumns
 	}
+	opt.Title = trace.Printable(opt.Title) // a file's name or -title may hold anything
 	d := &Diagram{opt: opt}
 	d.bands = d.split(events)
 	d.lanes = d.makeLanes(events)

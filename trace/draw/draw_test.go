@@ -2,12 +2,15 @@ package draw
 
 import (
 	"bytes"
+	"encoding/json"
+	"encoding/xml"
 	"flag"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"stepwise/trace"
 )
@@ -208,7 +211,8 @@ func TestRead(t *testing.T) {
 	for _, tc := range []struct{ in, err string }{
 		{"{\"seq\":1,\"kind\":\"info\"}\nnot json\n", "line 2"},
 		{"{\"seq\":1,\"kind\":\"info\"}\n{}\n", "line 2: no \"kind\""},
-		{"null\n", "line 1: no \"kind\""},
+		{"null\n", "line 1: starts with 'n'"},
+		{"{}\n", "line 1: no \"kind\""},
 		{"", "no events"},
 		{"\n\n", "no events"},
 	} {
@@ -238,6 +242,100 @@ func TestRead(t *testing.T) {
 	long := "{\"seq\":1,\"kind\":\"info\",\"text\":\"" + strings.Repeat("x", 5<<20) + "\"}"
 	if events, err := Read(strings.NewReader(long)); err != nil || len(events) != 1 || len(events[0].Text) != 5<<20 {
 		t.Errorf("Read of a 5 MiB line: %d events, %v", len(events), err)
+	}
+}
+
+// A word of megabytes (a URI under a large -max-request-line) is broken
+// into lines in time proportional to its length.
+func TestFillLongWord(t *testing.T) {
+	word := strings.Repeat("a", 4<<20)
+	done := make(chan []string, 1)
+	go func() { done <- fill([]string{"x", word, "y"}, 40) }()
+	select {
+	case lines := <-done:
+		if len(lines) != 1+(4<<20)/40+1 || lines[0] != "x" || lines[1] != word[:40] || lines[len(lines)-1] != word[:(4<<20)%40]+" y" {
+			t.Errorf("fill of a 4 MiB word: %d lines, first %q, last %q", len(lines), lines[0], lines[len(lines)-1])
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("fill of a 4 MiB word took more than 10s")
+	}
+}
+
+// A file that is not JSON lines is refused at its first byte, even when
+// it never ends and has no newline (/dev/zero, a big binary file).
+func TestReadRefusesEarly(t *testing.T) {
+	for _, in := range []io.Reader{zeros{}, io.MultiReader(strings.NewReader("{\"kind\":\"info\"}\n  \n"), zeros{})} {
+		done := make(chan error, 1)
+		go func() { _, err := Read(in); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), `starts with '\x00'`) {
+				t.Errorf("Read of endless NULs: %v; want an error saying how the line starts", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Read of endless NULs did not return: it reads a line that never ends")
+		}
+	}
+}
+
+// zeros is an endless stream of NUL bytes, as /dev/zero is.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+// Text in a hand-made or damaged trace (a newline, ESC, NUL, U+202E) is
+// shown escaped, as the trace shows it: the SVG stays well-formed XML, and
+// neither the Mermaid text nor the table gets a control character or a
+// line of its own from it.
+func TestHostileText(t *testing.T) {
+	bad := "<&]]>\x00\x01\x1b[2J\u202e\u009b\nparticipant EVIL as injected\r"
+	ret := func(n int) *int { return &n }
+	events := []trace.JSONEvent{
+		{Kind: "syscall", Name: "pselect6", Args: "5, [3 " + bad + "], [], NULL", Ret: ret(1), Extra: "(in [3] " + bad + ")", Comment: "3=" + bad + " 4=c1"},
+		{Kind: "syscall", Conn: 1, Name: "accept4" + bad, Args: bad, Ret: ret(4), Errno: bad, ErrText: bad},
+		{Kind: "recv", Conn: 1, Text: bad},
+		{Kind: "send", Conn: 1, Text: bad},
+		{Kind: "info", Conn: 1, Text: bad},
+		{Kind: "state", Conn: 1, Text: bad + " -> " + bad},
+	}
+	var file strings.Builder
+	for _, e := range events {
+		b, _ := json.Marshal(e)
+		file.Write(append(b, '\n'))
+	}
+	read, err := Read(strings.NewReader(file.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := options()
+	opt.Title = "trace" + bad
+	d := New(read, opt)
+	svg := render(t, d, (*Diagram).SVG)
+	dec := xml.NewDecoder(bytes.NewReader(svg))
+	for {
+		_, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("SVG of hostile text is not well-formed XML: %v", err)
+		}
+	}
+	for name, out := range map[string][]byte{"svg": svg, "mermaid": render(t, d, (*Diagram).Mermaid), "table": render(t, d, (*Diagram).Table)} {
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "participant EVIL") {
+				t.Errorf("%s: a newline in a text began a line of its own: %q", name, line)
+			}
+			for _, r := range line {
+				if r < ' ' && r != '\t' || r == 0x7f || r >= 0x80 && r < 0xa0 || r == '\u202e' {
+					t.Errorf("%s: raw %U in %q", name, r, line)
+					break
+				}
+			}
+		}
 	}
 }
 

@@ -195,9 +195,15 @@ func fill(pieces []string, width int) []string {
 				lines = append(lines, line)
 				line = ""
 			}
+			// All of its lines at once: cutting one at a time would copy
+			// the rest of the word each time, and a word of megabytes (a
+			// long URI under -max-request-line) would take minutes.
 			r := []rune(p)
-			lines = append(lines, string(r[:width]))
-			pieces[0] = string(r[width:])
+			for len(r) > width {
+				lines = append(lines, string(r[:width]))
+				r = r[width:]
+			}
+			pieces[0] = string(r)
 			continue
 		case line == "":
 			line = p
