@@ -8,6 +8,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -412,6 +413,29 @@ func TestJSON(t *testing.T) {
 	)
 	if lines := strings.Count(p.stdout.String(), "\n"); lines != 1 {
 		t.Errorf("-json printed %d lines; want 1 object:\n%s", lines, &p.stdout)
+	}
+}
+
+// A server's answer reaches the terminal escaped under -json as in the
+// text: no C1 control (U+009B, CSI), bidirectional override or DEL as it
+// is, and the line is still JSON that gives back the same text.
+func TestJSONEscapesControls(t *testing.T) {
+	ln := listen(t)
+	p := startClient(t, "", "-addr", ln.Addr().String(), "-json", "get")
+	conn := accept(t, ln)
+	readUntil(t, conn, "\r\n\r\n")
+	status := "HTTP/1.0 200 \x1b[2J\u009b31m\u202eKO\x7f \U0001F600"
+	reply(t, conn, status+"\r\nContent-Length: 0\r\n\r\n")
+	p.wait(t)
+	out := p.stdout.String()
+	for _, raw := range []string{"\x1b", "\u009b", "\u202e", "\x7f"} {
+		if strings.Contains(out, raw) {
+			t.Errorf("-json printed %q as it is:\n%s", raw, out)
+		}
+	}
+	var r struct{ Status string }
+	if err := json.Unmarshal([]byte(out), &r); err != nil || r.Status != status {
+		t.Errorf("-json's status is %q (%v); want %q", r.Status, err, status)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"stepwise/cmd/internal/client"
@@ -228,7 +229,28 @@ func (s *session) record(c *client.Conn) {
 		r.Err = c.Err.Error()
 	}
 	line, _ := json.Marshal(r) // a struct of strings, ints and float pointers always marshals
-	fmt.Fprintf(s.out, "%s\n", line)
+	fmt.Fprintf(s.out, "%s\n", escapeUnprintable(line))
+}
+
+// escapeUnprintable writes each character of JSON text js that a terminal
+// may act on as a \u escape: encoding/json escapes the C0 controls, but
+// leaves DEL, the C1 controls (U+009B, CSI, can move the cursor as ESC [
+// does) and bidirectional overrides (U+202E) as they are, and a server's
+// answer is printed on the terminal.
+func escapeUnprintable(js []byte) []byte {
+	out := make([]byte, 0, len(js))
+	for _, r := range string(js) { // valid UTF-8: json.Marshal replaced any invalid byte
+		if r < utf8.RuneSelf && r != 0x7f || unicode.IsPrint(r) {
+			out = utf8.AppendRune(out, r)
+			continue
+		}
+		if r1, r2 := utf16.EncodeRune(r); r1 != utf8.RuneError {
+			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+		} else {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		}
+	}
+	return out
 }
 
 func msJSON(d time.Duration) *float64 {
