@@ -102,6 +102,14 @@ func TestTraceFiles(t *testing.T) {
 // Bad trace flags and limits are usage errors: status 2 and a one-line
 // reason.
 func TestFlagErrors(t *testing.T) {
+	dir := t.TempDir()
+	same, existing, link := filepath.Join(dir, "trace"), filepath.Join(dir, "existing"), filepath.Join(dir, "link")
+	if err := os.WriteFile(existing, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(existing, link); err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{
 		{"-trace", "reed"},
 		{"-trace", "none,sys"},
@@ -127,6 +135,10 @@ func TestFlagErrors(t *testing.T) {
 		{"-delay", "-5s"},
 		{"-addr", "host:port"},
 		{"-addr", "[::1]"},
+		// One file for the text and the JSON lines would mix them.
+		{"-o", same, "-json", same},
+		{"-o", same, "-json", filepath.Join(filepath.Dir(same), ".", filepath.Base(same))},
+		{"-o", existing, "-json", link},
 	} {
 		// On port 0, so that a check that failed to refuse binds no real port.
 		code, stderr := mustFail(t, append([]string{"-addr", "127.0.0.1:0"}, args...)...)

@@ -187,6 +187,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -513,6 +514,9 @@ func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stder
 	if filter.None() && (file != "" || jsonFile != "") {
 		return nil, none, cli.Usage(errors.New("-o and -json write the trace, and -trace none turns it off: drop one or the other"))
 	}
+	if file != "" && jsonFile != "" && sameFile(file, jsonFile) {
+		return nil, none, cli.Usage(fmt.Errorf("-o %s and -json %s are one file: the text and the JSON lines would be mixed in it, and stepwise draw could not read it; give each a file of its own", file, jsonFile))
+	}
 	if filter.None() && stepper == nil {
 		return nil, none, nil
 	}
@@ -546,6 +550,21 @@ func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stder
 		return nil, none, cli.Usage(err)
 	}
 	return trace.New(w, opt), files, nil
+}
+
+// sameFile reports whether a and b name one regular file, or one that does
+// not exist yet: -o and -json there would mix their lines. A device
+// (/dev/null, /dev/stderr) may take both.
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	switch {
+	case errA == nil && errB == nil:
+		return fa.Mode().IsRegular() && os.SameFile(fa, fb)
+	case errA != nil && errB != nil:
+		return filepath.Clean(a) == filepath.Clean(b)
+	}
+	return false
 }
 
 // closeTrace flushes t and closes its files: whatever happened, the trace
