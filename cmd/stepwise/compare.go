@@ -83,6 +83,14 @@ type scenario struct {
 	pace  time.Duration
 }
 
+// quickOnes says "1 quick one comes" or "N quick ones come".
+func quickOnes(n int) string {
+	if n == 1 {
+		return "1 quick one comes"
+	}
+	return strconv.Itoa(n) + " quick ones come"
+}
+
 // newScenario builds the scenario called name; n is its number of quick
 // clients.
 func newScenario(name string, n int, pace time.Duration) scenario {
@@ -97,13 +105,13 @@ func newScenario(name string, n int, pace time.Duration) scenario {
 		}
 		return sc
 	case "slow":
-		sc.about = fmt.Sprintf("one client sends its request a byte at a time over %v; %d quick ones come meanwhile", pace, n)
+		sc.about = fmt.Sprintf("one client sends its request a byte at a time over %v; %s meanwhile", pace, quickOnes(n))
 	case "idle":
 		holder = idle
-		sc.about = fmt.Sprintf("one client connects and says nothing for %v; %d quick ones come meanwhile", pace, n)
+		sc.about = fmt.Sprintf("one client connects and says nothing for %v; %s meanwhile", pace, quickOnes(n))
 	case "slowread":
 		holder = reader
-		sc.about = fmt.Sprintf("one client reads an 8 MiB answer slowly, over %v; %d quick ones come meanwhile", pace, n)
+		sc.about = fmt.Sprintf("one client reads an 8 MiB answer slowly, over %v; %s meanwhile", pace, quickOnes(n))
 	}
 	sc.roles, sc.at = []role{holder}, []time.Duration{0}
 	// The quick ones start one by one while the first holds on, the
@@ -133,7 +141,7 @@ func compare(args []string, stdout, stderr io.Writer) error {
 	flags.SetOutput(io.Discard)
 	usage := func() {
 		flags.SetOutput(stderr)
-		fmt.Fprint(stderr, `usage: stepwise compare [flags] SCENARIO
+		fmt.Fprint(stderr, `Usage: stepwise compare [flags] SCENARIO
 
 Runs SCENARIO against each model, one after the other, each a server of
 its own on a loopback port, and prints who waited for whom.
@@ -173,9 +181,9 @@ Flags:
 	case name != "many" && len(rest) > 1:
 		return cli.Usage(fmt.Errorf("compare %s takes no arguments, not %q (flags go before the scenario: compare -pace 1s %s)", name, rest[1:], name))
 	case *pace < minPace || *pace > maxPace:
-		return cli.Usage(fmt.Errorf("-pace %v: want %v to %v", *pace, minPace, maxPace))
+		return cli.Usage(fmt.Errorf("compare: -pace %v: want %v to %v", *pace, minPace, maxPace))
 	case n < 1 || n > maxCompared:
-		return cli.Usage(fmt.Errorf("-quick %d: want 1 to %d", n, maxCompared))
+		return cli.Usage(fmt.Errorf("compare: -quick %d: want 1 to %d", n, maxCompared))
 	}
 	if name == "many" {
 		if isSet(flags, "quick") {
@@ -188,7 +196,7 @@ Flags:
 	}
 	models, err := parseModels(*modelList)
 	if err != nil {
-		return cli.Usage(err)
+		return cli.Usage(fmt.Errorf("compare: %w", err))
 	}
 	exe, err := os.Executable()
 	if err != nil {

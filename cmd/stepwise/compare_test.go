@@ -201,3 +201,12 @@ func TestCost(t *testing.T) {
 		t.Errorf("cost =\n%s\nwant\n%s", got, want)
 	}
 }
+
+// A scenario says how many quick clients come, in good English for one.
+func TestScenarioAbout(t *testing.T) {
+	for n, want := range map[int]string{1: "; 1 quick one comes meanwhile", 5: "; 5 quick ones come meanwhile"} {
+		if about := newScenario("slow", n, time.Second).about; !strings.HasSuffix(about, want) {
+			t.Errorf("slow with %d quick: %q; want it to end %q", n, about, want)
+		}
+	}
+}
