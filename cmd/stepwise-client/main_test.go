@@ -589,3 +589,20 @@ func TestQuote(t *testing.T) {
 		}
 	}
 }
+
+// A head of thousands of lines, or one line of megabytes, is not poured
+// onto the terminal: the first lines are shown, a long line is cut, and
+// the client says how much it left out.
+func TestLongHead(t *testing.T) {
+	p, conn := sends(t, "GET / HTTP/1.0\r\n\r\n", "\r\n\r\n", "get")
+	long := "X-Long: " + strings.Repeat("y", 5000)
+	reply(t, conn, "HTTP/1.0 200 OK\r\n"+long+"\r\n"+strings.Repeat("X-Junk: zzz\r\n", 500)+"Content-Length: 0\r\n\r\n")
+	checkOutput(t, p,
+		regexp.QuoteMeta(`c1 < "X-Long: `+strings.Repeat("y", 1024-len("X-Long: "))+`"...`),
+		`c1 < X-Junk: zzz`,
+		regexp.QuoteMeta(`c1 * ... and 403 more lines of head (4439 bytes), not shown`),
+	)
+	if n := strings.Count(p.stdout.String(), "c1 < X-Junk: zzz"); n != 98 {
+		t.Errorf("%d X-Junk lines shown; want 98, for 100 lines of head in all", n)
+	}
+}

@@ -92,6 +92,14 @@ func orNothing(status, short string) string {
 	return "(" + short + ")"
 }
 
+// The most of a head printAnswer shows: a server's head is a few lines of
+// a few dozen bytes, and a hostile one's megabytes would flood the
+// terminal. (curl refuses a response whose headers grow too large.)
+const (
+	maxHeadLines = 100
+	maxHeadLine  = 1024
+)
+
 // printAnswer prints the head line by line, as curl -v does, and then the
 // body's size and, if it is text, its first bytes. dropped counts the
 // bytes received after the first ones kept (Conn.Received).
@@ -99,8 +107,20 @@ func (s *session) printAnswer(name string, a client.Answer, dropped int64, head 
 	if a.Status == "" {
 		s.printf("%s * no status line and no headers: the body alone, as an HTTP/0.9 server answers", name)
 	} else {
-		for _, line := range append([]string{a.Status}, a.Header...) {
-			if !isText([]byte(line)) {
+		lines := append([]string{a.Status}, a.Header...)
+		for i, line := range lines {
+			if i == maxHeadLines {
+				rest := 0
+				for _, l := range lines[i:] {
+					rest += len(l)
+				}
+				s.printf("%s * ... and %d more lines of head (%d bytes), not shown", name, len(lines)-i, rest)
+				break
+			}
+			switch {
+			case len(line) > maxHeadLine:
+				line = quote([]byte(line), maxHeadLine) // cut, and quoted to show where
+			case !isText([]byte(line)):
 				line = strconv.Quote(line)
 			}
 			s.printf("%s < %s", name, line)
