@@ -166,7 +166,11 @@ func (s *Stepper) addBreak(b string) error {
 			return fmt.Errorf("breakpoint %q: want a system call (%s), a connection (c2) or a stage (%s)", name, strings.Join(s.calls, ", "), strings.Join(s.stages, ", "))
 		}
 	}
-	s.breaks = append(s.breaks, breaks...)
+	for _, name := range breaks {
+		if !slices.Contains(s.breaks, name) { // set twice, a breakpoint is still one
+			s.breaks = append(s.breaks, name)
+		}
+	}
 	return nil
 }
 

@@ -107,6 +107,7 @@ func TestStepper(t *testing.T) {
 		{"break on a stage", []string{"b request-line", "c", "c"}, StepOptions{Stages: []string{"request-line"}}, []int{1, 6, 8}, ""},
 		{"textbook name", []string{"b accept", "c"}, StepOptions{Aliases: testAliases}, []int{1, 2}, "breakpoint"},
 		{"delete", []string{"b write", "d", "c"}, StepOptions{}, []int{1}, "no breakpoints"},
+		{"a breakpoint set twice is one", []string{"b write", "b write,close", "c", "c"}, StepOptions{}, []int{1, 9, 10}, "breakpoints: write close\n"},
 		{"Enter typed while running is thrown away", []string{"b read", "c", "~", "~", "s", "s"}, StepOptions{}, []int{1, 5, 6, 7}, ""},
 		{"q typed while running is thrown away", []string{"~q", "s", "q"}, StepOptions{Break: []string{"read"}}, []int{5, 6}, ""},
 		{"-step -break pauses first", []string{"c", "c"}, StepOptions{Break: []string{"read"}, Step: true}, []int{1, 5}, ""},
