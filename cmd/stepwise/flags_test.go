@@ -110,6 +110,20 @@ func TestFlagErrors(t *testing.T) {
 	if err := os.Symlink(existing, link); err != nil {
 		t.Fatal(err)
 	}
+	// Two spellings of a file not made yet: relative and absolute, and
+	// through a symlink that leads to it.
+	fresh, dangling := filepath.Join(dir, "fresh"), filepath.Join(dir, "dangling")
+	if err := os.Symlink(filepath.Join(dir, "new"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	relFresh, err := filepath.Rel(wd, fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{
 		{"-trace", "reed"},
 		{"-trace", "none,sys"},
@@ -139,6 +153,8 @@ func TestFlagErrors(t *testing.T) {
 		{"-o", same, "-json", same},
 		{"-o", same, "-json", filepath.Join(filepath.Dir(same), ".", filepath.Base(same))},
 		{"-o", existing, "-json", link},
+		{"-o", relFresh, "-json", fresh},
+		{"-o", dangling, "-json", filepath.Join(dir, "new")},
 	} {
 		// On port 0, so that a check that failed to refuse binds no real port.
 		code, stderr := mustFail(t, append([]string{"-addr", "127.0.0.1:0"}, args...)...)

@@ -515,7 +515,7 @@ func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stder
 		return nil, none, cli.Usage(errors.New("-o and -json write the trace, and -trace none turns it off: drop one or the other"))
 	}
 	if file != "" && jsonFile != "" && sameFile(file, jsonFile) {
-		return nil, none, cli.Usage(fmt.Errorf("-o %s and -json %s are one file: the text and the JSON lines would be mixed in it, and stepwise draw could not read it; give each a file of its own", file, jsonFile))
+		return nil, none, oneFile(file, jsonFile)
 	}
 	if filter.None() && stepper == nil {
 		return nil, none, nil
@@ -545,11 +545,23 @@ func openTrace(spec, file, jsonFile, stamp, colorMode string, strSize int, stder
 		}
 		opt.JSON = files.JSON
 	}
+	// Again, now that both exist: two names for one file that was not
+	// there yet (a relative and an absolute path, or a symlink to it)
+	// look like two files until it is made.
+	if !child && files.Text != nil && files.JSON != nil && sameFile(file, jsonFile) {
+		closeTrace(nil, files)
+		return nil, none, oneFile(file, jsonFile)
+	}
 	if opt.Color, err = wantColor(colorMode, terminal, os.Getenv); err != nil {
 		closeTrace(nil, files)
 		return nil, none, cli.Usage(err)
 	}
 	return trace.New(w, opt), files, nil
+}
+
+// oneFile is the usage error for -o and -json naming one file.
+func oneFile(file, jsonFile string) error {
+	return cli.Usage(fmt.Errorf("-o %s and -json %s are one file: the text and the JSON lines would be mixed in it, and stepwise draw could not read it; give each a file of its own", file, jsonFile))
 }
 
 // sameFile reports whether a and b name one regular file, or one that does
