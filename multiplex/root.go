@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"path"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -260,7 +261,8 @@ func (fi fileInfo) Mode() fs.FileMode {
 }
 
 // modeString prints st_mode as strace does: "S_IFREG|0644",
-// "S_IFIFO|0644".
+// "S_IFIFO|0644", "S_IFDIR|S_ISGID|0775", "S_IFREG|000": the set-id and
+// sticky bits by name, and the rest as C's printf("%#03o").
 func modeString(mode uint32) string {
 	var kind string
 	switch mode & unix.S_IFMT {
@@ -281,5 +283,17 @@ func modeString(mode uint32) string {
 	default:
 		kind = "0" + strconv.FormatUint(uint64(mode&unix.S_IFMT), 8)
 	}
-	return kind + "|0" + strconv.FormatUint(uint64(mode&0o7777), 8)
+	for _, b := range []struct {
+		bit  uint32
+		name string
+	}{{unix.S_ISUID, "|S_ISUID"}, {unix.S_ISGID, "|S_ISGID"}, {unix.S_ISVTX, "|S_ISVTX"}} {
+		if mode&b.bit != 0 {
+			kind += b.name
+		}
+	}
+	perm := strconv.FormatUint(uint64(mode&0o777), 8)
+	if perm != "0" {
+		perm = "0" + perm
+	}
+	return kind + "|" + strings.Repeat("0", max(3-len(perm), 0)) + perm
 }

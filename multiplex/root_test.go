@@ -314,6 +314,12 @@ func TestStatArgAsStrace(t *testing.T) {
 		{unix.Stat_t{Mode: unix.S_IFIFO | 0o644}, "{st_mode=S_IFIFO|0644, st_size=0, ...}"},
 		{unix.Stat_t{Mode: unix.S_IFCHR | 0o644, Rdev: unix.Mkdev(1, 3)}, "{st_mode=S_IFCHR|0644, st_rdev=makedev(0x1, 0x3), ...}"},
 		{unix.Stat_t{Mode: unix.S_IFBLK | 0o660, Rdev: unix.Mkdev(8, 17)}, "{st_mode=S_IFBLK|0660, st_rdev=makedev(0x8, 0x11), ...}"},
+		// strace's own answers, for modes 0, 7, 04755 and 01777 (/tmp).
+		{unix.Stat_t{Mode: unix.S_IFREG}, "{st_mode=S_IFREG|000, st_size=0, ...}"},
+		{unix.Stat_t{Mode: unix.S_IFREG | 0o7}, "{st_mode=S_IFREG|007, st_size=0, ...}"},
+		{unix.Stat_t{Mode: unix.S_IFREG | 0o4755}, "{st_mode=S_IFREG|S_ISUID|0755, st_size=0, ...}"},
+		{unix.Stat_t{Mode: unix.S_IFDIR | 0o1777, Size: 36864}, "{st_mode=S_IFDIR|S_ISVTX|0777, st_size=36864, ...}"},
+		{unix.Stat_t{Mode: unix.S_IFDIR | 0o6775, Size: 4096}, "{st_mode=S_IFDIR|S_ISUID|S_ISGID|0775, st_size=4096, ...}"},
 	} {
 		if got := statArg(&tc.st, nil); got != tc.want {
 			t.Errorf("statArg(mode %#o) = %s; want %s", tc.st.Mode, got, tc.want)
