@@ -106,15 +106,21 @@ func firstByte(br *bufio.Reader) (byte, error) {
 	}
 }
 
-// printableEvent returns e with every text in it as the trace shows text
-// (trace.Printable): -json writes its texts already escaped, but a file
-// written or edited by hand may hold a newline, which would end a Mermaid
-// line or a table row early, or a control character such as ESC, which
-// XML forbids in the SVG and which would reach the terminal of whoever
-// reads the table.
+// printableEvent returns e with every text in it as the trace shows text:
+// the > and < lines' bytes as they came on the wire (trace.PrintableWire),
+// the rest as the server's own text (trace.Printable). -json writes what a
+// client sent as it came, and a file written or edited by hand may hold
+// anything: a newline would end a Mermaid line or a table row early, and a
+// control character such as ESC, which XML forbids in the SVG, would reach
+// the terminal of whoever reads the table.
 func printableEvent(e trace.JSONEvent) trace.JSONEvent {
-	for _, s := range []*string{&e.Kind, &e.Name, &e.Args, &e.Errno, &e.ErrText, &e.Extra, &e.Text, &e.Comment, &e.Explain} {
+	for _, s := range []*string{&e.Kind, &e.Name, &e.Args, &e.Errno, &e.ErrText, &e.Extra, &e.Comment, &e.Explain} {
 		*s = trace.Printable(*s)
+	}
+	if e.Kind == trace.Recv.String() || e.Kind == trace.Send.String() {
+		e.Text = trace.PrintableWire(e.Text)
+	} else {
+		e.Text = trace.Printable(e.Text)
 	}
 	return e
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -389,5 +390,28 @@ func TestTableLabelsTasks(t *testing.T) {
 	out := string(render(t, New(events, options()), (*Diagram).Table))
 	if want := "c1: accept4 7 = 10, close 10; c1 [pid 5067]: read 3 = 18, > GET / HTTP/1.0"; !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
 		t.Errorf("table:\n%s\nwant the row to say %q", out, want)
+	}
+}
+
+// What a client sent is drawn as the > and < lines of the trace show it,
+// its backslashes doubled: a client's literal "\33" cannot pass for an
+// escaped ESC byte, while the server's own text keeps its backslashes.
+func TestWireTextBackslashes(t *testing.T) {
+	file := `{"seq":1,"kind":"syscall","name":"pselect6","args":"9, [7 8], [], NULL, NULL, NULL","ret":1,"extra":"in [7]"}
+{"seq":2,"kind":"recv","conn":1,"text":"GET /\\33 HTTP/1.0"}
+{"seq":3,"kind":"recv","conn":1,"text":"GET /\u001b HTTP/1.0"}
+{"seq":4,"kind":"info","conn":1,"text":"file \"/\\33\""}
+`
+	events, err := Read(strings.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, e := range events[1:] {
+		texts = append(texts, e.Text)
+	}
+	want := []string{`GET /\\33 HTTP/1.0`, `GET /\33 HTTP/1.0`, `file "/\33"`}
+	if !slices.Equal(texts, want) {
+		t.Errorf("texts %q; want %q", texts, want)
 	}
 }
