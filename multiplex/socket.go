@@ -459,40 +459,45 @@ func waitStatusString(ws unix.WaitStatus) string {
 // pselect wraps unix.Select, which on linux/amd64 (and arm64) is the
 // pselect6(2) system call: strace shows that name, and so do we. It sleeps
 // until an fd in r is readable or one in w is writable, or until timeout
-// (nil: forever). On return r and w hold only the ready fds. After EINTR the
-// sets are as they were (select(2): "the file descriptor sets are
-// unmodified"), so the call is simply made again.
+// (nil: forever). On return r and w hold only the ready fds.
+//
+// After EINTR (a signal came: SIGINT, or SIGCONT after a stop) it returns
+// at once, with no fd ready, rather than make the call again: the timeout
+// is the time left to a deadline when the turn began, and the same
+// timeout again could wait past the deadline by as long as the process
+// was stopped. The loop's next turn works out a new one.
 func (k sys) pselect(nfd int, r, w *unix.FdSet, timeout *unix.Timeval) (int, error) {
-	for {
-		var args, roles string
-		if k.t.On() {
-			args = strconv.Itoa(nfd) + ", " + fdSetString(r, nfd) + ", " + fdSetString(w, nfd) + ", NULL, " + timevalString(timeout) + ", NULL"
-			roles = k.roles(r, w, nfd)
-			if k.t.Stepping() {
-				e := call(0, "pselect6", args, 0)
-				e.Comment = roles
-				k.t.Before(e)
-				if k.t.Quit() {
-					// q at this prompt: select could sleep until the next
-					// client, so it is not made, and not traced. No fd is
-					// ready, and the loop stops before the next turn.
-					r.Zero()
-					w.Zero()
-					return 0, nil
-				}
+	var args, roles string
+	if k.t.On() {
+		args = strconv.Itoa(nfd) + ", " + fdSetString(r, nfd) + ", " + fdSetString(w, nfd) + ", NULL, " + timevalString(timeout) + ", NULL"
+		roles = k.roles(r, w, nfd)
+		if k.t.Stepping() {
+			e := call(0, "pselect6", args, 0)
+			e.Comment = roles
+			k.t.Before(e)
+			if k.t.Quit() {
+				// q at this prompt: select could sleep until the next
+				// client, so it is not made, and not traced. No fd is
+				// ready, and the loop stops before the next turn.
+				r.Zero()
+				w.Zero()
+				return 0, nil
 			}
-			k.t.Flush() // everything before this call is on screen while we sleep
 		}
-		n, err := unix.Select(nfd, r, w, nil, timeout)
-		if k.t.On() {
-			e := call(0, "pselect6", args, n)
-			e.Extra, e.Comment = readyString(n, err, r, w, nfd), roles
-			k.emit(e, err)
-		}
-		if err != unix.EINTR {
-			return n, sysErr("pselect6", err)
-		}
+		k.t.Flush() // everything before this call is on screen while we sleep
 	}
+	n, err := unix.Select(nfd, r, w, nil, timeout)
+	if k.t.On() {
+		e := call(0, "pselect6", args, n)
+		e.Extra, e.Comment = readyString(n, err, r, w, nfd), roles
+		k.emit(e, err)
+	}
+	if err == unix.EINTR {
+		r.Zero()
+		w.Zero()
+		return 0, nil
+	}
+	return n, sysErr("pselect6", err)
 }
 
 // roles says what each watched fd is: "3=listener 5=c1 6=c2".

@@ -69,8 +69,8 @@ package main
 //     milliseconds read N.NN;
 //   - thread and process ids read P1, P2, ... in order of appearance;
 //   - a call that failed with EINTR and was made again at once on the same
-//     fd shows once: whether a signal interrupts select depends on which
-//     thread the kernel hands it to;
+//     fd (select: by the next round) shows once: whether a signal
+//     interrupts select depends on which thread the kernel hands it to;
 //   - the CR of each CRLF a client printed is dropped, as a terminal
 //     shows it.
 //
