@@ -170,7 +170,10 @@ func serveFile(fsys fs.FS, req *Request, now time.Time) (r *Response) {
 	switch {
 	case req.Method == "GET" && size > InlineBytes:
 		r.File, r.FileSize = f, size
-	case req.Method == "GET":
+	case req.Method == "GET", size == 0:
+		// A HEAD too, when the size says 0: a file made up as it is read
+		// (/proc/version) has bytes all the same, and HEAD's
+		// Content-Length must be GET's (RFC 1945, 8.2).
 		if r.Body, err = readAll(f, size); err != nil {
 			return errorResponse(StatusInternalServerError, "the server could not read "+strconv.Quote(served), "read "+strconv.Quote(served)+": "+err.Error(), req, now)
 		}

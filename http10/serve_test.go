@@ -592,3 +592,26 @@ func TestRespondUnsizedFileIsBounded(t *testing.T) {
 	}
 	checkCommon(t, "endless", r)
 }
+
+// madeUpFS opens every name as a file made up as it is read, as /proc's
+// are: its Stat says 0 bytes, and it reads text.
+type madeUpFS string
+
+func (m madeUpFS) Open(string) (fs.File, error) { return madeUpFile{strings.NewReader(string(m))}, nil }
+
+type madeUpFile struct{ *strings.Reader }
+
+func (madeUpFile) Stat() (fs.FileInfo, error) { return fstest.MapFS{"f": {}}.Stat("f") }
+func (madeUpFile) Close() error               { return nil }
+
+// HEAD of a file whose size says 0 gives GET's Content-Length, the bytes
+// it reads (RFC 1945, 8.2), not 0.
+func TestHeadOfMadeUpFile(t *testing.T) {
+	const text = "Linux version 6.1.0 (a made-up file)\n"
+	for _, method := range []string{"GET", "HEAD"} {
+		r := Respond(madeUpFS(text), mustParse(t, method+" /version HTTP/1.0\r\n\r\n"), testNow)
+		if got, _ := header(r, "Content-Length"); r.Status != StatusOK || got != strconv.Itoa(len(text)) || r.NoBody != (method == "HEAD") {
+			t.Errorf("%s of a made-up file: %d, Content-Length %s, no body %v; want 200, %d, %v", method, r.Status, got, r.NoBody, len(text), method == "HEAD")
+		}
+	}
+}
