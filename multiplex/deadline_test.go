@@ -196,18 +196,26 @@ func TestSlowReaderClosed(t *testing.T) {
 	c.Close()
 }
 
-// After an early answer the server lingers, but not forever.
-func TestLingerEnds(t *testing.T) {
-	now := clock
-	s := newServerAt(t, site, &now)
+// lingering starts a server on the clock now whose one client gets an
+// early answer (501), reads it, and then neither sends nor closes: the
+// server lingers.
+func lingering(t *testing.T, now *time.Time) *testServer {
+	t.Helper()
+	s := newServerAt(t, site, now)
 	c := s.dial(t)
 	s.turns(t, 1)
 	send(t, c, "BREW / HTTP/1.0\r\n\r\n")
 	s.answered(t)
 	if got := readAll(t, c); !strings.HasPrefix(got, "HTTP/1.0 501 ") {
-		t.Errorf("got %q; want 501", got)
+		t.Fatalf("got %q; want 501", got)
 	}
-	// The client neither sends nor closes.
+	return s
+}
+
+// After an early answer the server lingers, but not forever.
+func TestLingerEnds(t *testing.T) {
+	now := clock
+	s := lingering(t, &now)
 	now = now.Add(DefaultLingerTimeout)
 	s.expire(now)
 	if s.open() != 0 {
@@ -383,14 +391,7 @@ func TestShutdown(t *testing.T) {
 // with nothing left to wait for, until the shutdown deadline.
 func TestShutdownAfterLastTimeout(t *testing.T) {
 	now := clock
-	s := newServerAt(t, site, &now)
-	c := s.dial(t)
-	s.turns(t, 1)
-	send(t, c, "BREW / HTTP/1.0\r\n\r\n")
-	s.answered(t) // 501, then a lingering close: the client neither sends nor closes
-	if got := readAll(t, c); !strings.HasPrefix(got, "HTTP/1.0 501 ") {
-		t.Fatalf("got %q; want 501", got)
-	}
+	s := lingering(t, &now)
 	s.Interrupt(os.Interrupt)
 	s.turns(t, 1)
 	if s.stopped() {

@@ -40,9 +40,9 @@ type Root struct {
 // relative to it all the same, as a shell can cat dir/file there.
 func OpenRoot(dir string, t *trace.Tracer) (*Root, error) {
 	k := sys{t: t}
-	fd, err := k.openDir(dir, unix.O_RDONLY, "O_RDONLY|O_CLOEXEC|O_DIRECTORY")
+	fd, err := k.openDir(dir, unix.O_RDONLY)
 	if err == unix.EACCES {
-		fd, err = k.openDir(dir, unix.O_PATH, "O_RDONLY|O_CLOEXEC|O_PATH|O_DIRECTORY")
+		fd, err = k.openDir(dir, unix.O_PATH)
 	}
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: dir, Err: err}
@@ -51,12 +51,13 @@ func OpenRoot(dir string, t *trace.Tracer) (*Root, error) {
 }
 
 // openDir wraps openat(2) of the directory dir, with flags and
-// O_DIRECTORY|O_CLOEXEC; named is all of them, as strace shows them.
-func (k sys) openDir(dir string, flags int, named string) (int, error) {
-	args := "AT_FDCWD, " + k.t.Quote([]byte(dir)) + ", " + named
+// O_DIRECTORY|O_CLOEXEC.
+func (k sys) openDir(dir string, flags int) (int, error) {
+	flags |= unix.O_DIRECTORY | unix.O_CLOEXEC
+	args := "AT_FDCWD, " + k.t.Quote([]byte(dir)) + ", " + openFlags(uint64(flags))
 	k.before(0, "openat", args)
 	for {
-		fd, err := unix.Open(dir, flags|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		fd, err := unix.Open(dir, flags, 0)
 		if k.t.On() {
 			k.emit(call(0, "openat", args, fd), err)
 		}
@@ -94,12 +95,12 @@ func (r *Root) Open(name string) (fs.File, error) {
 	if f := r.cached(name); f != nil {
 		return f, nil
 	}
-	fd, err := r.openat2(name, unix.O_RDONLY|unix.O_NONBLOCK, "O_RDONLY|O_NONBLOCK|O_CLOEXEC")
+	fd, err := r.openat2(name, unix.O_RDONLY|unix.O_NONBLOCK)
 	if err == unix.EACCES {
 		// Perhaps a directory the server may search but not list (mode
 		// 711): its index.html can be read all the same. O_PATH opens it
 		// without asking to read it, and O_DIRECTORY opens nothing else.
-		if dfd, derr := r.openat2(name, unix.O_PATH|unix.O_DIRECTORY, "O_RDONLY|O_CLOEXEC|O_PATH|O_DIRECTORY"); derr == nil {
+		if dfd, derr := r.openat2(name, unix.O_PATH|unix.O_DIRECTORY); derr == nil {
 			fd, err = dfd, nil
 		}
 	}
@@ -121,13 +122,12 @@ func (r *Root) Open(name string) (fs.File, error) {
 }
 
 // openat2 wraps openat2(2) of name under the root, with flags and
-// O_CLOEXEC (named: all of them, as strace shows them), and
-// RESOLVE_BENEATH: never outside.
-func (r *Root) openat2(name string, flags uint64, named string) (int, error) {
+// O_CLOEXEC, and RESOLVE_BENEATH: never outside.
+func (r *Root) openat2(name string, flags uint64) (int, error) {
 	how := unix.OpenHow{Flags: flags | unix.O_CLOEXEC, Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS}
 	var args string
 	if r.k.t.On() {
-		args = strconv.Itoa(r.fd) + ", " + r.k.t.Quote([]byte(name)) + ", {flags=" + named + ", resolve=RESOLVE_NO_MAGICLINKS|RESOLVE_BENEATH}, " + strconv.Itoa(unix.SizeofOpenHow)
+		args = strconv.Itoa(r.fd) + ", " + r.k.t.Quote([]byte(name)) + ", {flags=" + openFlags(how.Flags) + ", resolve=RESOLVE_NO_MAGICLINKS|RESOLVE_BENEATH}, " + strconv.Itoa(unix.SizeofOpenHow)
 		r.k.before(0, "openat2", args)
 	}
 	for {
@@ -264,36 +264,47 @@ func (fi fileInfo) Mode() fs.FileMode {
 // "S_IFIFO|0644", "S_IFDIR|S_ISGID|0775", "S_IFREG|000": the set-id and
 // sticky bits by name, and the rest as C's printf("%#03o").
 func modeString(mode uint32) string {
-	var kind string
-	switch mode & unix.S_IFMT {
-	case unix.S_IFREG:
-		kind = "S_IFREG"
-	case unix.S_IFDIR:
-		kind = "S_IFDIR"
-	case unix.S_IFIFO:
-		kind = "S_IFIFO"
-	case unix.S_IFCHR:
-		kind = "S_IFCHR"
-	case unix.S_IFBLK:
-		kind = "S_IFBLK"
-	case unix.S_IFSOCK:
-		kind = "S_IFSOCK"
-	case unix.S_IFLNK:
-		kind = "S_IFLNK"
-	default:
+	kind, ok := fileTypes[mode&unix.S_IFMT]
+	if !ok {
 		kind = "0" + strconv.FormatUint(uint64(mode&unix.S_IFMT), 8)
 	}
-	for _, b := range []struct {
-		bit  uint32
-		name string
-	}{{unix.S_ISUID, "|S_ISUID"}, {unix.S_ISGID, "|S_ISGID"}, {unix.S_ISVTX, "|S_ISVTX"}} {
-		if mode&b.bit != 0 {
-			kind += b.name
-		}
-	}
+	kind += bitNames(uint64(mode), modeBits)
 	perm := strconv.FormatUint(uint64(mode&0o777), 8)
 	if perm != "0" {
 		perm = "0" + perm
 	}
 	return kind + "|" + strings.Repeat("0", max(3-len(perm), 0)) + perm
 }
+
+// fileTypes are st_mode's file types, as strace names them.
+var fileTypes = map[uint32]string{
+	unix.S_IFREG: "S_IFREG", unix.S_IFDIR: "S_IFDIR", unix.S_IFIFO: "S_IFIFO", unix.S_IFCHR: "S_IFCHR",
+	unix.S_IFBLK: "S_IFBLK", unix.S_IFSOCK: "S_IFSOCK", unix.S_IFLNK: "S_IFLNK",
+}
+
+// A bitName is a flag and its name, as strace prints it.
+type bitName struct {
+	bit  uint64
+	name string
+}
+
+// modeBits are st_mode's set-id and sticky bits; openBits the open(2)
+// flags the server uses, past O_RDONLY (0): each in strace's order.
+var (
+	modeBits = []bitName{{unix.S_ISUID, "S_ISUID"}, {unix.S_ISGID, "S_ISGID"}, {unix.S_ISVTX, "S_ISVTX"}}
+	openBits = []bitName{{unix.O_NONBLOCK, "O_NONBLOCK"}, {unix.O_CLOEXEC, "O_CLOEXEC"}, {unix.O_PATH, "O_PATH"}, {unix.O_DIRECTORY, "O_DIRECTORY"}}
+)
+
+// bitNames is "|NAME" for each of bits set in v.
+func bitNames(v uint64, bits []bitName) string {
+	var s string
+	for _, b := range bits {
+		if v&b.bit != 0 {
+			s += "|" + b.name
+		}
+	}
+	return s
+}
+
+// openFlags names open(2) flags as strace does: "O_RDONLY|O_CLOEXEC|O_DIRECTORY".
+func openFlags(flags uint64) string { return "O_RDONLY" + bitNames(flags, openBits) }

@@ -182,14 +182,7 @@ func (k sys) getsockname(fd int) (netip.AddrPort, error) {
 	for {
 		sa, err := rawGetsockname(fd)
 		if k.t.On() {
-			// strace prints the address's address, and the size only as
-			// it went in, when the call fails.
-			arg, size := "0x...", "["+strconv.Itoa(unix.SizeofSockaddrAny)+"]"
-			if err == nil {
-				arg = sockaddrString(sa)
-				size = "[" + strconv.Itoa(unix.SizeofSockaddrAny) + " => " + strconv.Itoa(sockaddrLen(sa)) + "]"
-			}
-			k.emit(call(0, "getsockname", strconv.Itoa(fd)+", "+arg+", "+size, 0), err)
+			k.emit(call(0, "getsockname", strconv.Itoa(fd)+", "+sockaddrArgs(sa, err), 0), err)
 		}
 		if err != unix.EINTR {
 			return sa, sysErr("getsockname", err)
@@ -215,15 +208,10 @@ func (k sys) accept(fd, conn, flags int) (int, netip.AddrPort, error) {
 	for {
 		nfd, sa, err := rawAccept4(fd, flags|unix.SOCK_CLOEXEC, k.nonblocking)
 		if k.t.On() {
-			// strace prints the address's address when the call fails.
-			addr, size := "0x...", "["+strconv.Itoa(unix.SizeofSockaddrAny)+"]"
-			if err == nil {
-				addr = sockaddrString(sa)
-				size = "[" + strconv.Itoa(unix.SizeofSockaddrAny) + " => " + strconv.Itoa(sockaddrLen(sa)) + "]"
-			} else {
+			if err != nil {
 				conn = 0
 			}
-			k.emit(call(conn, "accept4", strconv.Itoa(fd)+", "+addr+", "+size+", SOCK_CLOEXEC"+nonblock(flags), nfd), err)
+			k.emit(call(conn, "accept4", strconv.Itoa(fd)+", "+sockaddrArgs(sa, err)+", SOCK_CLOEXEC"+nonblock(flags), nfd), err)
 		}
 		if err != unix.EINTR {
 			return nfd, sa, sysErr("accept4", err)
@@ -479,9 +467,7 @@ func (k sys) pselect(nfd int, r, w *unix.FdSet, timeout *unix.Timeval) (int, err
 				// q at this prompt: select could sleep until the next
 				// client, so it is not made, and not traced. No fd is
 				// ready, and the loop stops before the next turn.
-				r.Zero()
-				w.Zero()
-				return 0, nil
+				return noneReady(r, w)
 			}
 		}
 		k.t.Flush() // everything before this call is on screen while we sleep
@@ -493,11 +479,17 @@ func (k sys) pselect(nfd int, r, w *unix.FdSet, timeout *unix.Timeval) (int, err
 		k.emit(e, err)
 	}
 	if err == unix.EINTR {
-		r.Zero()
-		w.Zero()
-		return 0, nil
+		return noneReady(r, w)
 	}
 	return n, sysErr("pselect6", err)
+}
+
+// noneReady is pselect's answer when it made no call, or one a signal cut
+// short: no fd ready.
+func noneReady(r, w *unix.FdSet) (int, error) {
+	r.Zero()
+	w.Zero()
+	return 0, nil
 }
 
 // roles says what each watched fd is: "3=listener 5=c1 6=c2".
@@ -598,6 +590,18 @@ func familyName(family int) string {
 		return "AF_INET6"
 	}
 	return "AF_INET"
+}
+
+// sockaddrArgs prints the address and size arguments of a call that
+// fills in an address (accept4, getsockname) as strace does: the address
+// and "[room => size]"; when the call fails, the address's address and
+// the size only as it went in, since the kernel stored neither.
+func sockaddrArgs(sa netip.AddrPort, err error) string {
+	room := "[" + strconv.Itoa(unix.SizeofSockaddrAny)
+	if err != nil {
+		return "0x..., " + room + "]"
+	}
+	return sockaddrString(sa) + ", " + room + " => " + strconv.Itoa(sockaddrLen(sa)) + "]"
 }
 
 // sockaddrString prints an address as strace does.

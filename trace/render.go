@@ -156,10 +156,10 @@ func printable(s string) string {
 // system call lines show bytes; backslashes are left as they are.
 func Printable(s string) string { return printable(s) }
 
-// PrintableWire returns bytes that came on the wire (a request's lines,
-// which Recv and Send events carry as they came) as the > and < lines show
-// them: as Printable does, and with their own backslashes doubled, so that
-// no text a client sends can pass for an escaped byte.
+// PrintableWire returns bytes as they came on the wire, as Recv and Send
+// events carry them, the way the > and < lines show them: as Printable
+// does, and with their own backslashes doubled, so that no text a peer
+// sends can pass for an escaped byte.
 func PrintableWire(s string) string { return string(appendText(nil, s, true)) }
 
 // paint appends pre+s+post to b, in colour c when colour is on. With

@@ -3,7 +3,6 @@ package draw
 import (
 	"bytes"
 	"encoding/json"
-	"encoding/xml"
 	"flag"
 	"io"
 	"os"
@@ -315,16 +314,7 @@ func TestHostileText(t *testing.T) {
 	opt.Title = "trace" + bad
 	d := New(read, opt)
 	svg := render(t, d, (*Diagram).SVG)
-	dec := xml.NewDecoder(bytes.NewReader(svg))
-	for {
-		_, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("SVG of hostile text is not well-formed XML: %v", err)
-		}
-	}
+	wellFormed(t, "SVG of hostile text", svg)
 	for name, out := range map[string][]byte{"svg": svg, "mermaid": render(t, d, (*Diagram).Mermaid), "table": render(t, d, (*Diagram).Table)} {
 		for _, line := range strings.Split(string(out), "\n") {
 			if strings.HasPrefix(strings.TrimSpace(line), "participant EVIL") {

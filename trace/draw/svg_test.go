@@ -10,21 +10,28 @@ import (
 	"stepwise/trace"
 )
 
+// wellFormed fails the test unless svg, which what names, is well-formed
+// XML.
+func wellFormed(t *testing.T, what string, svg []byte) {
+	t.Helper()
+	dec := xml.NewDecoder(bytes.NewReader(svg))
+	for {
+		_, err := dec.Token()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			t.Fatalf("%s is not well-formed XML: %v", what, err)
+		}
+	}
+}
+
 // The SVG is well-formed XML, and the same events always draw the same
 // bytes.
 func TestSVGWellFormed(t *testing.T) {
 	d := New(session(t), options())
 	out := render(t, d, (*Diagram).SVG)
-	dec := xml.NewDecoder(bytes.NewReader(out))
-	for {
-		_, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("SVG is not well-formed XML: %v", err)
-		}
-	}
+	wellFormed(t, "SVG", out)
 	if again := render(t, New(session(t), options()), (*Diagram).SVG); !bytes.Equal(out, again) {
 		t.Error("two drawings of the same events differ")
 	}

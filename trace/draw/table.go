@@ -131,12 +131,9 @@ func (d *Diagram) items(b band) []string {
 	pieces := make([]string, len(items))
 	for i, it := range items {
 		if (it.conn > 0 || it.task > 0) && (i == 0 || !same(it, items[i-1])) {
-			label := trace.Label(it.conn)
-			switch {
-			case it.task > 0 && it.conn > 0:
-				label += " [pid " + strconv.Itoa(it.task) + "]"
-			case it.task > 0:
-				label = "[pid " + strconv.Itoa(it.task) + "]"
+			label := trace.Label(it.conn) // "" for none
+			if it.task > 0 {
+				label = strings.TrimSpace(label + " [pid " + strconv.Itoa(it.task) + "]")
 			}
 			it.text = label + ": " + it.text
 		}
