@@ -261,7 +261,7 @@ func hangUp(cfg Config, k sys, c *conn) {
 // client spreads its bytes. SO_RCVTIMEO (set by talk to HeadTimeout for
 // the first read) bounds one read, and a client sending a byte now and
 // then would start it again each time: so before each further read it is
-// set to the time left.
+// set to the time left. So it is after a read that a signal interrupted.
 func receive(cfg Config, k sys, fsys fs.FS, c *conn, buf []byte) *http10.Response {
 	deadline := k.clock(cfg).Add(cfg.HeadTimeout)
 	for first := true; ; first = false {
@@ -275,8 +275,12 @@ func receive(cfg Config, k sys, fsys fs.FS, c *conn, buf []byte) *http10.Respons
 			}
 		}
 		k.t.Flush() // the trace is out while read sleeps
-		n, err := k.read(c.fd, c.id, buf)
+		n, err := k.readOnce(c.fd, c.id, buf)
 		switch {
+		case errors.Is(err, unix.EINTR):
+			// A signal (a stop and a continue, say): the read is made
+			// again, with the time left, which the wait so far has cut.
+			continue
 		case errors.Is(err, unix.EAGAIN) && len(c.in) > 0: // SO_RCVTIMEO
 			return k.tooLate(cfg, c)
 		case errors.Is(err, unix.EAGAIN):

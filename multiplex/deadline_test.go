@@ -9,7 +9,9 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -486,4 +488,78 @@ func TestAcceptPauseOverAfterClose(t *testing.T) {
 	if !strings.Contains(s.log(), "{tv_sec=10, tv_nsec=0}") {
 		t.Errorf("select's timeout: want the client's 10 s head deadline:\n%s", s.log())
 	}
+}
+
+// A signal that interrupts a blocking model's read does not give the
+// client its time again: the read after it waits only for the time left,
+// and a deadline that passed meanwhile is met with 408. (The read was
+// once made again with the same SO_RCVTIMEO, so after a stop and a
+// continue, say, a client could hold the server a whole timeout more.)
+func TestBlockingReadAfterSignal(t *testing.T) {
+	var mu sync.Mutex
+	now := clock
+	var out bytes.Buffer
+	b, err := ListenBlocking(Config{Addr: "127.0.0.1:0", FS: site, HeadTimeout: time.Hour,
+		Trace: trace.New(&out, trace.Options{}), Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.closeListener()
+	c, err := net.Dial("tcp", b.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	send(t, c, "GET /hello.txt HTTP/1.0\r\n") // half a head: the server reads on
+	conn, _ := b.accept()
+	if conn == nil {
+		t.Fatal("no connection accepted")
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		serve(b.cfg, b.k, site, conn)
+	}()
+	tid := blockedInRead(t, conn.fd)
+	mu.Lock()
+	now = now.Add(2 * time.Hour) // the head's hour is up
+	mu.Unlock()
+	// SIGURG: the Go runtime's own signal, which it ignores unless it asked
+	// for it. The read was given an hour, so only the time left, worked
+	// out again, ends it now.
+	if err := unix.Tgkill(unix.Getpid(), tid, unix.SIGURG); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(time.Minute)) // fail, not hang, if the read waits its hour again
+	resp := readAll(t, c)
+	c.Close() // what the lingering close after a 408 waits for
+	<-done
+	if !strings.HasPrefix(resp, "HTTP/1.0 408 ") {
+		t.Errorf("after the deadline passed during an interrupted read, the answer is %q; want 408\n%s", strings.SplitN(resp, "\r\n", 2)[0], out.String())
+	}
+	if !strings.Contains(out.String(), "= -1 EINTR") {
+		t.Errorf("the trace does not show the interrupted read:\n%s", out.String())
+	}
+}
+
+// blockedInRead waits until a thread of this process is asleep in read(2)
+// on fd, and returns its id.
+func blockedInRead(t *testing.T, fd int) int {
+	t.Helper()
+	want := fmt.Sprintf("%d 0x%x ", unix.SYS_READ, fd)
+	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(time.Millisecond) {
+		tasks, err := os.ReadDir("/proc/self/task")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, task := range tasks {
+			b, err := os.ReadFile("/proc/self/task/" + task.Name() + "/syscall")
+			if err == nil && strings.HasPrefix(string(b), want) {
+				tid, _ := strconv.Atoi(task.Name())
+				return tid
+			}
+		}
+	}
+	t.Fatalf("no thread blocked in read(%d) after a minute", fd)
+	return 0
 }

@@ -24,7 +24,7 @@ import (
 // not, and never hides one that did.
 //
 // EINTR is not an error: the call is made again, and both attempts appear in
-// the trace. EAGAIN is returned as it is; the caller treats it as "not ready
+// the trace (readOnce leaves that to its caller). EAGAIN is returned as it is; the caller treats it as "not ready
 // yet" and lets select wait.
 type sys struct {
 	t *trace.Tracer
@@ -222,6 +222,20 @@ func (k sys) accept(fd, conn, flags int) (int, netip.AddrPort, error) {
 // read wraps read(2). n == 0 with a nil error means the peer closed its
 // side: end of file. conn labels the connection in the trace (0 for none).
 func (k sys) read(fd, conn int, buf []byte) (int, error) {
+	for {
+		n, err := k.readOnce(fd, conn, buf)
+		if !errors.Is(err, unix.EINTR) {
+			return n, err
+		}
+	}
+}
+
+// readOnce is read without the retry: after EINTR it returns, and the
+// error says so. A blocking read waits for at most its socket's
+// SO_RCVTIMEO, and a read made again would wait that long once more,
+// however long the first one had waited; receive sets the time left
+// before it reads again.
+func (k sys) readOnce(fd, conn int, buf []byte) (int, error) {
 	if k.t.Stepping() {
 		k.before(conn, "read", strconv.Itoa(fd)+", ..., "+strconv.Itoa(len(buf)))
 		if !k.nonblocking && k.t.Quit() {
@@ -231,19 +245,15 @@ func (k sys) read(fd, conn int, buf []byte) (int, error) {
 			return -1, ErrQuit
 		}
 	}
-	for {
-		n, err := k.sysRead(fd, buf)
-		if k.t.On() {
-			data := k.t.Quote(buf[:max(n, 0)])
-			if err != nil {
-				data = "0x..." // strace prints the buffer's address when the call fails
-			}
-			k.emit(call(conn, "read", strconv.Itoa(fd)+", "+data+", "+strconv.Itoa(len(buf)), n), err)
+	n, err := k.sysRead(fd, buf)
+	if k.t.On() {
+		data := k.t.Quote(buf[:max(n, 0)])
+		if err != nil {
+			data = "0x..." // strace prints the buffer's address when the call fails
 		}
-		if err != unix.EINTR {
-			return n, sysErr("read", err)
-		}
+		k.emit(call(conn, "read", strconv.Itoa(fd)+", "+data+", "+strconv.Itoa(len(buf)), n), err)
 	}
+	return n, sysErr("read", err)
 }
 
 // write wraps write(2). It may write fewer bytes than asked (a partial
