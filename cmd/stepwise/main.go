@@ -107,7 +107,10 @@
 //	                       the listen queue
 //
 // SIGINT or SIGTERM stops accepting, lets responses in flight finish, and
-// exits 0; a second one stops at once, with exit status 1.
+// exits 0; a second one stops at once, with exit status 1. Other signals
+// do what they do to any Go program: SIGHUP (the terminal went away) ends
+// it at once, and SIGQUIT (Ctrl-\) prints every goroutine's stack and
+// exits 2.
 //
 // Comparing the models: stepwise compare runs one classroom scenario
 // against each model in turn, each a server of its own (this program on a
