@@ -106,7 +106,11 @@ func runDraw(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	events, err := draw.Read(in)
-	if err != nil {
+	var cut *draw.CutShortError
+	switch {
+	case errors.As(err, &cut) && len(events) > 0:
+		fmt.Fprintf(stderr, "stepwise draw: note: %s: %v: drawing the %d events before it\n", file, err, len(events))
+	case err != nil:
 		return fmt.Errorf("draw: %s: %w (is it the JSON-lines file of -json?)", file, err)
 	}
 	if opt.Conn > 0 && !slices.ContainsFunc(events, func(e trace.JSONEvent) bool { return e.Conn == opt.Conn }) {

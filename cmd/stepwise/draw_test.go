@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,6 +114,34 @@ func TestDrawStdinAndMistakes(t *testing.T) {
 	}
 	if got, err := os.ReadFile(own); err != nil || !bytes.Equal(got, trace) {
 		t.Errorf("draw -o of the trace itself changed it (%v)", err)
+	}
+}
+
+// A trace whose last line was cut short (its writer was killed in the
+// middle of a write) is drawn as far as it goes, with a note saying so;
+// it was once refused whole.
+func TestDrawCutShort(t *testing.T) {
+	lines := strings.SplitAfter(strings.TrimSuffix(drawGolden(t, "session.jsonl"), "\n"), "\n")
+	whole := strings.Join(lines[:len(lines)-1], "")
+	last := lines[len(lines)-1]
+	dir := t.TempDir()
+	drawn := map[string]string{}
+	for name, text := range map[string]string{"whole": whole, "cut": whole + last[:len(last)/2]} {
+		file := filepath.Join(dir, name+".jsonl")
+		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr bytes.Buffer
+		if err := run([]string{"draw", file}, &stdout, &stderr); err != nil {
+			t.Fatalf("stepwise draw %s: %v; stderr:\n%s", name, err, stderr.String())
+		}
+		drawn[name] = stdout.String()
+		if note := fmt.Sprintf("line %d: the last line is cut short", len(lines)); strings.Contains(stderr.String(), note) != (name == "cut") {
+			t.Errorf("stepwise draw %s: stderr %q; want %q only for the cut trace", name, stderr.String(), note)
+		}
+	}
+	if drawn["cut"] != drawn["whole"] {
+		t.Errorf("the cut trace is drawn unlike the events before its last line:\n%s\nwant:\n%s", drawn["cut"], drawn["whole"])
 	}
 }
 

@@ -50,12 +50,25 @@ const (
 	noteLines      = 2 // a note wraps onto at most this many lines
 )
 
+// CutShortError says that a trace's last line ends before its event
+// does, with no newline: the server was killed while it wrote, or the
+// file was copied while it grew. Read returns it with the events before
+// that line.
+type CutShortError struct{ Line int }
+
+func (e *CutShortError) Error() string {
+	return fmt.Sprintf("line %d: the last line is cut short, with no newline (was the trace still being written, or its writer killed?)", e.Line)
+}
+
 // Read reads a trace's JSON lines, one event per line, however long;
-// blank lines are skipped. A trace with no event at all is an error.
+// blank lines are skipped. A trace with no event at all is an error. If
+// only the last line is cut short, Read returns the events before it and
+// a *CutShortError.
 func Read(r io.Reader) ([]trace.JSONEvent, error) {
 	var events []trace.JSONEvent
+	var cut error
 	br := bufio.NewReader(r)
-	for n := 1; ; n++ {
+	for n := 1; cut == nil; n++ {
 		// Every event is a JSON object: a line that starts otherwise is
 		// refused before the rest of it is read, which could be endless
 		// (/dev/zero) or a binary file's gigabytes with no newline.
@@ -68,8 +81,13 @@ func Read(r io.Reader) ([]trace.JSONEvent, error) {
 		}
 		if text := bytes.TrimSpace(line); len(text) > 0 {
 			var e trace.JSONEvent
-			if err := json.Unmarshal(text, &e); err != nil {
-				return nil, fmt.Errorf("line %d: %v", n, err)
+			var syntax *json.SyntaxError
+			switch uerr := json.Unmarshal(text, &e); {
+			case err == io.EOF && errors.As(uerr, &syntax) && syntax.Offset == int64(len(text)):
+				cut = &CutShortError{Line: n}
+				continue
+			case uerr != nil:
+				return nil, fmt.Errorf("line %d: %v", n, uerr)
 			}
 			if e.Kind == "" {
 				return nil, fmt.Errorf("line %d: no \"kind\": not an event", n)
@@ -80,6 +98,9 @@ func Read(r io.Reader) ([]trace.JSONEvent, error) {
 			break
 		}
 	}
+	if len(events) == 0 && cut != nil {
+		return nil, fmt.Errorf("no events, and %w", cut)
+	}
 	if len(events) == 0 {
 		return nil, errors.New("no events")
 	}
@@ -89,7 +110,7 @@ func Read(r io.Reader) ([]trace.JSONEvent, error) {
 	// same start: in time order, a child's events fall into the rounds in
 	// which they happened.
 	slices.SortStableFunc(events, func(a, b trace.JSONEvent) int { return cmp.Compare(a.T, b.T) })
-	return events, nil
+	return events, cut
 }
 
 // firstByte skips the spaces that begin a line and returns the byte after

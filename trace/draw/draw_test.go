@@ -3,6 +3,7 @@ package draw
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"io"
 	"os"
@@ -215,10 +216,23 @@ func TestRead(t *testing.T) {
 		{"{}\n", "line 1: no \"kind\""},
 		{"", "no events"},
 		{"\n\n", "no events"},
+		{"{\"seq\":1,\"ki", "no events, and line 1: the last line is cut short"},
+		// Cut short, but not last, or not cut (a newline ends it, or it
+		// goes wrong before its end): not a write that was stopped.
+		{"{\"seq\":1,\"ki\n{\"seq\":2,\"kind\":\"info\"}\n", "line 1: unexpected end of JSON input"},
+		{"{\"seq\":1,\"kind\":\"info\"}\n{\"seq\":2,\"ki\n", "line 2: unexpected end of JSON input"},
+		{"{\"seq\":1,\"kind\":\"info\"}\n{\"seq\":2 \"ki", "line 2: invalid character"},
 	} {
 		if _, err := Read(strings.NewReader(tc.in)); err == nil || !strings.Contains(err.Error(), tc.err) {
 			t.Errorf("Read(%q): err = %v; want one saying %q", tc.in, err, tc.err)
 		}
+	}
+	// A last line cut short, with no newline: the events before it, and
+	// a CutShortError.
+	events, err = Read(strings.NewReader("{\"seq\":1,\"kind\":\"info\",\"text\":\"x\"}\n{\"seq\":2,\"kind\":\"in"))
+	var cut *CutShortError
+	if !errors.As(err, &cut) || cut.Line != 2 || len(events) != 1 || events[0].Text != "x" {
+		t.Errorf("Read of a trace cut short: %+v, %v; want the first event and a CutShortError at line 2", events, err)
 	}
 	// A fork model's child writes its events after some of its parent's
 	// later ones; "t", counted from one start, puts them back in order,
