@@ -318,11 +318,15 @@ func splitLine(buf []byte, start, end int, f *[3]span) (n, extra int) {
 const maxVersionDigits = 9
 
 // parseVersion parses HTTP-Version = "HTTP" "/" 1*DIGIT "." 1*DIGIT
-// (RFC 1945, 3.1). Leading zeros are ignored. A major version of 2 or more
-// gives 505: the server speaks 1.0 and understands 0.9.
+// (RFC 1945, 3.1). Leading zeros are ignored, and so is the case of
+// "HTTP": RFC 1945, 2.1 makes a quoted literal case-insensitive unless the
+// text says otherwise, and 3.1 does not (RFC 9112, 2.3 made it
+// case-sensitive later; a 1.0 server must understand any valid 1.0
+// request). A major version of 2 or more gives 505: the server speaks 1.0
+// and understands 0.9.
 func parseVersion(buf []byte, f span) (major, minor int, err *ProtocolError) {
 	v := buf[f.start:f.end]
-	ok := len(v) >= len("HTTP/0.0") && string(v[:5]) == "HTTP/"
+	ok := len(v) >= len("HTTP/0.0") && bytes.EqualFold(v[:5], []byte("HTTP/"))
 	i := 5
 	if ok {
 		major, i, ok = parseDigits(v, i)

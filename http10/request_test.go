@@ -54,6 +54,12 @@ var goodRequests = []goodCase{
 		want: &Request{Line: "GET / HTTP/01.00", Method: "GET", Target: "/", Path: "/", Proto: "HTTP/01.00", Major: 1, Minor: 0}},
 	{name: "HTTP/1.99", in: "GET / HTTP/1.99\r\n\r\n",
 		want: &Request{Line: "GET / HTTP/1.99", Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.99", Major: 1, Minor: 99}},
+	// RFC 1945, 2.1: a quoted literal is case-insensitive unless said
+	// otherwise, and 3.1 does not say so of "HTTP" (5.1.1 does of methods).
+	{name: "version lowercase", in: "GET / http/1.0\r\n\r\n",
+		want: &Request{Line: "GET / http/1.0", Method: "GET", Target: "/", Path: "/", Proto: "http/1.0", Major: 1, Minor: 0}},
+	{name: "version mixed case", in: "GET / hTtP/1.1\r\n\r\n",
+		want: &Request{Line: "GET / hTtP/1.1", Method: "GET", Target: "/", Path: "/", Proto: "hTtP/1.1", Major: 1, Minor: 1}},
 	{name: "HTTP/0.9 written out is a full request", in: "GET / HTTP/0.9\r\nA: b\r\n\r\n",
 		want: &Request{Line: "GET / HTTP/0.9", Method: "GET", Target: "/", Path: "/", Proto: "HTTP/0.9", Major: 0, Minor: 9, Header: h("A", "b")}},
 	{name: "many zeros", in: "GET / HTTP/0000000000000000000001.000000000000000000000\r\n\r\n",
@@ -152,7 +158,6 @@ var badRequests = []badCase{
 	{"version no minor", "GET / HTTP/1\r\n\r\n", Limits{}, 400},
 	{"version empty minor", "GET / HTTP/1.\r\n\r\n", Limits{}, 400},
 	{"version empty major", "GET / HTTP/.1\r\n\r\n", Limits{}, 400},
-	{"version lowercase", "GET / http/1.0\r\n\r\n", Limits{}, 400},
 	{"version suffix", "GET / HTTP/1.0a\r\n\r\n", Limits{}, 400},
 	{"version letter", "GET / HTTP/1.x\r\n\r\n", Limits{}, 400},
 	{"version three parts", "GET / HTTP/1.0.1\r\n\r\n", Limits{}, 400},
