@@ -19,25 +19,29 @@ const echoPath = "/echo"
 // Last-Modified (RFC 1945, 10.10) and is what If-Modified-Since dates are
 // compared against (10.9).
 //
-// GET and HEAD serve the file at req.Path, or a directory's index.html; POST
-// /echo sends the request body back; anything else gets the 4xx or 5xx that
-// says why, with a short HTML page. Every response carries Date, Server,
-// Content-Type and Content-Length, except a 304, which has no body. A HEAD
-// response has the headers of the GET response and no body (8.2); an
-// HTTP/0.9 request gets a Simple-Response, the body alone (5).
+// GET and HEAD serve the file at req.Path, or a directory's index.html (at
+// /echo too, if fsys has one; else 405); POST /echo sends the request body
+// back; anything else gets the 4xx or 5xx that says why, with a short HTML
+// page. Every response carries Date, Server, Content-Type and
+// Content-Length, except a 304, which has no body. A HEAD response has the
+// headers of the GET response and no body (8.2); an HTTP/0.9 request gets
+// a Simple-Response, the body alone (5).
 func Respond(fsys fs.FS, req *Request, now time.Time) *Response {
 	if req == nil {
 		return errorResponse(StatusInternalServerError, "no request to answer", "", nil, now)
 	}
 	switch req.Method {
 	case "GET", "HEAD":
-		if req.Path == echoPath {
-			// The message must not name the method: HEAD gets GET's headers, Content-Length included.
-			r := errorResponse(StatusMethodNotAllowed, echoPath+" takes only POST", "", req, now)
+		r := serveFile(fsys, req, now)
+		if req.Path == echoPath && r.Status == StatusNotFound {
+			// Nothing of the directory's own is there (a served directory
+			// may well have an /echo, and GET must reach it), so /echo is
+			// the echo, and it takes POST only. The message must not name
+			// the method: HEAD gets GET's headers, Content-Length included.
+			r = errorResponse(StatusMethodNotAllowed, echoPath+" takes only POST", "", req, now)
 			r.Header = insertField(r.Header, Field{"Allow", "POST"}) // RFC 9110, 15.5.6
-			return r
 		}
-		return serveFile(fsys, req, now)
+		return r
 	case "POST":
 		if req.Path != echoPath {
 			r := errorResponse(StatusMethodNotAllowed, "method POST is not allowed for "+strconv.Quote(req.Path)+"; only "+echoPath+" takes it", "", req, now)

@@ -239,6 +239,33 @@ func TestRespondHeadMatchesGet(t *testing.T) {
 	}
 }
 
+// TestRespondEchoDoesNotHideFiles checks that a served directory's own
+// /echo, a file or a directory, is served to GET and HEAD as any other
+// path is; only where there is none does GET get 405. POST /echo echoes
+// either way.
+func TestRespondEchoDoesNotHideFiles(t *testing.T) {
+	tests := []struct {
+		name, in string
+		fsys     fstest.MapFS
+		status   int
+		body     string
+		location string
+	}{
+		{"file", "GET /echo HTTP/1.0\r\n\r\n", fstest.MapFS{"echo": {Data: []byte("mine\n"), ModTime: testNow}}, 200, "mine\n", ""},
+		{"file, head", "HEAD /echo HTTP/1.0\r\n\r\n", fstest.MapFS{"echo": {Data: []byte("mine\n"), ModTime: testNow}}, 200, "", ""},
+		{"directory", "GET /echo HTTP/1.0\r\n\r\n", fstest.MapFS{"echo/index.html": {Data: []byte("i"), ModTime: testNow}}, 301, "-", "/echo/"},
+		{"post still echoes", "POST /echo HTTP/1.0\r\nContent-Length: 2\r\n\r\nhi", fstest.MapFS{"echo": {Data: []byte("mine\n"), ModTime: testNow}}, 200, "hi", ""},
+		{"nothing there", "GET /echo HTTP/1.0\r\n\r\n", fstest.MapFS{}, 405, "-", ""},
+	}
+	for _, tc := range tests {
+		r := Respond(tc.fsys, mustParse(t, tc.in), testNow)
+		loc, _ := header(r, "Location")
+		if r.Status != tc.status || tc.body != "-" && !r.NoBody && string(r.Body) != tc.body || loc != tc.location {
+			t.Errorf("%s: Respond(%q) = %d %q, Location %q (%s); want %d %q, Location %q", tc.name, tc.in, r.Status, r.Body, loc, r.Note, tc.status, tc.body, tc.location)
+		}
+	}
+}
+
 // TestRespondErrorPageEscapes checks that the page says what was wrong, HTML-escaped.
 func TestRespondErrorPageEscapes(t *testing.T) {
 	r := Respond(testFS(), mustParse(t, "GET /%3Cscript%3E&x HTTP/1.0\r\n\r\n"), testNow)
