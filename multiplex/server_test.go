@@ -158,6 +158,18 @@ func normalise(trace string) string {
 	}
 	trace = regexp.MustCompile(`htons\(\d+\)`).ReplaceAllString(trace, "htons(PORT)")
 	trace = regexp.MustCompile(`127\.0\.0\.1:\d+`).ReplaceAllString(trace, "127.0.0.1:PORT")
+	// The time select had left when it returned is the kernel's, measured
+	// on the real clock: rounded to the nearest second, as the lessons'
+	// transcripts round it (a whole-second timeout with a few µs gone
+	// shows as the whole timeout).
+	trace = regexp.MustCompile(`left \{tv_sec=(\d+), tv_nsec=(\d+)\}`).ReplaceAllStringFunc(trace, func(s string) string {
+		var sec, nsec int64
+		fmt.Sscanf(s, "left {tv_sec=%d, tv_nsec=%d}", &sec, &nsec)
+		if nsec >= 500_000_000 {
+			sec++
+		}
+		return "left {tv_sec=" + strconv.FormatInt(sec, 10) + ", tv_nsec=0}"
+	})
 	// The fd each call acts on, and the fd socket and accept4 return.
 	trace = regexp.MustCompile(`(?m)^(\w+\()(\d+)`).ReplaceAllStringFunc(trace, func(s string) string {
 		i := strings.IndexByte(s, '(')

@@ -454,8 +454,9 @@ func waitStatusString(ws unix.WaitStatus) string {
 	return "0x" + strconv.FormatUint(uint64(ws), 16)
 }
 
-// pselect wraps unix.Select, which on linux/amd64 (and arm64) is the
-// pselect6(2) system call: strace shows that name, and so do we. It sleeps
+// pselect wraps the pselect6(2) system call, which is what unix.Select
+// makes on linux/amd64 (and arm64): strace shows that name, and so do we.
+// It sleeps
 // until an fd in r is readable or one in w is writable, or until timeout
 // (nil: forever). On return r and w hold only the ready fds.
 //
@@ -482,16 +483,33 @@ func (k sys) pselect(nfd int, r, w *unix.FdSet, timeout *unix.Timeval) (int, err
 		}
 		k.t.Flush() // everything before this call is on screen while we sleep
 	}
-	n, err := unix.Select(nfd, r, w, nil, timeout)
+	n, left, err := pselect6(nfd, r, w, timeout)
 	if k.t.On() {
 		e := call(0, "pselect6", args, n)
-		e.Extra, e.Comment = readyString(n, err, r, w, nfd), roles
+		e.Extra, e.Comment = readyString(n, err, r, w, nfd, left), roles
 		k.emit(e, err)
 	}
 	if err == unix.EINTR {
 		return noneReady(r, w)
 	}
 	return n, sysErr("pselect6", err)
+}
+
+// pselect6 is unix.Select as x/sys makes it on linux/amd64 and arm64,
+// the same pselect6 call with the same arguments, except that the
+// timespec it passes is kept: the kernel writes into it the time that was
+// left when select returned, which strace shows after the ready sets
+// ("left {tv_sec=9, tv_nsec=999966407}"), and so does the trace. left is
+// nil when timeout is.
+func pselect6(nfd int, r, w *unix.FdSet, timeout *unix.Timeval) (n int, left *unix.Timespec, err error) {
+	if timeout != nil {
+		left = &unix.Timespec{Sec: timeout.Sec, Nsec: timeout.Usec * 1000}
+	}
+	r0, _, e := unix.Syscall6(unix.SYS_PSELECT6, uintptr(nfd), uintptr(unsafe.Pointer(r)), uintptr(unsafe.Pointer(w)), 0, uintptr(unsafe.Pointer(left)), 0)
+	if e != 0 {
+		return -1, left, e
+	}
+	return int(r0), left, nil
 }
 
 // noneReady is pselect's answer when it made no call, or one a signal cut
@@ -653,8 +671,10 @@ func fdSetString(set *unix.FdSet, nfd int) string {
 	return string(append(b, ']'))
 }
 
-// readyString is what strace prints after select's result: "(in [5], out [6])".
-func readyString(n int, err error, r, w *unix.FdSet, nfd int) string {
+// readyString is what strace prints after select's result: "(in [5],
+// out [6])", and the time left if select had a timeout: "(in [5], left
+// {tv_sec=1, tv_nsec=999000000})". A timeout is "(Timeout)" alone.
+func readyString(n int, err error, r, w *unix.FdSet, nfd int, left *unix.Timespec) string {
 	switch {
 	case err != nil:
 		return ""
@@ -667,6 +687,9 @@ func readyString(n int, err error, r, w *unix.FdSet, nfd int) string {
 	}
 	if s := fdSetString(w, nfd); w != nil && s != "[]" {
 		parts = append(parts, "out "+s)
+	}
+	if left != nil {
+		parts = append(parts, "left {tv_sec="+strconv.FormatInt(left.Sec, 10)+", tv_nsec="+strconv.FormatInt(left.Nsec, 10)+"}")
 	}
 	return "(" + strings.Join(parts, ", ") + ")"
 }

@@ -231,7 +231,7 @@ func (d *Diagram) split(events []trace.JSONEvent) []band {
 		}
 		b := &bands[len(bands)-1]
 		b.events = append(b.events, e)
-		b.ready = strings.TrimSuffix(strings.TrimPrefix(e.Extra, "("), ")")
+		b.ready = strings.TrimSuffix(strings.TrimPrefix(readySets(e.Extra), "("), ")")
 		if failed(e) {
 			b.ready = strings.TrimPrefix(result(e), "= ")
 		}
@@ -357,7 +357,7 @@ func (d *Diagram) steps(events []trace.JSONEvent) []step {
 				}
 				s.lines = []string{label}
 				answer := step{from: d.kernel(), to: d.server(), dashed: true, failed: s.failed,
-					lines: []string{cut(strings.TrimSpace(result(e)+" "+e.Extra), w)}}
+					lines: []string{cut(strings.TrimSpace(result(e)+" "+readySets(e.Extra)), w)}}
 				steps = append(steps, s, answer)
 				continue
 			}
@@ -434,4 +434,14 @@ func plural(n int, what string) string {
 		s += "s"
 	}
 	return s
+}
+
+// readySets is what a round call printed after its result, "(in [5],
+// out [6], left {tv_sec=9, tv_nsec=999000000})", without the time that
+// was left: a picture of the round shows which fds were ready.
+func readySets(extra string) string {
+	if i := strings.Index(extra, ", left {"); i >= 0 && strings.HasSuffix(extra, "})") {
+		return extra[:i] + ")"
+	}
+	return extra
 }

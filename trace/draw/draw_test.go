@@ -419,3 +419,19 @@ func TestWireTextBackslashes(t *testing.T) {
 		t.Errorf("texts %q; want %q", texts, want)
 	}
 }
+
+// A select with a timeout prints the time it had left after its ready
+// sets, as strace does; the pictures show which fds were ready.
+func TestReadyWithTimeLeft(t *testing.T) {
+	events, err := Read(strings.NewReader(`{"seq":1,"kind":"syscall","name":"pselect6","args":"8, [3 4 7], [], NULL, {tv_sec=10, tv_nsec=0}, NULL","ret":1,"extra":"(in [7], left {tv_sec=9, tv_nsec=999966407})"}
+{"seq":2,"kind":"syscall","name":"read","args":"7, \"GET\", 16384","ret":3,"conn":1}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := string(render(t, New(events, options()), (*Diagram).Table))
+	mermaid := string(render(t, New(events, options()), (*Diagram).Mermaid))
+	if strings.Contains(table+mermaid, "left") || !strings.Contains(table, "in [7]") || !strings.Contains(mermaid, "= 1 (in [7])") {
+		t.Errorf("a round whose select had time left: want in [7] without the time left\ntable:\n%s\nmermaid:\n%s", table, mermaid)
+	}
+}
