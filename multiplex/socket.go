@@ -376,7 +376,10 @@ func (k sys) close(fd, conn int) error {
 // blocking read or write on fd gives up after d, with EAGAIN. A server
 // that does not select has no other way to stop waiting for a client.
 // strace calls the options SO_RCVTIMEO_OLD and SO_SNDTIMEO_OLD: they take
-// the old struct timeval.
+// the old struct timeval. strace does not decode that struct: it shows its
+// 16 bytes as a string, tv_sec then tv_usec, each a little-endian 64-bit
+// integer ("\n\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0" is 10 s), and so does the
+// trace.
 func (k sys) timeout(fd, conn, opt int, d time.Duration) error {
 	tv := unix.NsecToTimeval(d.Nanoseconds())
 	var args string
@@ -385,7 +388,8 @@ func (k sys) timeout(fd, conn, opt int, d time.Duration) error {
 		if opt == unix.SO_SNDTIMEO {
 			name = "SO_SNDTIMEO_OLD"
 		}
-		args = strconv.Itoa(fd) + ", SOL_SOCKET, " + name + ", {tv_sec=" + strconv.FormatInt(tv.Sec, 10) + ", tv_usec=" + strconv.FormatInt(tv.Usec, 10) + "}, " + strconv.Itoa(int(unsafe.Sizeof(tv)))
+		raw := unsafe.Slice((*byte)(unsafe.Pointer(&tv)), unsafe.Sizeof(tv)) // the bytes the kernel reads
+		args = strconv.Itoa(fd) + ", SOL_SOCKET, " + name + ", " + k.t.Quote(raw) + ", " + strconv.Itoa(len(raw))
 	}
 	return k.do(conn, "setsockopt", args, func() error { return unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, opt, &tv) })
 }

@@ -98,6 +98,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -112,6 +113,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"stepwise/trace"
 )
 
 var update = flag.Bool("update", false, "rewrite the transcripts in docs/lessons/*.md and docs/teaching.md from the real program")
@@ -952,6 +955,7 @@ var (
 	bindZero     = regexp.MustCompile(`^((?:\[step \d+\] next: )?bind\(\d+, \{sa_family=AF_INET, sin_port=htons\()0\)`)
 	clientPort   = regexp.MustCompile(`(127\.0\.0\.1:|htons\()([0-9]{4,5})\b`)
 	timeout      = regexp.MustCompile(`\{tv_sec=(\d+), tv_(nsec|usec)=(\d+)\}`)
+	timevalBytes = regexp.MustCompile(`(SO_(?:RCV|SND)TIMEO_OLD, )("(?:[^"\\]|\\.)*")`)
 	clientMillis = regexp.MustCompile(`\b\d+\.\d\d\b`)
 	pidRef       = regexp.MustCompile(`\[pid (\d+)\]|gettid\(\) = (\d+)|process (\d+)|^wait4\(.*\) = ([1-9]\d*)$`)
 	interrupted  = regexp.MustCompile(`^((?:\[pid \w+\] )?\w+\([^,)]*).* = -1 EINTR \(Interrupted system call\)(.*)$`)
@@ -976,6 +980,7 @@ func normalise(in []string, port string, timed bool) []string {
 			return sub[1] + "PORT"
 		})
 		l = timeout.ReplaceAllStringFunc(l, roundTimeout)
+		l = timevalBytes.ReplaceAllStringFunc(l, roundTimevalBytes)
 		if timed {
 			l = clientMillis.ReplaceAllString(l, "N.NN")
 		}
@@ -1026,6 +1031,52 @@ func roundTimeout(m string) string {
 		sec++
 	}
 	return fmt.Sprintf("{tv_sec=%d, tv_%s=0}", sec, sub[2])
+}
+
+// roundTimevalBytes rounds SO_RCVTIMEO's timeval as roundTimeout does,
+// in the form strace shows it: its 16 bytes, tv_sec then tv_usec, little
+// endian, as a string: 9.99 s begins \t, rounded to 10 s it begins \n.
+func roundTimevalBytes(m string) string {
+	sub := timevalBytes.FindStringSubmatch(m)
+	b := unquoteStrace(sub[2])
+	if len(b) != 16 {
+		return m
+	}
+	sec, usec := binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:])
+	if usec >= 500_000 {
+		sec++
+	}
+	binary.LittleEndian.PutUint64(b[:8], sec)
+	binary.LittleEndian.PutUint64(b[8:], 0)
+	return sub[1] + trace.Quote(b, len(b))
+}
+
+// unquoteStrace reads a string as strace (and trace.Quote) prints it.
+func unquoteStrace(q string) []byte {
+	q = strings.TrimSuffix(strings.TrimPrefix(q, `"`), `"`)
+	var b []byte
+	for i := 0; i < len(q); i++ {
+		if q[i] != '\\' || i+1 == len(q) {
+			b = append(b, q[i])
+			continue
+		}
+		i++
+		if c, ok := map[byte]byte{'n': '\n', 'r': '\r', 't': '\t', 'v': '\v', 'f': '\f'}[q[i]]; ok {
+			b = append(b, c)
+			continue
+		}
+		if q[i] < '0' || q[i] > '7' {
+			b = append(b, q[i]) // \" or \\
+			continue
+		}
+		v, n := 0, 0
+		for ; n < 3 && i+n < len(q) && q[i+n] >= '0' && q[i+n] <= '7'; n++ {
+			v = v*8 + int(q[i+n]-'0')
+		}
+		b = append(b, byte(v))
+		i += n - 1
+	}
+	return b
 }
 
 // dates replaces each date after "Date: " with dateShape, character by

@@ -5,6 +5,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -587,8 +588,15 @@ func TestLingeringCloseWaitsForASlowReader(t *testing.T) {
 				t.Fatalf("lingering on: asking again in %q (%v); want less than the linger time (the write timeout is 350ms)", wait, err)
 			}
 			line := await(t, s, "/* c1 */")
-			_, tv, ok := strings.Cut(line, "SO_RCVTIMEO_OLD, {tv_sec=0, tv_usec=")
-			usec, _ := strconv.Atoi(tv[:max(strings.IndexByte(tv, '}'), 0)])
+			// The timeval's 16 bytes, as strace shows them: tv_sec 0, then
+			// tv_usec, little endian.
+			_, tv, ok := strings.Cut(line, "SO_RCVTIMEO_OLD, ")
+			tv, _, _ = strings.Cut(tv, ", 16)")
+			b := unquoteStrace(tv)
+			var usec uint64
+			if len(b) == 16 && binary.LittleEndian.Uint64(b[:8]) == 0 {
+				usec = binary.LittleEndian.Uint64(b[8:])
+			}
 			if got := time.Duration(usec) * time.Microsecond; !ok || got.Round(time.Millisecond) != said {
 				t.Fatalf("after \"asking again in %v\": %q; want setsockopt SO_RCVTIMEO of %v before the next read", said, line, said)
 			}
