@@ -368,7 +368,7 @@ func TestShutdown(t *testing.T) {
 	if !s.stopped() || s.sig.err != nil {
 		t.Errorf("after the last response: stopped %v, err %v; want true, nil", s.stopped(), s.sig.err)
 	}
-	if log := s.log(); !strings.Contains(log, "--- SIGINT {si_signo=SIGINT} ---") || !strings.Contains(log, "shutting down") {
+	if log := s.log(); !strings.Contains(log, "--- SIGINT {si_signo=SIGINT, ...} ---") || !strings.Contains(log, "shutting down") {
 		t.Errorf("trace does not show the signal:\n%s", log)
 	}
 

@@ -55,10 +55,13 @@ func (k sys) send(conn int, stage, text string) {
 	k.t.Emit(k.explained(trace.Event{Kind: trace.Send, Conn: conn, Name: stage, Text: text}))
 }
 
-// signal says that sig, by its name ("SIGINT"), has reached the server.
+// signal says that sig, by its name ("SIGINT"), has reached the server:
+// "SIGINT {si_signo=SIGINT, ...}". strace shows the whole siginfo there
+// (si_code, si_pid, ...); the server learns only the signal's number, and
+// "..." says, as in strace's own structs, that the rest is left out.
 func (k sys) signal(name string) {
 	if k.t.On() {
-		k.t.Emit(k.explained(trace.Event{Kind: trace.State, Name: "signal", Text: name + " {si_signo=" + name + "}"}))
+		k.t.Emit(k.explained(trace.Event{Kind: trace.State, Name: "signal", Text: name + " {si_signo=" + name + ", ...}"}))
 	}
 }
 
