@@ -67,7 +67,16 @@ func IsTerminal(fd int) bool {
 
 // Stdout is the process's standard output as an Output: what the access
 // log is written to, with write(2) calls the trace shows.
-func Stdout() *Output { return &Output{fd: 1, name: "standard output"} }
+//
+// It also has Go read the local time zone now, before the trace begins.
+// The log's times are local, and Go reads the zone (openat, read and close
+// of /etc/localtime) the first time a local time is formatted: otherwise
+// that would happen in the middle of the first request, in calls the
+// trace does not show and strace does.
+func Stdout() *Output {
+	time.Now().Zone()
+	return &Output{fd: 1, name: "standard output"}
+}
 
 // log writes one line of a log: through a traced write when w is an
 // Output (an fd), so that the trace shows the call; otherwise (a test's

@@ -302,6 +302,10 @@ Flags:
 			return srv.FDTable()
 		}
 	}
+	var logTo *multiplex.Output
+	if *accessLog {
+		logTo = multiplex.Stdout() // before the trace begins: see Stdout
+	}
 	stepper, term, err := openStepper(*step, *breaks, *delay, next, fds)
 	if err != nil {
 		return err
@@ -331,7 +335,7 @@ Flags:
 	cfg.Addr, cfg.FS, cfg.Trace = *addr, fsys, t
 	say := stdout // where the program says it serves, and that it stopped
 	if *accessLog {
-		cfg.AccessLog = multiplex.Stdout() // written with traced write(2) calls
+		cfg.AccessLog = logTo // written with traced write(2) calls
 		// Standard output is then the log and nothing else, for a file
 		// or a log tool to take as it is.
 		say = stderr

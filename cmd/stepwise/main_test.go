@@ -1016,6 +1016,32 @@ func matchStraceLines(t *testing.T, s *server, out string, mainOnly bool) int {
 	return lefts
 }
 
+// With -access-log, the log's local times make Go read the time zone
+// (/etc/localtime, or the zone file TZ names) the first time one is
+// formatted. That happens before the trace begins, with the rest of the
+// setup, not in the middle of the first request, in calls strace shows
+// and the trace would not.
+func TestTimeZoneReadBeforeServing(t *testing.T) {
+	s, out := startStrace(t, "openat,socket", "-color", "never", "-access-log")
+	if resp, err := exchange(t, s.addr, "GET /hello.txt HTTP/1.0\r\n\r\n"); err != nil || statusLine(resp) != "HTTP/1.0 200 OK" {
+		t.Fatalf("GET /hello.txt: status line %q (%v); want HTTP/1.0 200 OK", statusLine(resp), err)
+	}
+	if line, err := s.stdout.ReadString('\n'); err != nil || !strings.Contains(line, "GET /hello.txt") {
+		t.Fatalf("access log: %q (%v); want the request's line", line, err)
+	}
+	sendSignal(t, s, syscall.SIGINT)
+	if code, _ := wait(t, s); code != 0 {
+		t.Fatalf("server under strace exited %d after SIGINT; want 0", code)
+	}
+	serving := false
+	for _, c := range parseStrace(t, string(readFile(t, out))) {
+		serving = serving || c.name == "socket"
+		if serving && c.name == "openat" && (strings.Contains(c.line, "localtime") || strings.Contains(c.line, "zoneinfo")) {
+			t.Errorf("the time zone is read while serving, in a call the trace does not show: %s", c.line)
+		}
+	}
+}
+
 // straceText is a call's line as strace -f printed it, without the pid,
 // joined again if another thread split it, with one space before "=" and
 // each address in hex shown as 0x..., as the trace shows it.
