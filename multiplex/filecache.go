@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"stepwise/http10"
+	"stepwise/trace"
 )
 
 // A fileCache holds the small files a Root has read whole, so that
@@ -149,7 +150,7 @@ func (k sys) fstatat(dirfd int, name string) (unix.Stat_t, error) {
 	var st unix.Stat_t
 	var args string
 	if k.t.On() {
-		args = strconv.Itoa(dirfd) + ", " + k.t.Quote([]byte(name))
+		args = strconv.Itoa(dirfd) + ", " + trace.QuotePath(name)
 		k.before(0, "newfstatat", args+", ..., 0")
 	}
 	for {

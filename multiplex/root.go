@@ -54,7 +54,7 @@ func OpenRoot(dir string, t *trace.Tracer) (*Root, error) {
 // O_DIRECTORY|O_CLOEXEC.
 func (k sys) openDir(dir string, flags int) (int, error) {
 	flags |= unix.O_DIRECTORY | unix.O_CLOEXEC
-	args := "AT_FDCWD, " + k.t.Quote([]byte(dir)) + ", " + openFlags(uint64(flags))
+	args := "AT_FDCWD, " + trace.QuotePath(dir) + ", " + openFlags(uint64(flags))
 	k.before(0, "openat", args)
 	for {
 		fd, err := unix.Open(dir, flags, 0)
@@ -127,7 +127,7 @@ func (r *Root) openat2(name string, flags uint64) (int, error) {
 	how := unix.OpenHow{Flags: flags | unix.O_CLOEXEC, Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS}
 	var args string
 	if r.k.t.On() {
-		args = strconv.Itoa(r.fd) + ", " + r.k.t.Quote([]byte(name)) + ", {flags=" + openFlags(how.Flags) + ", resolve=RESOLVE_NO_MAGICLINKS|RESOLVE_BENEATH}, " + strconv.Itoa(unix.SizeofOpenHow)
+		args = strconv.Itoa(r.fd) + ", " + trace.QuotePath(name) + ", {flags=" + openFlags(how.Flags) + ", resolve=RESOLVE_NO_MAGICLINKS|RESOLVE_BENEATH}, " + strconv.Itoa(unix.SizeofOpenHow)
 		r.k.before(0, "openat2", args)
 	}
 	for {

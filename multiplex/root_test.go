@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -323,6 +324,48 @@ func TestStatArgAsStrace(t *testing.T) {
 	} {
 		if got := statArg(&tc.st, nil); got != tc.want {
 			t.Errorf("statArg(mode %#o) = %s; want %s", tc.st.Mode, got, tc.want)
+		}
+	}
+}
+
+// File names are shown whole whatever -s says, as strace shows them: the
+// root's openat, each file's openat2, and the cache's newfstatat.
+func TestRootTracesWholeNames(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a-directory-with-a-long-name")
+	name := "a-subdirectory-with-a-long-name/a-file-with-a-long-name.txt"
+	os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
+	writeFile(t, dir, name, "hello\n")
+	var buf bytes.Buffer
+	tracer := trace.New(&buf, trace.Options{StrSize: 8})
+	r, err := OpenRoot(dir, tracer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	// The file is old enough to cache: opened and read, then served from the cache.
+	r.cache.now = func() time.Time { return time.Now().Add(time.Minute) }
+	for range 2 {
+		f, err := r.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Stat(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadAll(f); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	tracer.Flush()
+	tr := buf.String()
+	for _, want := range []string{
+		`openat(AT_FDCWD, "` + dir + `", `,
+		`openat2(` + strconv.Itoa(r.fd) + `, "` + name + `", {`,
+		`newfstatat(` + strconv.Itoa(r.fd) + `, "` + name + `", {`,
+	} {
+		if !strings.Contains(tr, want) {
+			t.Errorf("trace with -s 8 has no %s...:\n%s", want, tr)
 		}
 	}
 }

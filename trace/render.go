@@ -216,6 +216,16 @@ func Quote(b []byte, max int) string {
 	return string(q)
 }
 
+// PathMax is Linux's PATH_MAX: strace shows a file name of up to
+// PathMax-1 bytes whole.
+const PathMax = 4096
+
+// QuotePath returns a file name as strace shows it: escaped as Quote
+// escapes a byte string, but whole, whatever -s says ("filenames are not
+// considered strings and are always printed in full", strace(1)), up to
+// PathMax-1 bytes, and cut there, with "...", if longer.
+func QuotePath(name string) string { return Quote([]byte(name), PathMax-1) }
+
 // AppendEscaped appends b[i], a byte of a byte string, to dst as Quote
 // shows it between its quotes: printable ASCII as it is, a quote or a
 // backslash after a backslash, \r \n \t \v \f, and any other byte in

@@ -542,3 +542,19 @@ func TestSharedWritesWholeLinesAPipeKeepsWhole(t *testing.T) {
 		}
 	}
 }
+
+// A file name is shown whole whatever -s says, as strace shows it, up to
+// PATH_MAX-1 bytes.
+func TestQuotePath(t *testing.T) {
+	long := strings.Repeat("d/", 30) + "file.txt"
+	if got, want := QuotePath(long), `"`+long+`"`; got != want {
+		t.Errorf("QuotePath(%d bytes) = %s; want it whole", len(long), got)
+	}
+	if got := QuotePath("a\nb\001"); got != `"a\nb\1"` {
+		t.Errorf(`QuotePath("a\nb\001") = %s; want "a\nb\1", escaped as strace escapes`, got)
+	}
+	huge := strings.Repeat("x", PathMax+10)
+	if got, want := QuotePath(huge), `"`+huge[:PathMax-1]+`"...`; got != want {
+		t.Errorf("QuotePath(%d bytes) = %d bytes; want the first %d, then ...", len(huge), len(got), PathMax-1)
+	}
+}
