@@ -109,11 +109,22 @@ func (k sys) before(conn int, name, args string) {
 // pause before it, makes it again after EINTR, and traces every attempt.
 // args is what the trace shows; it may be empty when the trace is off.
 func (k sys) do(conn int, name, args string, f func() error) error {
+	return k.doNoted(conn, name, args, "", f)
+}
+
+// doNoted is do with a note after the connection's label in the line's
+// comment: what an argument strace shows as raw bytes says
+// ("c1: {tv_sec=10, tv_usec=0}").
+func (k sys) doNoted(conn int, name, args, note string, f func() error) error {
 	k.before(conn, name, args)
 	for {
 		err := f()
 		if k.t.On() {
-			k.emit(call(conn, name, args, 0), err)
+			e := call(conn, name, args, 0)
+			if note != "" {
+				e.Comment += ": " + note
+			}
+			k.emit(e, err)
 		}
 		if err != unix.EINTR {
 			return sysErr(name, err)
@@ -388,10 +399,11 @@ func (k sys) close(fd, conn int) error {
 // the old struct timeval. strace does not decode that struct: it shows its
 // 16 bytes as a string, tv_sec then tv_usec, each a little-endian 64-bit
 // integer ("\n\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0" is 10 s), and so does the
-// trace.
+// trace; its comment says what the bytes are ("c1: {tv_sec=10,
+// tv_usec=0}"), since few can read them at a glance.
 func (k sys) timeout(fd, conn, opt int, d time.Duration) error {
 	tv := unix.NsecToTimeval(d.Nanoseconds())
-	var args string
+	var args, note string
 	if k.t.On() {
 		name := "SO_RCVTIMEO_OLD"
 		if opt == unix.SO_SNDTIMEO {
@@ -399,8 +411,9 @@ func (k sys) timeout(fd, conn, opt int, d time.Duration) error {
 		}
 		raw := unsafe.Slice((*byte)(unsafe.Pointer(&tv)), unsafe.Sizeof(tv)) // the bytes the kernel reads
 		args = strconv.Itoa(fd) + ", SOL_SOCKET, " + name + ", " + k.t.Quote(raw) + ", " + strconv.Itoa(len(raw))
+		note = "{tv_sec=" + strconv.FormatInt(tv.Sec, 10) + ", tv_usec=" + strconv.FormatInt(tv.Usec, 10) + "}"
 	}
-	return k.do(conn, "setsockopt", args, func() error { return unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, opt, &tv) })
+	return k.doNoted(conn, "setsockopt", args, note, func() error { return unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, opt, &tv) })
 }
 
 // gettid wraps gettid(2): the id of the calling thread, the number strace
@@ -469,9 +482,8 @@ func waitStatusString(ws unix.WaitStatus) string {
 
 // pselect wraps the pselect6(2) system call, which is what unix.Select
 // makes on linux/amd64 (and arm64): strace shows that name, and so do we.
-// It sleeps
-// until an fd in r is readable or one in w is writable, or until timeout
-// (nil: forever). On return r and w hold only the ready fds.
+// It sleeps until an fd in r is readable or one in w is writable, or until
+// timeout (nil: forever). On return r and w hold only the ready fds.
 //
 // After EINTR (a signal came: SIGINT, or SIGCONT after a stop) it returns
 // at once, with no fd ready, rather than make the call again: the timeout
@@ -499,7 +511,7 @@ func (k sys) pselect(nfd int, r, w *unix.FdSet, timeout *unix.Timeval) (int, err
 	n, left, err := pselect6(nfd, r, w, timeout)
 	if k.t.On() {
 		e := call(0, "pselect6", args, n)
-		e.Extra, e.Comment = readyString(n, err, r, w, nfd, left), roles
+		e.Extra, e.Comment = readyString(n, err, r, w, nfd, timeout != nil, left), roles
 		k.emit(e, err)
 	}
 	if err == unix.EINTR {
@@ -512,13 +524,16 @@ func (k sys) pselect(nfd int, r, w *unix.FdSet, timeout *unix.Timeval) (int, err
 // the same pselect6 call with the same arguments, except that the
 // timespec it passes is kept: the kernel writes into it the time that was
 // left when select returned, which strace shows after the ready sets
-// ("left {tv_sec=9, tv_nsec=999966407}"), and so does the trace. left is
-// nil when timeout is.
-func pselect6(nfd int, r, w *unix.FdSet, timeout *unix.Timeval) (n int, left *unix.Timespec, err error) {
+// ("left {tv_sec=9, tv_nsec=999966407}"), and so does the trace. left
+// means nothing when timeout is nil. The timespec is a value on the
+// stack, so a round allocates nothing for it.
+func pselect6(nfd int, r, w *unix.FdSet, timeout *unix.Timeval) (n int, left unix.Timespec, err error) {
+	var ts *unix.Timespec
 	if timeout != nil {
-		left = &unix.Timespec{Sec: timeout.Sec, Nsec: timeout.Usec * 1000}
+		left = unix.Timespec{Sec: timeout.Sec, Nsec: timeout.Usec * 1000}
+		ts = &left
 	}
-	r0, _, e := unix.Syscall6(unix.SYS_PSELECT6, uintptr(nfd), uintptr(unsafe.Pointer(r)), uintptr(unsafe.Pointer(w)), 0, uintptr(unsafe.Pointer(left)), 0)
+	r0, _, e := unix.Syscall6(unix.SYS_PSELECT6, uintptr(nfd), uintptr(unsafe.Pointer(r)), uintptr(unsafe.Pointer(w)), 0, uintptr(unsafe.Pointer(ts)), 0)
 	if e != 0 {
 		return -1, left, e
 	}
@@ -687,7 +702,7 @@ func fdSetString(set *unix.FdSet, nfd int) string {
 // readyString is what strace prints after select's result: "(in [5],
 // out [6])", and the time left if select had a timeout: "(in [5], left
 // {tv_sec=1, tv_nsec=999000000})". A timeout is "(Timeout)" alone.
-func readyString(n int, err error, r, w *unix.FdSet, nfd int, left *unix.Timespec) string {
+func readyString(n int, err error, r, w *unix.FdSet, nfd int, timed bool, left unix.Timespec) string {
 	switch {
 	case err != nil:
 		return ""
@@ -701,7 +716,7 @@ func readyString(n int, err error, r, w *unix.FdSet, nfd int, left *unix.Timespe
 	if s := fdSetString(w, nfd); w != nil && s != "[]" {
 		parts = append(parts, "out "+s)
 	}
-	if left != nil {
+	if timed {
 		parts = append(parts, "left {tv_sec="+strconv.FormatInt(left.Sec, 10)+", tv_nsec="+strconv.FormatInt(left.Nsec, 10)+"}")
 	}
 	return "(" + strings.Join(parts, ", ") + ")"

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -111,5 +112,26 @@ func TestGetsocknameFailed(t *testing.T) {
 	tr.Flush()
 	if got, want := buf.String(), "getsockname("+strconv.Itoa(p[0])+", 0x..., [112]) = -1 ENOTSOCK (Socket operation on non-socket)\n"; got != want {
 		t.Errorf("trace of a failed getsockname:\n%s\nwant, as strace -f shows it:\n%s", got, want)
+	}
+}
+
+// A socket timeout is shown as strace shows it, the timeval's 16 bytes
+// (strace 6.1, for the same struct from Python), and its comment says
+// what the bytes are.
+func TestTimeoutLine(t *testing.T) {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(fd) })
+	var buf bytes.Buffer
+	tr := trace.New(&buf, trace.Options{})
+	if err := (sys{t: tr}).timeout(fd, 1, unix.SO_RCVTIMEO, 9990*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	tr.Flush()
+	want := "setsockopt(" + strconv.Itoa(fd) + `, SOL_SOCKET, SO_RCVTIMEO_OLD, "\t\0\0\0\0\0\0\0000\33\17\0\0\0\0\0", 16) = 0 /* c1: {tv_sec=9, tv_usec=990000} */` + "\n"
+	if got := buf.String(); got != want {
+		t.Errorf("trace of a 9.99 s SO_RCVTIMEO:\n%s\nwant:\n%s", got, want)
 	}
 }

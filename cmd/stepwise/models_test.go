@@ -587,7 +587,7 @@ func TestLingeringCloseWaitsForASlowReader(t *testing.T) {
 			if err != nil || said >= 200*time.Millisecond {
 				t.Fatalf("lingering on: asking again in %q (%v); want less than the linger time (the write timeout is 350ms)", wait, err)
 			}
-			line := await(t, s, "/* c1 */")
+			line := await(t, s, "SO_RCVTIMEO_OLD")
 			// The timeval's 16 bytes, as strace shows them: tv_sec 0, then
 			// tv_usec, little endian.
 			_, tv, ok := strings.Cut(line, "SO_RCVTIMEO_OLD, ")
