@@ -62,6 +62,8 @@ var goodRequests = []goodCase{
 		want: &Request{Line: "GET / hTtP/1.1", Method: "GET", Target: "/", Path: "/", Proto: "hTtP/1.1", Major: 1, Minor: 1}},
 	{name: "HTTP/0.9 written out is a full request", in: "GET / HTTP/0.9\r\nA: b\r\n\r\n",
 		want: &Request{Line: "GET / HTTP/0.9", Method: "GET", Target: "/", Path: "/", Proto: "HTTP/0.9", Major: 0, Minor: 9, Header: h("A", "b")}},
+	{name: "version of nine digits", in: "GET / HTTP/1.123456789\r\n\r\n",
+		want: &Request{Line: "GET / HTTP/1.123456789", Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.123456789", Major: 1, Minor: 123456789}},
 	{name: "many zeros", in: "GET / HTTP/0000000000000000000001.000000000000000000000\r\n\r\n",
 		want: &Request{Line: "GET / HTTP/0000000000000000000001.000000000000000000000", Method: "GET", Target: "/", Path: "/", Proto: "HTTP/0000000000000000000001.000000000000000000000", Major: 1}},
 	{name: "absolute uri", in: "GET http://localhost:8080/a/b?q=1 HTTP/1.0\r\n\r\n", want: get("http://localhost:8080/a/b?q=1", "/a/b")},
@@ -126,6 +128,7 @@ var badRequests = []badCase{
 	{"NUL in header", "GET / HTTP/1.0\r\nA: \x00\r\n\r\n", Limits{}, 400},
 	{"control byte in value", "GET / HTTP/1.0\r\nA: b\x01c\r\n\r\n", Limits{}, 400},
 	{"DEL in name", "GET / HTTP/1.0\r\nA\x7f: b\r\n\r\n", Limits{}, 400},
+	{"DEL in value", "GET / HTTP/1.0\r\nA: b\x7fc\r\n\r\n", Limits{}, 400}, // DEL is a CTL (RFC 1945, 2.2)
 	{"escape byte in target", "GET /\x1b[31m HTTP/1.0\r\n\r\n", Limits{}, 400},
 	{"bare CR in request line", "GET / HTTP/1.0\rX\r\n\r\n", Limits{}, 400},
 	{"bare CR before request line", "\rGET / HTTP/1.0\r\n\r\n", Limits{}, 400},
@@ -158,6 +161,8 @@ var badRequests = []badCase{
 	{"version no minor", "GET / HTTP/1\r\n\r\n", Limits{}, 400},
 	{"version empty minor", "GET / HTTP/1.\r\n\r\n", Limits{}, 400},
 	{"version empty major", "GET / HTTP/.1\r\n\r\n", Limits{}, 400},
+	{"version empty major, long enough", "GET / HTTP/.10\r\n\r\n", Limits{}, 400},
+	{"version empty minor, long enough", "GET / HTTP/10.\r\n\r\n", Limits{}, 400},
 	{"version suffix", "GET / HTTP/1.0a\r\n\r\n", Limits{}, 400},
 	{"version letter", "GET / HTTP/1.x\r\n\r\n", Limits{}, 400},
 	{"version three parts", "GET / HTTP/1.0.1\r\n\r\n", Limits{}, 400},
@@ -211,6 +216,7 @@ var badRequests = []badCase{
 	{"head too long", "GET / HTTP/1.0\r\nA: " + strings.Repeat("b", 100) + "\r\n\r\n", Limits{Head: 64}, 431},
 	{"head one over", "GET / HTTP/1.0\r\nA: b\r\n\r\n", Limits{Head: 23}, 431},
 	{"head too long, pending", "GET / HTTP/1.0\r\nA: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", Limits{Head: 32}, 431},
+	{"request line and head limits equal", "GET /abcdef HTTP/1.0\r\n\r\n", Limits{RequestLine: 10, Head: 10}, 414}, // the line's limit is met first, or together
 	{"head limit inside request line", "GET /abcdefgh HTTP/1.0\r\n\r\n", Limits{Head: 10}, 431},
 	{"empty lines flood", strings.Repeat("\r\n", 20), Limits{Head: 16}, 431},
 	{"too many fields", "GET / HTTP/1.0\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", Limits{Headers: 2}, 431},
@@ -356,6 +362,8 @@ func TestParseRequestOffsets(t *testing.T) {
 		{"POST / HTTP/1.0\r\nContent-Length: 5\r\n\r\n", Limits{Body: 4}, 33, "RFC 9110 §15.5.14"},
 		{"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", Limits{}, 36, "RFC 9112 §6.1"},
 		{"POST / HTTP/1.0\r\nContent-Length: x\r\n\r\n", Limits{}, 33, "10.4"},
+		// A longer name that starts with Content-Length is another field.
+		{"POST / HTTP/1.0\r\nContent-Lengthy: 1\r\nContent-Length: x\r\n\r\n", Limits{}, 53, "10.4"},
 		{"POST / HTTP/1.0\r\n\r\n", Limits{}, 17, "8.3"},
 	}
 	for _, tc := range tests {
