@@ -419,6 +419,7 @@ func TestRefuseKeepsRequestForm(t *testing.T) {
 		{"GET HTTP/1.0\r\n\r\n", 400, false, false},
 		{"HEAD HTTP/1.0\r\n\r\n", 400, false, true},
 		{"GET HTTP\r\n", 400, true, false},
+		{"GET HTTP/\r\n", 400, false, false},
 		{"GET http/1.0\r\n\r\n", 400, false, false},
 	}
 	for _, tc := range tests {
@@ -470,6 +471,9 @@ func TestParseDate(t *testing.T) {
 	}
 	if got, ok := parseDate("Friday, 01-Jan-60 00:00:00 GMT", time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)); !ok || got.Year() != 1960 {
 		t.Errorf("parseDate(rfc850 60) in 2000 = %v, %v; want 1960 (RFC 9110, 5.6.7)", got, ok)
+	}
+	if got, ok := parseDate("Saturday, 01-Jan-50 00:00:00 GMT", time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)); !ok || got.Year() != 2050 {
+		t.Errorf("parseDate(rfc850 50) in 2000 = %v, %v; want 2050, not more than 50 years ahead", got, ok)
 	}
 	for _, s := range []string{"", "yesterday", "Sun, 06 Nov 1994 08:49:37 +0000", "Sun, 06 Nov 1994 25:49:37 GMT"} {
 		if got, ok := parseDate(s, testNow); ok {
@@ -641,4 +645,54 @@ func TestHeadOfMadeUpFile(t *testing.T) {
 			t.Errorf("%s of a made-up file: %d, Content-Length %s, no body %v; want 200, %d, %v", method, r.Status, got, r.NoBody, len(text), method == "HEAD")
 		}
 	}
+}
+
+// A file of exactly InlineBytes is the largest read whole into Body; one
+// byte more and it is left open in File (InlineBytes' promise).
+func TestRespondInlineBytesBoundary(t *testing.T) {
+	for _, size := range []int{InlineBytes, InlineBytes + 1} {
+		fsys := fstest.MapFS{"f.bin": {Data: bytes.Repeat([]byte("x"), size), ModTime: testNow.Add(-time.Hour)}}
+		r := Respond(fsys, mustParse(t, "GET /f.bin HTTP/1.0\r\n\r\n"), testNow)
+		if r.File != nil {
+			r.File.Close()
+		}
+		if inline := size <= InlineBytes; r.Status != 200 || (r.File == nil) != inline || (len(r.Body) == size) != inline {
+			t.Errorf("GET of %d bytes: %d, File set %v, %d bytes in Body; want 200 and the file inline %v", size, r.Status, r.File != nil, len(r.Body), inline)
+		}
+	}
+}
+
+// A file whose size says 0 may read up to InlineBytes and still be sent:
+// only a byte past that makes its length unknowable.
+func TestRespondUnsizedFileAtInlineBytes(t *testing.T) {
+	text := strings.Repeat("y", InlineBytes)
+	r := Respond(madeUpFS(text), mustParse(t, "GET /status HTTP/1.0\r\n\r\n"), testNow)
+	if r.Status != StatusOK || len(r.Body) != InlineBytes {
+		t.Errorf("GET of a made-up file of InlineBytes bytes: %d (%s), %d bytes; want 200, %d", r.Status, r.Note, len(r.Body), InlineBytes)
+	}
+	checkCommon(t, "made up, InlineBytes", r)
+}
+
+// shrunkFS opens every name as a file whose Stat says 10 bytes but that
+// reads fewer: it shrank between the stat and the read.
+type shrunkFS string
+
+func (s shrunkFS) Open(string) (fs.File, error) { return shrunkFile{strings.NewReader(string(s))}, nil }
+
+type shrunkFile struct{ *strings.Reader }
+
+func (shrunkFile) Stat() (fs.FileInfo, error) {
+	return fstest.MapFS{"f": {Data: make([]byte, 10)}}.Stat("f")
+}
+func (shrunkFile) Close() error { return nil }
+
+// A file that shrank after it was stat'ed is sent as it is now, with the
+// Content-Length of what was read: not a 500, and not a length that
+// promises bytes that never come.
+func TestRespondShrunkFile(t *testing.T) {
+	r := Respond(shrunkFS("short"), mustParse(t, "GET /log.txt HTTP/1.0\r\n\r\n"), testNow)
+	if cl, _ := header(r, "Content-Length"); r.Status != StatusOK || string(r.Body) != "short" || cl != "5" {
+		t.Errorf("GET of a file that shrank from 10 to 5 bytes: %d (%s) %q, Content-Length %s; want 200 \"short\", 5", r.Status, r.Note, r.Body, cl)
+	}
+	checkCommon(t, "shrunk", r)
 }
