@@ -535,6 +535,55 @@ func TestPartialWrites(t *testing.T) {
 	}
 }
 
+// A file that shrinks while sendfile sends it ends short of the size its
+// Content-Length promised: sendfile then returns 0, and the server closes
+// the connection (the client sees a body cut short) instead of asking
+// sendfile again, for ever, in one turn that never ends.
+func TestFileShrinksWhileSent(t *testing.T) {
+	const size, shrunk = 16 << 20, 1 << 20
+	dir := t.TempDir()
+	name := filepath.Join(dir, "big.bin")
+	if err := os.WriteFile(name, make([]byte, size), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root, err := OpenRoot(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	s := newServer(t, root)
+	c := s.dial(t)
+	send(t, c, "GET /big.bin HTTP/1.0\r\n\r\n")
+	s.turns(t, 1) // accept, read, open the file, and send what the socket takes
+	fd := s.fdOf(1)
+	if sc := s.conns[fd]; sc == nil || sc.state != stateWriting {
+		t.Fatalf("after the first turn the connection is not still writing a 16 MiB answer:\n%s", s.log())
+	}
+	if err := os.Truncate(name, shrunk); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	buf := make([]byte, 1<<20)
+	for {
+		// As in TestPartialWrites: a turn only when it will not block.
+		if sc := s.conns[fd]; sc != nil && sc.state == stateWriting && writable(t, fd) {
+			s.turns(t, 1)
+			continue
+		}
+		n, err := c.Read(buf)
+		got = append(got, buf[:n]...)
+		if err != nil {
+			break // end of file, or a reset: either way the answer has ended
+		}
+	}
+	if s.open() != 0 || !strings.Contains(s.log(), "bytes short of its size: closing") {
+		t.Errorf("%d connections open; want the connection closed, and the trace saying the file ended short:\n%s", s.open(), s.log())
+	}
+	if i := bytes.Index(got, []byte("\r\n\r\n")); i < 0 || len(got)-i-4 > shrunk {
+		t.Errorf("the client got %d bytes; want the head and at most the %d bytes the file still has", len(got), shrunk)
+	}
+}
+
 // writable asks, without waiting, whether fd has room to write.
 func writable(t *testing.T, fd int) bool {
 	t.Helper()
@@ -683,6 +732,8 @@ func TestParseAddr(t *testing.T) {
 		{"127.0.0.1", ""},
 		{"127.0.0.1:http", ""},
 		{"127.0.0.1:70000", ""},
+		{"127.0.0.1:65535", "127.0.0.1:65535"},
+		{"127.0.0.1:65536", ""}, // would wrap to port 0 in a uint16: a port the kernel picks
 		{"example.com:80", ""},
 	} {
 		sa, err := parseAddr(tc.in)
