@@ -305,6 +305,31 @@ func lastLine(log, prefix string) string {
 	return last
 }
 
+// select's timeout is rounded up to the millisecond: a deadline less than
+// a millisecond away gives a timeout of one, not of zero, which would make
+// select return at once and the loop spin until the deadline.
+func TestTimevalRoundsUp(t *testing.T) {
+	for _, tc := range []struct {
+		in   time.Duration // from now to the deadline
+		want time.Duration
+	}{
+		{time.Nanosecond, time.Millisecond},
+		{999 * time.Microsecond, time.Millisecond},
+		{time.Millisecond, time.Millisecond},
+		{1500 * time.Microsecond, 2 * time.Millisecond},
+		{7500 * time.Millisecond, 7500 * time.Millisecond},
+		{-time.Second, 0}, // past: select polls and returns at once
+	} {
+		tv := timeval(clock.Add(tc.in), clock)
+		if got := time.Duration(tv.Nano()); got != tc.want {
+			t.Errorf("timeval(now+%v, now) = %v; want %v", tc.in, got, tc.want)
+		}
+	}
+	if tv := timeval(time.Time{}, clock); tv != nil {
+		t.Errorf("timeval(no deadline) = %v; want nil, wait for ever", tv)
+	}
+}
+
 // Out of fds: accept fails with EMFILE, the server stops watching the
 // listener for a moment instead of spinning, and accepts again once an fd
 // is free.
