@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"stepwise/http10"
 	"stepwise/trace"
 )
 
@@ -196,6 +197,77 @@ func TestFileCache(t *testing.T) {
 	os.Remove(filepath.Join(dir, "a.txt"))
 	if _, cs, err := get("a.txt"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("removed file: %v with calls %v; want not exist", err, cs)
+	}
+}
+
+// A change that keeps the size and puts the mtime back (touch -d, rsync
+// --times, a checkout) still changes the ctime, which nobody can set by
+// hand: the cached bytes are not sent again.
+func TestFileCacheSeesCtime(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "a.txt", "hello\n")
+	r, err := OpenRoot(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	r.cache.now = func() time.Time { return time.Now().Add(time.Hour) } // every change long ago
+	read := func() string {
+		t.Helper()
+		f, err := r.Open("a.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.Stat(); err != nil { // as http10 does: fstat says whether to keep it
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "a.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	read() // read whole: cached
+	if r.cache.get("a.txt") == nil {
+		t.Fatal("a.txt was not cached")
+	}
+	writeFile(t, dir, "a.txt", "HELLO\n") // same size
+	if err := os.Chtimes(filepath.Join(dir, "a.txt"), fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); got != "HELLO\n" {
+		t.Errorf("after a same-size write with the mtime put back: %q; want the new bytes", got)
+	}
+}
+
+// The cache counts the bytes it holds, an entry replaced or dropped
+// included, and starts again empty rather than hold more than cacheBytes.
+func TestFileCacheBounded(t *testing.T) {
+	fc := newFileCache()
+	put := func(name string, n int) { fc.put(name, &cachedFile{data: make([]byte, n)}) }
+	put("a", 100)
+	put("a", 300) // replaced: the old bytes are not counted twice
+	put("b", 50)
+	if fc.bytes != 350 {
+		t.Errorf("holding a (300) and b (50): %d bytes counted; want 350", fc.bytes)
+	}
+	fc.drop("b")
+	if fc.bytes != 300 || fc.get("b") != nil {
+		t.Errorf("after dropping b: %d bytes counted, b %v; want 300, gone", fc.bytes, fc.get("b"))
+	}
+	for i := range cacheBytes/http10.InlineBytes + 1 {
+		put(strconv.Itoa(i), http10.InlineBytes)
+		if fc.bytes > cacheBytes {
+			t.Fatalf("after %d files of %d bytes: %d bytes held; want at most %d", i+1, http10.InlineBytes, fc.bytes, cacheBytes)
+		}
+	}
+	if fc.get("a") != nil {
+		t.Error("a is still cached after the cache filled up and started again")
 	}
 }
 
