@@ -25,6 +25,7 @@ func TestAccessLog(t *testing.T) {
 	for _, req := range []string{
 		"GET /hello.txt HTTP/1.0\r\n\r\n",
 		"HEAD /hello.txt HTTP/1.0\r\n\r\n",
+		"HEAD /missing HTTP/1.0\r\n\r\n", // its error page is not sent: no bytes
 		"GET /missing HTTP/1.1\r\nHost: x\r\n\r\n",
 		"GET /hello.txt\r\n",
 		"GET /\"quoted\" \x01 HTTP/1.0\r\n\r\n", // a hostile line cannot forge the log
@@ -35,6 +36,7 @@ func TestAccessLog(t *testing.T) {
 	got := regexp.MustCompile(`(?m) (404|400) [1-9]\d*$`).ReplaceAllString(log.String(), " $1 N")
 	want := `127.0.0.1 - - [21/Nov/2026:12:00:00 +0000] "GET /hello.txt HTTP/1.0" 200 6
 127.0.0.1 - - [21/Nov/2026:12:00:00 +0000] "HEAD /hello.txt HTTP/1.0" 200 -
+127.0.0.1 - - [21/Nov/2026:12:00:00 +0000] "HEAD /missing HTTP/1.0" 404 -
 127.0.0.1 - - [21/Nov/2026:12:00:00 +0000] "GET /missing HTTP/1.1" 404 N
 127.0.0.1 - - [21/Nov/2026:12:00:00 +0000] "GET /hello.txt" 200 6
 127.0.0.1 - - [21/Nov/2026:12:00:00 +0000] "GET /\x22quoted\x22 \x01 HTTP/1.0" 400 N

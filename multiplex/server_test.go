@@ -535,6 +535,29 @@ func TestPartialWrites(t *testing.T) {
 	}
 }
 
+// A large file not from a Root is read a piece at a time, and its last
+// piece is what is left of it, however short: a file whose size is not a
+// whole number of pieces arrives whole.
+func TestLastPieceIsShort(t *testing.T) {
+	big := bytes.Repeat([]byte("0123456789abcdef"), 3*pieceBytes/16)
+	big = append(big, "the end"...)
+	s := newServer(t, fstest.MapFS{"big.bin": {Data: big, ModTime: clock}})
+	c := s.dial(t)
+	got := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(c)
+		c.Close() // as a client does at end of file: the lingering close ends
+		got <- b
+	}()
+	send(t, c, "GET /big.bin HTTP/1.0\r\n\r\n")
+	s.turns(t, 1)
+	s.drain(t)
+	b := <-got
+	if i := bytes.Index(b, []byte("\r\n\r\n")); i < 0 || !bytes.Equal(b[i+4:], big) {
+		t.Errorf("the client got %d bytes; want the head and the %d bytes of big.bin\n%s", len(b), len(big), s.log())
+	}
+}
+
 // A file that shrinks while sendfile sends it ends short of the size its
 // Content-Length promised: sendfile then returns 0, and the server closes
 // the connection (the client sees a body cut short) instead of asking
