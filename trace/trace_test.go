@@ -117,6 +117,9 @@ func TestRender(t *testing.T) {
 		{Event{Kind: Info, Conn: 1, Text: "file \"/\x1b\\\""}, `c1 * file "/\33\"`}, // the server's own quoting stays
 		{Event{Kind: State, Conn: 1, Text: "\x9b"}, `--- c1 \233 ---`},
 		{Event{Kind: Syscall, Name: "read", Args: "5, \"\x1b\"", Ret: 1, Extra: "\x1b", Comment: "c1\x1b"}, `read(5, "\33") = 1 \33 /* c1\33 */`},
+		// Bytes past ASCII in the server's own text: a comment or a result's
+		// extra says a client's path, say, and U+009B is CSI there too.
+		{Event{Kind: Syscall, Name: "read", Args: "5", Ret: 1, Extra: "\x7f", Comment: "c1 \xc2\x9b2J"}, `read(5) = 1 \177 /* c1 \302\2332J */`},
 	}
 	tr := New(io.Discard, Options{})
 	for _, tt := range tests {
