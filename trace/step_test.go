@@ -132,6 +132,15 @@ func TestStepper(t *testing.T) {
 		{"end of input quits", []string{"s"}, StepOptions{}, []int{1, 2}, "end of input (Ctrl-D): quitting"},
 		{"quit", []string{"s", "q"}, StepOptions{}, []int{1, 2}, ""},
 		{"play", []string{"p 10ms"}, StepOptions{}, []int{1}, "[step 2] accept4()"},
+		// n runs to the next select, but as in gdb a breakpoint on the way stops it.
+		{"next stops at a breakpoint", []string{"b accept4", "n", "n"}, StepOptions{}, []int{1, 2, 4}, ""},
+		{"a breakpoint stops play", []string{"b write", "p 1ms", "c"}, StepOptions{}, []int{1, 9}, "[step 8] c2 > GET /x HTTP/1.0"},
+		{"step zero", []string{"s 0", "s"}, StepOptions{}, []int{1, 2}, `step "0": want a number`},
+		{"play needs a positive pace", []string{"p 0s", "p -1s", "s"}, StepOptions{}, []int{1, 2}, `play "-1s": want a duration`},
+		{"delete by textbook name", []string{"b accept", "d accept", "c"}, StepOptions{Aliases: testAliases}, []int{1}, "no breakpoints"},
+		// Lines that came in one read with the c are typed ahead too: the
+		// next pause throws them away.
+		{"lines after c in one read are thrown away", []string{"b read", "c\nq", "s", "s"}, StepOptions{}, []int{1, 5, 6, 7}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := &script{lines: tc.lines}
