@@ -451,6 +451,8 @@ func TestCutShort(t *testing.T) {
 	}{
 		{"short body", "GET / HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\nabc", 1,
 			"c1 * failed: the server closed the connection 7 bytes short of the body's Content-Length (10)"},
+		{"one byte short", "GET / HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\nContent-Length: 4\r\n\r\nabc", 1,
+			"c1 * failed: the server closed the connection 1 bytes short of the body's Content-Length (4)"},
 		{"no end of head", "GET / HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\nContent-Len", 1,
 			"c1 * failed: the server closed the connection before the end of the head"},
 		{"whole body", "GET / HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nabc", 0, "c1 * body: 3 bytes \"abc\""},
