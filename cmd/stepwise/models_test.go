@@ -78,6 +78,20 @@ func TestModelsHeadTimeout(t *testing.T) {
 	}
 }
 
+// A client that connects and sends nothing before -head-timeout is closed
+// without an answer in every model, as the select loop closes it: there is
+// no request to answer, so no 408 either.
+func TestModelsIdleClientClosed(t *testing.T) {
+	for _, m := range models {
+		t.Run(m, func(t *testing.T) {
+			s := start(t, "-model", m, "-trace", "none", "-head-timeout", "100ms")
+			if resp, err := exchange(t, s.addr, ""); err != nil || resp != "" {
+				t.Errorf("a client that sent nothing got %q (%v); want end of file and no answer", resp, err)
+			}
+		})
+	}
+}
+
 // A client that sends a byte every 50 ms, each well within the time one
 // read may wait, still has only -head-timeout from accept for its head,
 // and -body-timeout from the end of the head for its body, in every model.
