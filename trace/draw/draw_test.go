@@ -114,6 +114,11 @@ func TestShortArg(t *testing.T) {
 		{`"\2"`, `"\2"`},
 		{`"\0\1\2\3\4\5\6\7\10\11\12\13\14\15\16\17\20"`, `"\0\1\2\3\4\5\6\7\10\11\12\13\14\15\16\17"...`},
 		{`"héllo wörld, ünïcode ok"`, `"héllo wörld, ünï"...`},
+		// An escape is one character, as long as strace wrote it: \n then
+		// a digit is two, \033 then a digit is two (strace writes three
+		// digits only when a digit follows).
+		{`"0123456789abcde\n5"`, `"0123456789abcde\n"...`},
+		{`"0123456789abcde\0331"`, `"0123456789abcde\033"...`},
 	} {
 		if got := shortArg(tc.in); got != tc.want {
 			t.Errorf("shortArg(%s) = %s; want %s", tc.in, got, tc.want)
@@ -126,6 +131,10 @@ func TestSplitArgs(t *testing.T) {
 	want := []string{`7`, `{sa_family=AF_INET, sin_port=htons(1)}`, `[112 => 16]`, `"a, \"b\", c"...`, `SOCK_CLOEXEC|SOCK_NONBLOCK`}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("splitArgs = %q; want %q", got, want)
+	}
+	// An escaped quote does not end the string: the comma after it is the string's.
+	if got := splitArgs(`5, "a\", b", 3`); strings.Join(got, "|") != `5|"a\", b"|3` {
+		t.Errorf("splitArgs with an escaped quote = %q; want 5, \"a\\\", b\", 3", got)
 	}
 	if got := splitArgs(""); len(got) != 0 {
 		t.Errorf("splitArgs(\"\") = %q; want none", got)
@@ -147,6 +156,8 @@ func TestCallLabel(t *testing.T) {
 		{trace.JSONEvent{Name: "averyveryverylongname", Args: `1, 2`, Ret: ret(0)}, 16, `averyveryvery...`},
 		{trace.JSONEvent{Name: "read", Args: `19, "GET /"..., 16384`, Ret: ret(-1), Errno: "EAGAIN"}, 21, `read(...) = -1 EAGAIN`},
 		{trace.JSONEvent{Name: "read", Args: `19, "GET /"..., 16384`, Ret: ret(-1), Errno: "EAGAIN"}, 25, `read(19, ...) = -1 EAGAIN`},
+		// Width counts characters, not bytes: this one fits exactly.
+		{trace.JSONEvent{Name: "read", Args: `5, "é", 1`, Ret: ret(1)}, 19, `read(5, "é", 1) = 1`},
 	} {
 		if got := callLabel(tc.e, tc.width); got != tc.want {
 			t.Errorf("callLabel(%s(%s), %d) = %s; want %s", tc.e.Name, tc.e.Args, tc.width, got, tc.want)
@@ -170,6 +181,24 @@ func TestWrap(t *testing.T) {
 	} {
 		if got := strings.Join(wrap(tc.in, tc.width, tc.n), "|"); got != tc.want {
 			t.Errorf("wrap(%q, %d, %d) = %q; want %q", tc.in, tc.width, tc.n, got, tc.want)
+		}
+	}
+}
+
+// cut leaves what fits as it is, a width's worth exactly included.
+func TestCut(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"abcdef", 6, "abcdef"},
+		{"abcdefg", 6, "abc..."},
+		{"héllo wörld", 11, "héllo wörld"},
+		{"héllo wörld", 10, "héllo w..."},
+	} {
+		if got := cut(tc.in, tc.width); got != tc.want {
+			t.Errorf("cut(%q, %d) = %q; want %q", tc.in, tc.width, got, tc.want)
 		}
 	}
 }
@@ -374,6 +403,34 @@ func TestBands(t *testing.T) {
 	}
 	if lanes := len(d.lanes); lanes != 3 {
 		t.Errorf("-conn 2: %d lanes; want c2, server loop, kernel", lanes)
+	}
+}
+
+// Only a round call that failed (EINTR) is retried within its round: one
+// that timed out (= 0) ended a round, and the next call starts another.
+// Lines from two connections in a row are two steps, not one with "+1 line".
+func TestRoundsAndLines(t *testing.T) {
+	file := `{"seq":1,"kind":"syscall","name":"pselect6","args":"9, [7 8], [], NULL, NULL, NULL","ret":0,"extra":"Timeout"}
+{"seq":2,"kind":"syscall","name":"pselect6","args":"9, [7 8], [], NULL, NULL, NULL","ret":-1,"errno":"EINTR"}
+{"seq":3,"kind":"syscall","name":"pselect6","args":"9, [7 8], [], NULL, NULL, NULL","ret":1,"extra":"in [7]"}
+{"seq":4,"kind":"recv","conn":1,"text":"GET /a HTTP/1.0"}
+{"seq":5,"kind":"recv","conn":2,"text":"GET /b HTTP/1.0"}
+`
+	events, err := Read(strings.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := New(events, options())
+	var rounds []string
+	for _, b := range d.bands {
+		rounds = append(rounds, b.title())
+	}
+	if got := strings.Join(rounds, "|"); got != "round 1|round 2" {
+		t.Errorf("bands %q; want round 1 (the timeout) and round 2 (EINTR, then in [7])", got)
+	}
+	out := string(render(t, d, (*Diagram).Mermaid))
+	if !strings.Contains(out, "GET /a HTTP/1.0") || !strings.Contains(out, "GET /b HTTP/1.0") || strings.Contains(out, "+1 line") {
+		t.Errorf("mermaid:\n%s\nwant c1's and c2's lines each drawn, neither folded into the other", out)
 	}
 }
 
