@@ -439,14 +439,28 @@ func TestShutdownAfterLastTimeout(t *testing.T) {
 // A listener whose fd would not fit in select's fd_set is refused at once,
 // with a reason, rather than panicking in the first turn.
 func TestListenPastFDSetSize(t *testing.T) {
-	fillFDs(t, unix.FD_SETSIZE+1) // the listener's socket would be past FD_SETSIZE
-	before := openFDs(t)
-	_, err := Listen(Config{Addr: "127.0.0.1:0", FS: site})
-	if err == nil || !strings.Contains(err.Error(), "does not fit in select's fd_set") {
-		t.Errorf("Listen with fds past FD_SETSIZE: %v; want an error about the fd_set", err)
-	}
-	if after := openFDs(t); after != before {
-		t.Errorf("open fds: %d before Listen, %d after its failure; want no change", before, after)
+	for _, tc := range []struct {
+		name string
+		fill int // every fd below fill-1 taken, fill-1 too
+	}{
+		{"socket past FD_SETSIZE", unix.FD_SETSIZE + 1},
+		// The socket gets FD_SETSIZE-1, the last that fits; the signal
+		// pipe's read end FD_SETSIZE, the first that does not.
+		{"pipe at FD_SETSIZE", unix.FD_SETSIZE - 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			openRuntimePoller() // its fds now, not between the socket and the pipe
+			openFDs(t)
+			fillFDs(t, tc.fill)
+			before := openFDs(t)
+			_, err := Listen(Config{Addr: "127.0.0.1:0", FS: site})
+			if err == nil || !strings.Contains(err.Error(), "does not fit in select's fd_set") {
+				t.Errorf("Listen with fds up to %d taken: %v; want an error about the fd_set", tc.fill-1, err)
+			}
+			if after := openFDs(t); after != before {
+				t.Errorf("open fds: %d before Listen, %d after its failure; want no change", before, after)
+			}
+		})
 	}
 }
 
