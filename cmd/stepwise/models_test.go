@@ -444,6 +444,7 @@ func TestModelFlagErrors(t *testing.T) {
 		{"-model", "coroutines"},
 		{"-model", "threads", "-step"},
 		{"-model", "fork", "-break", "read"},
+		{"-model", "threads", "-delay", "100ms"},
 		{"-model", "select", "-max-workers", "10"},
 		{"-model", "blocking", "-max-workers", "10"},
 	} {
