@@ -413,6 +413,37 @@ func TestShutdown(t *testing.T) {
 	}
 }
 
+// After SIGINT, a connection still open when ShutdownTimeout is up is
+// closed and the server stops, though the connection's own deadline is
+// further off: the shutdown deadline is the server's promise.
+func TestShutdownDeadline(t *testing.T) {
+	now := clock
+	s := newServerAt(t, site, &now)
+	c := s.dial(t)
+	s.turns(t, 1)                             // accept: the head deadline is 10s away
+	send(t, c, "GET /hello.txt HTTP/1.0\r\n") // in flight: half a request
+	s.turns(t, 1)
+	s.Interrupt(os.Interrupt)
+	s.turns(t, 1)
+	if s.stopped() {
+		t.Fatal("stopped at once with a request in flight")
+	}
+	now = now.Add(DefaultShutdownTimeout - time.Millisecond)
+	if s.stopped() {
+		t.Fatal("stopped before the shutdown deadline")
+	}
+	now = now.Add(time.Millisecond) // 5s after the signal; 5s before the head deadline
+	if !s.stopped() {
+		t.Fatalf("still serving at the shutdown deadline:\n%s", s.log())
+	}
+	if !strings.Contains(s.log(), "shutdown deadline: closing 1 connection still open") {
+		t.Errorf("the trace does not say why the connection was closed:\n%s", s.log())
+	}
+	if got := readAll(t, c); got != "" {
+		t.Errorf("the client in flight got %q; want the connection closed", got)
+	}
+}
+
 // After SIGINT, when the last connection ends by its own deadline (here
 // a lingering close), the server stops at once: it does not select again,
 // with nothing left to wait for, until the shutdown deadline.
