@@ -164,6 +164,14 @@ func TestFlagErrors(t *testing.T) {
 	}
 }
 
+// A device may take both the text and the JSON lines: -o /dev/null
+// -json /dev/null is one file, but not one whose lines could be mixed
+// and then read back.
+func TestDeviceTakesBothTraces(t *testing.T) {
+	s := start(t, "-o", os.DevNull, "-json", os.DevNull, "-trace", "all")
+	get(t, s, "/hello.txt")
+}
+
 // A trace that cannot be written (a full disk: /dev/full) does not stop
 // the server, in any model, but the run ends with exit status 1 and says
 // why, after its usual last line.
