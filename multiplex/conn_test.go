@@ -55,6 +55,10 @@ func TestPointAt(t *testing.T) {
 		{`GET /"a" HTTP/1.0` + "\r\n", 5, `GET /"a" HTTP/1.0\r\n`, 5},  // no quotes around it: none escaped
 		{"GET /abc", 8, "GET /abc", 8},                                 // the byte that has not come yet
 		{strings.Repeat("a", 100), 80, "..." + strings.Repeat("a", 50), 33},
+		// Exactly the window on each side: all of it shown, and no "..." for what was not cut.
+		{strings.Repeat("a", 60), 30, strings.Repeat("a", 60), 30},
+		{strings.Repeat("a", 61), 30, strings.Repeat("a", 60) + "...", 30},
+		{strings.Repeat("a", 61), 31, "..." + strings.Repeat("a", 60), 33},
 	} {
 		line, col := pointAt([]byte(tc.buf), tc.off)
 		if line != tc.line || col != tc.col {
