@@ -328,6 +328,11 @@ func TestRespondFSErrors(t *testing.T) {
 		}
 		checkCommon(t, tc.path, r)
 	}
+	// An open error that is not "no such file" is still 404, but the note
+	// for the trace says what it was.
+	if r := Respond(failFS{}, mustParse(t, "GET /odd.txt HTTP/1.0\r\n\r\n"), testNow); !strings.HasSuffix(r.Note, ": open odd.txt: not a directory") {
+		t.Errorf("Respond(GET /odd.txt).Note = %q; want the open error after it", r.Note)
+	}
 }
 
 // TestRespondTraversal checks that no path leaves the tree (RFC 1945, 12.5):
