@@ -279,6 +279,42 @@ func TestBlockingStops(t *testing.T) {
 	}
 }
 
+// The threads and fork models keep their promise too: after SIGTERM a
+// client still in flight has -shutdown-timeout, not its own 60-second
+// head timeout; then the process ends (threads) or the children are
+// killed (fork), and the exit status is 0.
+func TestManyStopAtTheShutdownDeadline(t *testing.T) {
+	for _, tc := range []struct{ model, why string }{
+		{"threads", "shutdown deadline: 1 threads still serving end with the process"},
+		{"fork", "shutdown deadline: killing 1 children still serving"},
+	} {
+		t.Run(tc.model, func(t *testing.T) {
+			s, _, _ := startLesson(t, "go run ./cmd/stepwise -model "+tc.model+" -head-timeout 60s -shutdown-timeout 100ms")
+			c := dial(t, s.addr())
+			if _, err := io.WriteString(c, "GET /hello.txt HTTP/1.0\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			const waitFor = "c1 * request incomplete after 25 bytes"
+			s.waitFor(waitFor, func(tr string) bool { return strings.Contains(tr, waitFor) })
+			if err := syscall.Kill(s.pid, syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			if resp, err := io.ReadAll(c); err != nil || len(resp) > 0 {
+				t.Errorf("the client in flight: read %.60q (%v); want end of file at the shutdown deadline", resp, err)
+			}
+			tr := s.readAll()
+			err := s.cmd.Wait()
+			s.done = true
+			if code := s.cmd.ProcessState.ExitCode(); code != 0 {
+				t.Errorf("exit status %d (%v); want 0", code, err)
+			}
+			if !strings.Contains(tr, tc.why) {
+				t.Errorf("the trace does not say %q:\n%s", tc.why, tr)
+			}
+		})
+	}
+}
+
 // A fork child is handed its parent's open files, not their names: with
 // the directory served and the trace files renamed (a log rotated), a new
 // child serves the same directory and writes to the same files.
