@@ -531,13 +531,15 @@ func TestRootOutOfFDs(t *testing.T) {
 // watches the listener again and no longer wakes for the pause: with no
 // client to wait for, it sleeps until something happens, not for 0 s.
 func TestAcceptPauseOver(t *testing.T) {
-	s := newServer(t, site)
-	s.acceptAt = clock.Add(-time.Second)
-	s.dial(t) // so that the turn's select returns
-	s.turns(t, 1)
-	want := fmt.Sprintf("[%d %d], [], NULL, NULL, NULL)", min(s.fd, s.sig.r), max(s.fd, s.sig.r))
-	if !strings.Contains(s.log(), want) {
-		t.Errorf("the first select after a pause that is over: want the listener watched and no timeout, %q:\n%s", want, s.log())
+	for _, ago := range []time.Duration{time.Second, 0} { // over a second ago, and over just now
+		s := newServer(t, site)
+		s.acceptAt = clock.Add(-ago)
+		s.dial(t) // so that the turn's select returns
+		s.turns(t, 1)
+		want := fmt.Sprintf("[%d %d], [], NULL, NULL, NULL)", min(s.fd, s.sig.r), max(s.fd, s.sig.r))
+		if !strings.Contains(s.log(), want) {
+			t.Errorf("the first select after a pause that ended %v ago: want the listener watched and no timeout, %q:\n%s", ago, want, s.log())
+		}
 	}
 }
 
