@@ -315,6 +315,18 @@ func TestManyStopAtTheShutdownDeadline(t *testing.T) {
 	}
 }
 
+// A threads server stopped with no client says no thread is serving: the
+// slot its accept held is given back before the count, not counted as a
+// thread with a client to finish.
+func TestThreadsShutdownWithNoClient(t *testing.T) {
+	s := start(t, "-model", "threads", "-o", "/dev/stdout", "-color", "never")
+	sendSignal(t, s, syscall.SIGTERM)
+	code, stdout := wait(t, s)
+	if want := "shutting down: no longer accepting; 0 threads have up to 5s to finish"; code != 0 || !strings.Contains(stdout, want) {
+		t.Errorf("SIGTERM with no client: exit %d, stdout:\n%s\nwant 0 and %q", code, stdout, want)
+	}
+}
+
 // A fork child is handed its parent's open files, not their names: with
 // the directory served and the trace files renamed (a log rotated), a new
 // child serves the same directory and writes to the same files.
