@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -289,18 +290,30 @@ func TestRead(t *testing.T) {
 }
 
 // A word of megabytes (a URI under a large -max-request-line) is broken
-// into lines in time proportional to its length.
+// into lines of the width asked for. It once took time in the square of
+// its length (a 2 MB word, 369 s): BenchmarkFillLongWord shows how long
+// it takes now, and this test, which would then outlast go test's
+// timeout, how it comes out.
 func TestFillLongWord(t *testing.T) {
 	word := strings.Repeat("a", 4<<20)
-	done := make(chan []string, 1)
-	go func() { done <- fill([]string{"x", word, "y"}, 40) }()
-	select {
-	case lines := <-done:
-		if len(lines) != 1+(4<<20)/40+1 || lines[0] != "x" || lines[1] != word[:40] || lines[len(lines)-1] != word[:(4<<20)%40]+" y" {
-			t.Errorf("fill of a 4 MiB word: %d lines, first %q, last %q", len(lines), lines[0], lines[len(lines)-1])
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("fill of a 4 MiB word took more than 10s")
+	lines := fill([]string{"x", word, "y"}, 40)
+	if len(lines) != 1+(4<<20)/40+1 || lines[0] != "x" || lines[1] != word[:40] || lines[len(lines)-1] != word[:(4<<20)%40]+" y" {
+		t.Errorf("fill of a 4 MiB word: %d lines, first %q, last %q", len(lines), lines[0], lines[len(lines)-1])
+	}
+}
+
+// go test ./trace/draw -bench FillLongWord: a word of 4 MiB takes a few
+// times as long as one of 1 MiB (7 here), where time in the square of the
+// length would make it 16.
+func BenchmarkFillLongWord(b *testing.B) {
+	for _, size := range []int{1 << 20, 4 << 20} {
+		word := strings.Repeat("a", size)
+		b.Run(strconv.Itoa(size>>20)+"MiB", func(b *testing.B) {
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				fill([]string{"x", word, "y"}, 40)
+			}
+		})
 	}
 }
 
