@@ -215,7 +215,13 @@ func (f *file) Read(b []byte) (int, error) {
 	switch {
 	case err != nil:
 		f.keep = nil
-		return 0, &fs.PathError{Op: "read", Path: f.name, Err: errors.Unwrap(err)}
+		// The errno, bare: read wraps it in an *os.SyscallError, except
+		// EAGAIN (sysErr), which /proc/kmsg says when it has nothing new.
+		// A PathError with a nil Err panics when its Error is called.
+		if errno := errors.Unwrap(err); errno != nil {
+			err = errno
+		}
+		return 0, &fs.PathError{Op: "read", Path: f.name, Err: err}
 	case n == 0:
 		return 0, io.EOF
 	}

@@ -441,3 +441,27 @@ func TestRootTracesWholeNames(t *testing.T) {
 		}
 	}
 }
+
+// A file whose read says EAGAIN fails with an error that can be printed,
+// and the request gets 500. /proc/kmsg, a regular file of size 0, says
+// EAGAIN when no kernel message is new: GET /kmsg with -root /proc, run
+// as root, crashed every model but fork (and fork lost its child), since
+// read returns EAGAIN bare, not in an *os.SyscallError, and the PathError
+// made of it had a nil Err, whose Error panicked. An empty non-blocking
+// pipe says EAGAIN to anyone.
+func TestFileReadEAGAIN(t *testing.T) {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(p[1])
+	f := &file{k: sys{nonblocking: true}, fd: p[0], name: "empty", cache: newFileCache()}
+	defer f.Close()
+	_, err := f.Read(make([]byte, 16))
+	if !errors.Is(err, unix.EAGAIN) {
+		t.Fatalf("Read of an empty non-blocking pipe: %v; want EAGAIN", err)
+	}
+	if got, want := err.Error(), "read empty: resource temporarily unavailable"; got != want {
+		t.Errorf("the error says %q; want %q", got, want)
+	}
+}
