@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -634,4 +635,53 @@ func blockedInRead(t *testing.T, fd int) int {
 	}
 	t.Fatalf("no thread blocked in read(%d) after a minute", fd)
 	return 0
+}
+
+// SIGCONT, which the process gets when it goes on after a stop (Ctrl-Z,
+// then fg), wakes a select that waits for a deadline, and does not ask the
+// server to stop: it goes on accepting, and a deadline that passed while
+// it was stopped is met at once. (A stop does not end select with EINTR:
+// the kernel makes the call again with the time that was left, so without
+// the wake-up the 408 came that much late.) An idle server's select, which
+// waits for no deadline, is not woken.
+func TestSIGCONTWakesWithoutStopping(t *testing.T) {
+	now := clock
+	s := newServerAt(t, site, &now)
+	s.Interrupt(unix.SIGCONT) // idle, and not even in select: nothing to wake
+	c := s.dial(t)
+	s.turns(t, 1) // accept
+	send(t, c, "GET /hello.txt HTTP/1.0\r\n")
+	s.turns(t, 1)
+	// The next select waits for c1's head deadline, 10 s away: SIGCONT
+	// comes while it does.
+	done := make(chan error)
+	go func() { done <- s.turn() }()
+	for !s.sig.timed.Load() {
+		runtime.Gosched()
+	}
+	s.Interrupt(unix.SIGCONT)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if s.fd < 0 || s.sig.count != 0 || s.stopped() {
+		t.Fatalf("after SIGCONT: listener fd %d, signals counted %d; want the server still serving\n%s", s.fd, s.sig.count, s.log())
+	}
+	now = now.Add(time.Minute) // it had been stopped for a minute
+	s.expire(now)
+	s.answered(t)
+	if got := readAll(t, c); !strings.HasPrefix(got, "HTTP/1.0 408 Request Timeout\r\n") {
+		t.Errorf("client whose deadline passed during the stop got %q; want 408", got)
+	}
+	c.Close()
+	s.drain(t)
+	if got := s.get(t, "GET /hello.txt HTTP/1.0\r\n\r\n"); !strings.HasPrefix(got, "HTTP/1.0 200 OK\r\n") {
+		t.Errorf("after SIGCONT a new client got %q; want 200", got)
+	}
+	log := s.log()
+	if !strings.Contains(log, "--- SIGCONT {si_signo=SIGCONT} ---") || !strings.Contains(log, "checks every deadline against the clock now") {
+		t.Errorf("trace does not show SIGCONT and what it did:\n%s", log)
+	}
+	if n := strings.Count(log, "--- SIGCONT"); n != 1 {
+		t.Errorf("trace shows SIGCONT %d times; want once, for the select that waited for a deadline:\n%s", n, log)
+	}
 }

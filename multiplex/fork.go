@@ -68,8 +68,8 @@ type ForkFiles struct {
 }
 
 // ForkSignals are the signals the fork model needs from signal.Notify:
-// Signals, and SIGCHLD, which says a child has exited.
-func ForkSignals() []os.Signal { return append(Signals(), unix.SIGCHLD) }
+// SelectSignals, and SIGCHLD, which says a child has exited.
+func ForkSignals() []os.Signal { return append(SelectSignals(), unix.SIGCHLD) }
 
 // ListenFork creates the listening socket and the signal pipe. Each child
 // will be handed files, open, and the directory served if it is a Root.
@@ -125,7 +125,7 @@ func (f *Fork) Serve() error {
 			readable.Set(f.fd)
 			maxfd = max(maxfd, f.fd)
 		}
-		if _, err := f.k.pselect(maxfd+1, &readable, &writable, timeval(earliest(f.acceptAt, f.sig.stopAt), now)); err != nil {
+		if _, err := f.sleep(maxfd+1, &readable, &writable, earliest(f.acceptAt, f.sig.stopAt), f.cfg.Now); err != nil {
 			f.close()
 			return err
 		}
@@ -216,6 +216,10 @@ func (f *Fork) signaled() {
 		f.k.signal(name)
 		if syscall.Signal(b) == unix.SIGCHLD {
 			exited = true
+			continue
+		}
+		if syscall.Signal(b) == unix.SIGCONT {
+			f.k.note(0, "%s", continuedNote)
 			continue
 		}
 		f.sig.count++

@@ -66,6 +66,19 @@ func (l *selector) accepting(now time.Time) bool {
 	return l.fd >= 0 && l.acceptAt.IsZero()
 }
 
+// sleep is select until an fd in r or w is ready, or until wake (zero:
+// no timeout), timed from now(). While it waits for a deadline, a SIGCONT
+// wakes it (Interrupt): a stop does not end select, and the kernel makes
+// the call again, when the process goes on, with the time that was left
+// when it stopped; without the wake-up, a deadline that passed meanwhile
+// would be met that much late. now is read after the flag is set, so that
+// a stop between the two cannot go unseen.
+func (l *selector) sleep(nfd int, r, w *unix.FdSet, wake time.Time, now func() time.Time) (int, error) {
+	l.sig.timed.Store(!wake.IsZero())
+	defer l.sig.timed.Store(false)
+	return l.k.pselect(nfd, r, w, timeval(wake, now()))
+}
+
 // who names the selector's own fds for the trace; "?" for any other.
 func (l *selector) who(fd int) string {
 	switch fd {

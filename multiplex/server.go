@@ -269,7 +269,7 @@ func (s *Server) turn() error {
 		maxfd, wake = max(maxfd, fd), earliest(wake, c.deadline)
 	}
 	// 2. Sleep until an fd is ready or the nearest deadline, timed from now.
-	if _, err := s.k.pselect(maxfd+1, &readable, &writable, timeval(wake, s.clock())); err != nil {
+	if _, err := s.sleep(maxfd+1, &readable, &writable, wake, s.clock); err != nil {
 		return err
 	}
 	// 3. Serve each ready fd once, lowest number first; a signal last, so

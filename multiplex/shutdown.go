@@ -17,14 +17,31 @@ import (
 // Signals are the ones that ask a server to stop, for signal.Notify.
 func Signals() []os.Signal { return []os.Signal{unix.SIGINT, unix.SIGTERM} }
 
+// SelectSignals are what the models that select (select, and fork's
+// parent) need from signal.Notify: Signals, and SIGCONT, which wakes the
+// loop after a stop (Ctrl-Z, then fg) so that it looks at its deadlines
+// again.
+//
+// A stop does not end select with EINTR: the kernel makes the call again
+// when the process goes on, with the time that was left when it stopped.
+// A deadline that passed while it was stopped then came that much late:
+// stopped for a minute 1.8 s before a head deadline, the server answered
+// 408 1.8 s after fg. SIGCONT's byte in the signal pipe ends that select
+// at once; but only while select waits for a deadline (selector.sleep).
+func SelectSignals() []os.Signal { return append(Signals(), unix.SIGCONT) }
+
+// Stops reports whether sig asks the server to stop: SIGCONT does not.
+func Stops(sig os.Signal) bool { return sig != unix.SIGCONT }
+
 // signals is the self-pipe (D. J. Bernstein's trick): a signal handler
 // writes the signal's number into the pipe, and the pipe's read end sits
 // in select's read set, so a signal wakes the loop like any client does.
 type signals struct {
 	selfPipe
-	count  int       // how many have arrived
-	stopAt time.Time // after the first: when responses in flight run out of time
-	err    error     // what Serve returns; nil for a graceful stop
+	count  int         // how many have arrived
+	stopAt time.Time   // after the first: when responses in flight run out of time
+	err    error       // what Serve returns; nil for a graceful stop
+	timed  atomic.Bool // select waits for a deadline: a SIGCONT must wake it (selector.sleep)
 }
 
 // A selfPipe lets another goroutine wake a select: it writes a byte into
@@ -87,7 +104,14 @@ func (g *signals) send(sig os.Signal) {
 //
 // That write is not in the trace, which belongs to the loop's goroutine;
 // the loop says, when it reads the byte, that it was written.
-func (l *selector) Interrupt(sig os.Signal) { l.sig.send(sig) }
+//
+// SIGCONT is written only while select waits for a deadline (sleep): an
+// idle server sleeps on through a stop and a fg, as it would without one.
+func (l *selector) Interrupt(sig os.Signal) {
+	if Stops(sig) || l.sig.timed.Load() {
+		l.sig.send(sig)
+	}
+}
 
 // signaled reads the signals waiting in the pipe and acts on them.
 func (s *Server) signaled() {
@@ -96,8 +120,13 @@ func (s *Server) signaled() {
 		return
 	}
 	for _, b := range s.buf[:n] {
-		s.sig.count++
 		name := unix.SignalName(syscall.Signal(b))
+		if syscall.Signal(b) == unix.SIGCONT {
+			s.k.signal(name)
+			s.note(0, "%s", continuedNote)
+			continue
+		}
+		s.sig.count++
 		s.k.signal(name)
 		s.note(0, "%s arrived: the goroutine that receives signals wrote its number into the pipe, and select woke up to read it", name)
 		if s.sig.count > 1 {
@@ -115,6 +144,10 @@ func (s *Server) signaled() {
 		s.note(0, "shutting down: no longer accepting; up to %v for %s to finish (a second %s stops at once)", s.cfg.ShutdownTimeout, connections(s.open()), name)
 	}
 }
+
+// continuedNote says what SIGCONT did: it woke select, whose timeout is
+// worked out anew next turn (SelectSignals).
+const continuedNote = "SIGCONT arrived: the process was stopped and goes on; select woke up, and the next turn checks every deadline against the clock now"
 
 // stopped reports whether Serve should return: after a signal, once no
 // connection is left or the shutdown deadline has passed, or after a

@@ -82,9 +82,10 @@ package main
 // Two races are taken out by the test, each in the direction that
 // happens most often for a person typing:
 //   - The request a printf sends is already there when the server accepts
-//     the connection: the test stops the server (SIGSTOP), connects,
-//     sends, and lets it go on (SIGCONT). A real nc wins that race about
-//     half the time; lesson 03 shows the other outcome.
+//     the connection: the test stops the server (with ptrace, which sends
+//     no SIGCONT after: see pause), connects, sends, and lets it go on. A
+//     real nc wins that race about half the time; lesson 03 shows the
+//     other outcome.
 //   - Before each new command, the server has finished with the last one:
 //     the test waits until the trace shows that command's connections
 //     closed.
@@ -108,11 +109,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"stepwise/trace"
 )
@@ -484,6 +489,7 @@ type lessonServer struct {
 	trace  []byte   // what it has written to stderr so far
 	done   bool
 	json   string // the file its -json flag names, if any
+	seized []int  // its threads that pause stopped, for resume to let go
 }
 
 // traced says which kinds of line the -trace flag lets through.
@@ -594,23 +600,55 @@ func (s *lessonServer) readAll() string {
 	return string(s.trace)
 }
 
-// pause stops the server (SIGSTOP) and returns once it has stopped.
+// pause stops every thread of the server and returns once they have all
+// stopped. It does so with ptrace, not SIGSTOP: each thread is seized and
+// interrupted (PTRACE_SEIZE, PTRACE_INTERRUPT), and waits in a ptrace
+// stop until resume lets it go (PTRACE_DETACH). A call it was in, such
+// as select, is made again, as after SIGSTOP; but SIGSTOP ends with
+// SIGCONT, which the select loop hears (multiplex.SelectSignals), and
+// its trace would show lines that a person typing the lesson's commands
+// never sees. Every ptrace request must come from the thread that seized,
+// so the test's goroutine keeps its thread until resume.
 func (s *lessonServer) pause() {
 	s.t.Helper()
-	if err := syscall.Kill(s.pid, syscall.SIGSTOP); err != nil {
-		s.t.Fatal(err)
-	}
-	var ws syscall.WaitStatus
-	if _, err := syscall.Wait4(s.pid, &ws, syscall.WUNTRACED, nil); err != nil || !ws.Stopped() {
-		s.t.Fatalf("waiting for the server to stop: %v (status %v)", err, ws)
+	runtime.LockOSThread()
+	for more := true; more; {
+		more = false // until a listing of the threads finds none not stopped
+		dirs, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", s.pid))
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		for _, d := range dirs {
+			tid, _ := strconv.Atoi(d.Name())
+			if slices.Contains(s.seized, tid) {
+				continue
+			}
+			if err := unix.PtraceSeize(tid); err != nil {
+				s.t.Fatalf("ptrace(PTRACE_SEIZE, %d): %v", tid, err)
+			}
+			s.seized = append(s.seized, tid)
+			if err := unix.PtraceInterrupt(tid); err != nil {
+				s.t.Fatalf("ptrace(PTRACE_INTERRUPT, %d): %v", tid, err)
+			}
+			var ws unix.WaitStatus
+			if _, err := unix.Wait4(tid, &ws, unix.WALL, nil); err != nil || !ws.Stopped() {
+				s.t.Fatalf("waiting for thread %d of the server to stop: %v (status %v)", tid, err, ws)
+			}
+			more = true // it may have started a thread before it stopped
+		}
 	}
 }
 
+// resume lets every thread that pause stopped go on.
 func (s *lessonServer) resume() {
 	s.t.Helper()
-	if err := syscall.Kill(s.pid, syscall.SIGCONT); err != nil {
-		s.t.Fatal(err)
+	for _, tid := range s.seized {
+		if err := unix.PtraceDetach(tid); err != nil {
+			s.t.Fatalf("ptrace(PTRACE_DETACH, %d): %v", tid, err)
+		}
 	}
+	s.seized = nil
+	runtime.UnlockOSThread()
 }
 
 // stop sends SIGTERM and returns everything the server's terminal shows:

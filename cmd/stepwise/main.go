@@ -354,12 +354,16 @@ Flags:
 	// handed to it as soon as it does.
 	//
 	// The fork model also needs SIGCHLD, one per child that exits: hence
-	// room for more than two.
+	// room for more than two. The select loop and fork's parent take
+	// SIGCONT too, which wakes select after a stop (SelectSignals).
 	sigs := make(chan os.Signal, 16)
 	ready := make(chan model, 1)
-	if *modelName == "fork" {
+	switch *modelName {
+	case "fork":
 		signal.Notify(sigs, multiplex.ForkSignals()...)
-	} else {
+	case "select":
+		signal.Notify(sigs, multiplex.SelectSignals()...) // SIGCONT: deadlines after a stop
+	default: // blocking and threads: each read has its own timeout, and SIGCONT would stop them
 		signal.Notify(sigs, multiplex.Signals()...)
 	}
 	defer signal.Stop(sigs)
@@ -484,8 +488,8 @@ func forwardSignals(sigs <-chan os.Signal, ready <-chan model, term *multiplex.T
 			if !ok {
 				return
 			}
-			if term != nil {
-				term.Interrupt() // Ctrl-C works at the step prompt too
+			if term != nil && multiplex.Stops(sig) {
+				term.Interrupt() // Ctrl-C works at the step prompt too; fg after Ctrl-Z goes on waiting
 			}
 			if srv == nil {
 				pending = append(pending, sig)

@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -1321,6 +1322,66 @@ func TestSignalSecondSIGINT(t *testing.T) {
 	if out != "" {
 		t.Errorf("two SIGINTs: stdout %q; want nothing after the serving line", out)
 	}
+}
+
+// After a stop and a fg (SIGSTOP or Ctrl-Z's SIGTSTP, then SIGCONT), the
+// select loop wakes from the select the kernel made again with the time
+// that was left before the stop (multiplex.SelectSignals), and goes on
+// serving: SIGCONT is no request to stop, so the SIGINT after it is the
+// first, and stops gracefully.
+func TestSignalSIGCONT(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "trace.txt")
+	s := start(t, "-color", "never", "-o", file)
+	c := halfRequest(t, s) // select now waits for its head deadline
+	inTimedSelect(t, s.pid)
+	sendSignal(t, s, syscall.SIGSTOP)
+	sendSignal(t, s, syscall.SIGCONT)
+	// Either SIGCONT's handler ran on the loop's thread, and select
+	// returned EINTR (the kernel makes the call again only when no
+	// handler ran on its thread), or it ran on another, and its byte in
+	// the signal pipe woke select. Without SIGCONT in signal.Notify, the
+	// kernel made select again, with the time that was left, and neither
+	// shows. Nothing else wakes the loop meanwhile, and it writes its
+	// trace out before its next select.
+	woke := regexp.MustCompile(`\n--- SIGCONT \{si_signo=SIGCONT\} ---\n|\npselect6\(.*\{tv_sec=.*\) = -1 EINTR `)
+	for i := 0; ; i++ {
+		if tr, _ := os.ReadFile(file); woke.Match(tr) {
+			break
+		}
+		if i == 100000 {
+			tr, _ := os.ReadFile(file)
+			t.Fatalf("after SIGCONT, the trace shows neither SIGCONT nor a select it interrupted:\n%s", tr)
+		}
+		runtime.Gosched()
+	}
+	sendSignal(t, s, syscall.SIGINT)
+	listenerClosed(t, s)
+	finishInFlight(t, s, c) // 200, and exit status 0: SIGINT was the first
+}
+
+// inTimedSelect returns once a thread of process pid is in pselect6 with
+// a timeout, as /proc/PID/task/TID/syscall shows it: the call's number
+// and its arguments, the fifth the timeout's address.
+func inTimedSelect(t *testing.T, pid int) {
+	t.Helper()
+	tasks := fmt.Sprintf("/proc/%d/task", pid)
+	for range 100000 {
+		dirs, err := os.ReadDir(tasks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range dirs {
+			b, err := os.ReadFile(filepath.Join(tasks, d.Name(), "syscall"))
+			if err != nil {
+				t.Skipf("cannot see where the server's threads are: %v", err)
+			}
+			if f := strings.Fields(string(b)); len(f) > 5 && f[0] == strconv.Itoa(syscall.SYS_PSELECT6) && f[5] != "0x0" {
+				return
+			}
+		}
+		runtime.Gosched()
+	}
+	t.Fatalf("no thread of process %d came to wait in pselect6 with a timeout", pid)
 }
 
 // With the trace on, the signal shows as strace shows one, and the loop
