@@ -1343,7 +1343,7 @@ func TestSignalSIGCONT(t *testing.T) {
 	// kernel made select again, with the time that was left, and neither
 	// shows. Nothing else wakes the loop meanwhile, and it writes its
 	// trace out before its next select.
-	woke := regexp.MustCompile(`\n--- SIGCONT \{si_signo=SIGCONT\} ---\n|\npselect6\(.*\{tv_sec=.*\) = -1 EINTR `)
+	woke := regexp.MustCompile(`\n--- SIGCONT \{si_signo=SIGCONT, \.\.\.\} ---\n|\npselect6\(.*\{tv_sec=.*\) = -1 EINTR `)
 	for i := 0; ; i++ {
 		if tr, _ := os.ReadFile(file); woke.Match(tr) {
 			break
@@ -1373,7 +1373,7 @@ func inTimedSelect(t *testing.T, pid int) {
 		for _, d := range dirs {
 			b, err := os.ReadFile(filepath.Join(tasks, d.Name(), "syscall"))
 			if err != nil {
-				t.Skipf("cannot see where the server's threads are: %v", err)
+				continue // a thread that has just ended
 			}
 			if f := strings.Fields(string(b)); len(f) > 5 && f[0] == strconv.Itoa(syscall.SYS_PSELECT6) && f[5] != "0x0" {
 				return
