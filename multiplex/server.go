@@ -205,6 +205,10 @@ func (k sys) clock(cfg Config) time.Time { return cfg.Now().Add(-k.t.Paused()) }
 func (s *Server) Serve() error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	if err := s.k.holdSIGCONT(unix.SIG_BLOCK); err != nil { // only the signal pipe wakes select
+		return err
+	}
+	defer s.k.holdSIGCONT(unix.SIG_UNBLOCK)
 	for !s.stopped() {
 		if err := s.turn(); err != nil {
 			return err

@@ -43,7 +43,7 @@ type sys struct {
 func SyscallNames() []string {
 	return []string{"socket", "setsockopt", "bind", "listen", "getsockname", "pipe2", "pselect6",
 		"accept4", "read", "write", "sendfile", "shutdown", "ioctl", "fcntl", "close", "openat", "openat2", "fstat", "newfstatat",
-		"gettid", "wait4", "kill"}
+		"gettid", "wait4", "kill", "rt_sigprocmask"}
 }
 
 // SyscallAliases are the names a textbook gives some of those calls: Go's
@@ -464,6 +464,41 @@ func (k sys) kill(pid, conn int, sig unix.Signal) error {
 		k.emit(call(conn, "kill", args, 0), err)
 	}
 	return sysErr("kill", err)
+}
+
+// holdSIGCONT wraps rt_sigprocmask(2) on the calling thread, the select
+// loop's: how is unix.SIG_BLOCK or unix.SIG_UNBLOCK, and the set is
+// SIGCONT alone.
+//
+// The select loop and fork's parent take SIGCONT (SelectSignals), and so
+// the Go runtime has a handler for it. A handler that runs on the thread
+// asleep in select ends the call with EINTR, though no deadline needs it;
+// so an idle server, after a stop and a fg, showed a select that EINTR had
+// cut short, or not, as the kernel chose the thread. Blocked here, SIGCONT
+// goes to another thread, and only the signal pipe wakes select, and only
+// when it waits for a deadline (selector.sleep). A stop and a fg still stop
+// and resume this thread: that is not a signal handler's doing. Serve
+// unblocks it when it returns, on its way out.
+//
+// Fork's parent does not block it: a process it starts would inherit the
+// mask (Go's fork and exec keep the thread's), and its select ends with
+// EINTR at each child's exit (SIGCHLD) anyway.
+func (k sys) holdSIGCONT(how int) error {
+	var set unix.Sigset_t
+	set.Val[(unix.SIGCONT-1)/64] |= 1 << ((unix.SIGCONT - 1) % 64)
+	var args string
+	if k.t.On() {
+		name := "SIG_BLOCK"
+		if how == unix.SIG_UNBLOCK {
+			name = "SIG_UNBLOCK"
+		}
+		args = name + ", [CONT], NULL, 8"
+	}
+	err := k.do(0, "rt_sigprocmask", args, func() error { return unix.PthreadSigmask(how, &set, nil) })
+	if how == unix.SIG_UNBLOCK {
+		k.t.Flush() // the loop's last call, out before its caller says it stopped
+	}
+	return err
 }
 
 // waitStatusString prints a wait status as strace does:

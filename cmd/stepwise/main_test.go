@@ -1167,7 +1167,7 @@ func networkCalls(calls []straceCall) []straceCall {
 				continue
 			}
 			delete(sockets, c.fd)
-		case "pipe2", "openat", "openat2", "fstat":
+		case "pipe2", "openat", "openat2", "fstat", "rt_sigprocmask":
 			continue // in the trace, but not network calls: strace's filter leaves them out
 		}
 		keep = append(keep, c)
@@ -1336,21 +1336,22 @@ func TestSignalSIGCONT(t *testing.T) {
 	inTimedSelect(t, s.pid)
 	sendSignal(t, s, syscall.SIGSTOP)
 	sendSignal(t, s, syscall.SIGCONT)
-	// Either SIGCONT's handler ran on the loop's thread, and select
-	// returned EINTR (the kernel makes the call again only when no
-	// handler ran on its thread), or it ran on another, and its byte in
-	// the signal pipe woke select. Without SIGCONT in signal.Notify, the
-	// kernel made select again, with the time that was left, and neither
-	// shows. Nothing else wakes the loop meanwhile, and it writes its
-	// trace out before its next select.
-	woke := regexp.MustCompile(`\n--- SIGCONT \{si_signo=SIGCONT, \.\.\.\} ---\n|\npselect6\(.*\{tv_sec=.*\) = -1 EINTR `)
+	// SIGCONT's handler runs on another thread than the loop's, which
+	// blocks it, and its byte in the signal pipe wakes select. Without
+	// SIGCONT in signal.Notify, the kernel made select again, with the
+	// time that was left, and nothing shows. Nothing else wakes the loop
+	// meanwhile, and it writes its trace out before its next select.
+	woke := []byte("\n--- SIGCONT {si_signo=SIGCONT, ...} ---\n")
 	for i := 0; ; i++ {
-		if tr, _ := os.ReadFile(file); woke.Match(tr) {
+		tr, _ := os.ReadFile(file)
+		if bytes.Contains(tr, []byte("EINTR")) {
+			t.Fatalf("SIGCONT ended select with EINTR; want the signal pipe to wake it:\n%s", tr)
+		}
+		if bytes.Contains(tr, woke) {
 			break
 		}
 		if i == 100000 {
-			tr, _ := os.ReadFile(file)
-			t.Fatalf("after SIGCONT, the trace shows neither SIGCONT nor a select it interrupted:\n%s", tr)
+			t.Fatalf("after SIGCONT, the trace does not show it:\n%s", tr)
 		}
 		runtime.Gosched()
 	}
@@ -1364,6 +1365,13 @@ func TestSignalSIGCONT(t *testing.T) {
 // and its arguments, the fifth the timeout's address.
 func inTimedSelect(t *testing.T, pid int) {
 	t.Helper()
+	inSelect(t, pid, true)
+}
+
+// inSelect returns the id of a thread of process pid that is in pselect6,
+// with a timeout if timed, without one if not, once there is one.
+func inSelect(t *testing.T, pid int, timed bool) int {
+	t.Helper()
 	tasks := fmt.Sprintf("/proc/%d/task", pid)
 	for range 100000 {
 		dirs, err := os.ReadDir(tasks)
@@ -1375,13 +1383,70 @@ func inTimedSelect(t *testing.T, pid int) {
 			if err != nil {
 				continue // a thread that has just ended
 			}
-			if f := strings.Fields(string(b)); len(f) > 5 && f[0] == strconv.Itoa(syscall.SYS_PSELECT6) && f[5] != "0x0" {
-				return
+			if f := strings.Fields(string(b)); len(f) > 5 && f[0] == strconv.Itoa(syscall.SYS_PSELECT6) && (f[5] != "0x0") == timed {
+				tid, _ := strconv.Atoi(d.Name())
+				return tid
 			}
 		}
 		runtime.Gosched()
 	}
-	t.Fatalf("no thread of process %d came to wait in pselect6 with a timeout", pid)
+	t.Fatalf("no thread of process %d came to wait in pselect6 (with a timeout: %v)", pid, timed)
+	return 0
+}
+
+// A stop and a fg of an idle server show nothing: SIGCONT's handler never
+// runs on the thread asleep in select, which would end that select with
+// EINTR though no deadline needs it (the kernel picks the thread; here it
+// is sent to that very thread, where it used to land now and then). The
+// loop's thread blocks SIGCONT, and the signal waits there, pending.
+// (Fork's parent does not: its children would inherit the mask, and
+// SIGCHLD ends its select with EINTR at every child's exit anyway.)
+func TestSignalSIGCONTIdle(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "trace.txt")
+	s := start(t, "-color", "never", "-o", file)
+	tid := inSelect(t, s.pid, false)
+	if err := syscall.Tgkill(s.pid, tid, syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	// Either the signal waits on the thread, blocked, or its handler ran
+	// there and select ended: the trace is written out before the next.
+	status := fmt.Sprintf("/proc/%d/task/%d/status", s.pid, tid)
+	for i := 0; ; i++ {
+		if tr, _ := os.ReadFile(file); bytes.Contains(tr, []byte("EINTR")) {
+			t.Fatalf("an idle select ended with EINTR after SIGCONT:\n%s", tr)
+		}
+		if b, _ := os.ReadFile(status); sigBit(b, "SigPnd:", syscall.SIGCONT) && sigBit(b, "SigBlk:", syscall.SIGCONT) {
+			break
+		}
+		if i == 100000 {
+			b, _ := os.ReadFile(status)
+			t.Fatalf("SIGCONT neither held on thread %d nor seen in the trace:\n%s", tid, b)
+		}
+		runtime.Gosched()
+	}
+	if resp, err := exchange(t, s.addr, "GET /hello.txt HTTP/1.0\r\n\r\n"); err != nil || statusLine(resp) != "HTTP/1.0 200 OK" {
+		t.Fatalf("GET /hello.txt after SIGCONT: status line %q (%v); want HTTP/1.0 200 OK", statusLine(resp), err)
+	}
+	sendSignal(t, s, syscall.SIGINT)
+	if code, _ := wait(t, s); code != 0 {
+		t.Fatalf("exit status %d after SIGINT; want 0", code)
+	}
+	tr := string(readFile(t, file))
+	if strings.Contains(tr, "SIGCONT {") {
+		t.Errorf("the trace shows SIGCONT, which came while select waited for no deadline:\n%s", tr)
+	}
+}
+
+// sigBit reports whether the hex mask on /proc/PID/status's line that
+// begins with field has sig's bit set.
+func sigBit(status []byte, field string, sig syscall.Signal) bool {
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, field); ok {
+			m, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			return err == nil && m&(1<<(sig-1)) != 0
+		}
+	}
+	return false
 }
 
 // With the trace on, the signal shows as strace shows one, and the loop
