@@ -657,6 +657,11 @@ func TestSIGCONTWakesWithoutStopping(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- s.turn() }()
 	for !s.sig.timed.Load() {
+		select {
+		case err := <-done: // its 10 s ran out, with no sign that it waited for a deadline
+			t.Fatalf("select returned (%v) and never said it waited for a deadline:\n%s", err, s.log())
+		default:
+		}
 		runtime.Gosched()
 	}
 	s.Interrupt(unix.SIGCONT)
