@@ -268,7 +268,7 @@ func receive(cfg Config, k sys, fsys fs.FS, c *conn, buf []byte) *http10.Respons
 		if !first {
 			left := deadline.Sub(k.clock(cfg))
 			if left <= 0 {
-				return k.tooLate(cfg, c)
+				return k.readTimedOut(cfg, c)
 			}
 			if k.timeout(c.fd, c.id, unix.SO_RCVTIMEO, left) != nil {
 				return nil
@@ -281,11 +281,8 @@ func receive(cfg Config, k sys, fsys fs.FS, c *conn, buf []byte) *http10.Respons
 			// A signal (a stop and a continue, say): the read is made
 			// again, with the time left, which the wait so far has cut.
 			continue
-		case errors.Is(err, unix.EAGAIN) && len(c.in) > 0: // SO_RCVTIMEO
-			return k.tooLate(cfg, c)
-		case errors.Is(err, unix.EAGAIN):
-			k.note(c.id, "timeout: connected %v ago and sent nothing; closing", cfg.HeadTimeout)
-			return nil
+		case errors.Is(err, unix.EAGAIN): // SO_RCVTIMEO
+			return k.readTimedOut(cfg, c)
 		case errors.Is(err, ErrQuit):
 			k.note(c.id, "quit at the step prompt: the read, which would wait for the client, is not made; closing without an answer")
 			return nil
@@ -313,6 +310,18 @@ func receive(cfg Config, k sys, fsys fs.FS, c *conn, buf []byte) *http10.Respons
 			deadline = k.clock(cfg).Add(cfg.BodyTimeout)
 		}
 	}
+}
+
+// readTimedOut is receive's answer when the time for the request is up:
+// 408 if the client has sent part of one, and none (a close) if it has
+// sent nothing, as the select loop does (expire). Its last read said
+// EAGAIN, or a signal cut it short (a stop and a fg) after the deadline.
+func (k sys) readTimedOut(cfg Config, c *conn) *http10.Response {
+	if len(c.in) > 0 {
+		return k.tooLate(cfg, c)
+	}
+	k.note(c.id, "timeout: connected %v ago and sent nothing; closing", cfg.HeadTimeout)
+	return nil
 }
 
 // wasCut reports whether Blocking.cut has shut c's socket down: its last

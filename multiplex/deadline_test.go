@@ -615,6 +615,54 @@ func TestBlockingReadAfterSignal(t *testing.T) {
 	}
 }
 
+// A client that has sent nothing when its deadline passes during an
+// interrupted read is closed without a word, as when the read runs out
+// of time (EAGAIN), and as the select loop closes one: no 408 for a
+// request that never began.
+func TestBlockingSilentReadAfterSignal(t *testing.T) {
+	var mu sync.Mutex
+	now := clock
+	var out bytes.Buffer
+	b, err := ListenBlocking(Config{Addr: "127.0.0.1:0", FS: site, HeadTimeout: time.Hour,
+		Trace: trace.New(&out, trace.Options{}), Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.closeListener()
+	c, err := net.Dial("tcp", b.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	conn, _ := b.accept()
+	if conn == nil {
+		t.Fatal("no connection accepted")
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		serve(b.cfg, b.k, site, conn)
+	}()
+	tid := blockedInRead(t, conn.fd)
+	mu.Lock()
+	now = now.Add(2 * time.Hour) // the head's hour is up
+	mu.Unlock()
+	if err := unix.Tgkill(unix.Getpid(), tid, unix.SIGURG); err != nil { // see TestBlockingReadAfterSignal
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(time.Minute)) // fail, not hang, if the read waits its hour again
+	resp := readAll(t, c)
+	c.Close() // what the lingering close after a 408 would wait for
+	<-done
+	b.k.t.Flush()
+	if resp != "" || !strings.Contains(out.String(), "sent nothing; closing") {
+		t.Errorf("a client that sent nothing, its deadline passed during an interrupted read, got %q; want a close without an answer\n%s", resp, out.String())
+	}
+	if !strings.Contains(out.String(), "= -1 EINTR") {
+		t.Errorf("the trace does not show the interrupted read:\n%s", out.String())
+	}
+}
+
 // blockedInRead waits until a thread of this process is asleep in read(2)
 // on fd, and returns its id.
 func blockedInRead(t *testing.T, fd int) int {
