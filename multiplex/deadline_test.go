@@ -569,6 +569,29 @@ func TestAcceptPauseOverAfterClose(t *testing.T) {
 // once made again with the same SO_RCVTIMEO, so after a stop and a
 // continue, say, a client could hold the server a whole timeout more.)
 func TestBlockingReadAfterSignal(t *testing.T) {
+	resp, tr := readInterruptedLate(t, "GET /hello.txt HTTP/1.0\r\n") // half a head: the server reads on
+	if !strings.HasPrefix(resp, "HTTP/1.0 408 ") {
+		t.Errorf("after the deadline passed during an interrupted read, the answer is %q; want 408\n%s", strings.SplitN(resp, "\r\n", 2)[0], tr)
+	}
+}
+
+// A client that has sent nothing when its deadline passes during an
+// interrupted read is closed without a word, as when the read runs out
+// of time (EAGAIN), and as the select loop closes one: no 408 for a
+// request that never began.
+func TestBlockingSilentReadAfterSignal(t *testing.T) {
+	resp, tr := readInterruptedLate(t, "")
+	if resp != "" || !strings.Contains(tr, "sent nothing; closing") {
+		t.Errorf("a client that sent nothing, its deadline passed during an interrupted read, got %q; want a close without an answer\n%s", resp, tr)
+	}
+}
+
+// readInterruptedLate has a client send sent to a blocking model, which
+// gives the head an hour; once the server sleeps in read, the hour passes
+// and a signal interrupts the read. It returns what the client read and
+// the trace, which must show the interrupted read.
+func readInterruptedLate(t *testing.T, sent string) (resp, tr string) {
+	t.Helper()
 	var mu sync.Mutex
 	now := clock
 	var out bytes.Buffer
@@ -583,7 +606,9 @@ func TestBlockingReadAfterSignal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	send(t, c, "GET /hello.txt HTTP/1.0\r\n") // half a head: the server reads on
+	if sent != "" {
+		send(t, c, sent)
+	}
 	conn, _ := b.accept()
 	if conn == nil {
 		t.Fatal("no connection accepted")
@@ -604,63 +629,14 @@ func TestBlockingReadAfterSignal(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.SetReadDeadline(time.Now().Add(time.Minute)) // fail, not hang, if the read waits its hour again
-	resp := readAll(t, c)
+	resp = readAll(t, c)
 	c.Close() // what the lingering close after a 408 waits for
 	<-done
-	if !strings.HasPrefix(resp, "HTTP/1.0 408 ") {
-		t.Errorf("after the deadline passed during an interrupted read, the answer is %q; want 408\n%s", strings.SplitN(resp, "\r\n", 2)[0], out.String())
-	}
-	if !strings.Contains(out.String(), "= -1 EINTR") {
-		t.Errorf("the trace does not show the interrupted read:\n%s", out.String())
-	}
-}
-
-// A client that has sent nothing when its deadline passes during an
-// interrupted read is closed without a word, as when the read runs out
-// of time (EAGAIN), and as the select loop closes one: no 408 for a
-// request that never began.
-func TestBlockingSilentReadAfterSignal(t *testing.T) {
-	var mu sync.Mutex
-	now := clock
-	var out bytes.Buffer
-	b, err := ListenBlocking(Config{Addr: "127.0.0.1:0", FS: site, HeadTimeout: time.Hour,
-		Trace: trace.New(&out, trace.Options{}), Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.closeListener()
-	c, err := net.Dial("tcp", b.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	conn, _ := b.accept()
-	if conn == nil {
-		t.Fatal("no connection accepted")
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		serve(b.cfg, b.k, site, conn)
-	}()
-	tid := blockedInRead(t, conn.fd)
-	mu.Lock()
-	now = now.Add(2 * time.Hour) // the head's hour is up
-	mu.Unlock()
-	if err := unix.Tgkill(unix.Getpid(), tid, unix.SIGURG); err != nil { // see TestBlockingReadAfterSignal
-		t.Fatal(err)
-	}
-	c.SetReadDeadline(time.Now().Add(time.Minute)) // fail, not hang, if the read waits its hour again
-	resp := readAll(t, c)
-	c.Close() // what the lingering close after a 408 would wait for
-	<-done
 	b.k.t.Flush()
-	if resp != "" || !strings.Contains(out.String(), "sent nothing; closing") {
-		t.Errorf("a client that sent nothing, its deadline passed during an interrupted read, got %q; want a close without an answer\n%s", resp, out.String())
-	}
 	if !strings.Contains(out.String(), "= -1 EINTR") {
 		t.Errorf("the trace does not show the interrupted read:\n%s", out.String())
 	}
+	return resp, out.String()
 }
 
 // blockedInRead waits until a thread of this process is asleep in read(2)
