@@ -80,6 +80,10 @@ func FuzzParseRequest(f *testing.F) {
 					}
 				}
 			}
+			// Parsed as it arrives, in reads of any size, it gives the same.
+			for _, step := range []int{1, 2, 7} {
+				checkResumed(t, buf, lim, step)
+			}
 			// Whatever the parser says, the server has an answer.
 			var r *Response
 			switch {
@@ -104,39 +108,39 @@ func FuzzParseRequest(f *testing.F) {
 	})
 }
 
-// checkPartial checks ParsePartial on buf[:i], which ParseRequest finds
+// checkPartial checks what Parse tells of buf[:i], which ParseRequest finds
 // incomplete, against what the whole buf gives: the method it reports is
 // the request's, and the bytes after buf[:i] decide nothing
 // before its Next unless one of them is a control byte.
 func checkPartial(t *testing.T, buf []byte, i int, lim Limits, req *Request, err error) {
 	t.Helper()
-	p := ParsePartial(buf[:i], lim)
+	p := told(buf[:i], lim)
 	var pe *ProtocolError
 	switch {
 	case p.Method == "":
 	case req != nil && p.Method != req.Method, errors.As(err, &pe) && p.Method != pe.Method:
-		t.Fatalf("ParsePartial(%q) = %+v; the whole %q gives %+v, %v", buf[:i], p, buf, req, err)
+		t.Fatalf("Parse(%q) tells %+v; the whole %q gives %+v, %v", buf[:i], p, buf, req, err)
 	}
 	if p.HeadDone {
 		// Next is where the request ends: one byte short, it is still
 		// incomplete, whatever the bytes; all of it, and it parses whole.
 		if p.Next <= i {
-			t.Fatalf("ParsePartial(%q) = %+v; want Next past the %d bytes there are", buf[:i], p, i)
+			t.Fatalf("Parse(%q) tells %+v; want Next past the %d bytes there are", buf[:i], p, i)
 		}
 		if short := min(p.Next-1, len(buf)); short > i {
 			if r, _, e := ParseRequest(buf[:short], lim); r != nil || e != nil {
-				t.Fatalf("ParsePartial(%q) = %+v, but %q, shorter than Next, gives %+v, %v", buf[:i], p, buf[:short], r, e)
+				t.Fatalf("Parse(%q) tells %+v, but %q, shorter than Next, gives %+v, %v", buf[:i], p, buf[:short], r, e)
 			}
 		}
 		if p.Next <= len(buf) {
 			if r, n, e := ParseRequest(buf[:p.Next], lim); r == nil || n != p.Next {
-				t.Fatalf("ParsePartial(%q) = %+v, but %q gives %+v, %d bytes, %v; want the whole request", buf[:i], p, buf[:p.Next], r, n, e)
+				t.Fatalf("Parse(%q) tells %+v, but %q gives %+v, %d bytes, %v; want the whole request", buf[:i], p, buf[:p.Next], r, n, e)
 			}
 		}
 		return
 	}
 	if p.Next <= i {
-		t.Fatalf("ParsePartial(%q) = %+v; want Next past the %d bytes there are", buf[:i], p, i)
+		t.Fatalf("Parse(%q) tells %+v; want Next past the %d bytes there are", buf[:i], p, i)
 	}
 	j := i
 	for j < len(buf) && j+1 < p.Next && buf[j] >= ' ' && buf[j] != 0x7f {
@@ -144,7 +148,41 @@ func checkPartial(t *testing.T, buf []byte, i int, lim Limits, req *Request, err
 	}
 	if j > i {
 		if r, _, e := ParseRequest(buf[:j], lim); r != nil || e != nil {
-			t.Fatalf("ParsePartial(%q) = %+v, but %q, with no control byte added and shorter than Next, gives %+v, %v", buf[:i], p, buf[:j], r, e)
+			t.Fatalf("Parse(%q) tells %+v, but %q, with no control byte added and shorter than Next, gives %+v, %v", buf[:i], p, buf[:j], r, e)
+		}
+	}
+}
+
+// told is what Parse tells of buf, which ParseRequest finds incomplete,
+// started afresh: the Partial's fields, without its state.
+func told(buf []byte, lim Limits) Partial {
+	var p Partial
+	p.Parse(buf, lim)
+	return Partial{HeadDone: p.HeadDone, Method: p.Method, Next: p.Next}
+}
+
+// checkResumed has one Partial parse longer and longer prefixes of buf,
+// each step bytes longer than the last (the server's reads), and checks
+// that each answer, and what the Partial tells while the request is
+// incomplete, is what a fresh start on the same prefix gives: going on
+// from where the last call stopped changes nothing.
+func checkResumed(t *testing.T, buf []byte, lim Limits, step int) {
+	t.Helper()
+	var p Partial
+	for i := 0; ; i = min(i+step, len(buf)) {
+		req, n, err := p.Parse(buf[:i], lim)
+		wreq, wn, werr := ParseRequest(buf[:i], lim)
+		if n != wn || !sameRequest(req, wreq) || !reflect.DeepEqual(err, werr) {
+			t.Fatalf("Parse(%q), resumed every %d bytes, = %+v, %d, %v; from the start it gives %+v, %d, %v", buf[:i], step, req, n, err, wreq, wn, werr)
+		}
+		if req != nil || err != nil {
+			return
+		}
+		if got, want := (Partial{HeadDone: p.HeadDone, Method: p.Method, Next: p.Next}), told(buf[:i], lim); got != want {
+			t.Fatalf("Parse(%q), resumed every %d bytes, tells %+v; from the start, %+v", buf[:i], step, got, want)
+		}
+		if i == len(buf) {
+			return
 		}
 	}
 }
@@ -170,5 +208,50 @@ func BenchmarkParseRequest(b *testing.B) {
 		if req, _, err := ParseRequest(buf, Limits{}); req == nil || err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A head of folded lines of three bytes each, near the 16 KiB default
+// limit, parsed after each of its lines arrives, as a client sending a line
+// per packet has the server do: going on from the last line
+// (Partial.Parse), or from the first byte each time (ParseRequest), which
+// costs the square of the head's length.
+func BenchmarkParseByLine(b *testing.B) {
+	head := []byte("GET / HTTP/1.0\r\nX: a\r\n" + strings.Repeat("\tb\n", 5000) + "\r\n")
+	var ends []int
+	for i, c := range head {
+		if c == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	parse := map[string]func() (*Request, error){
+		"resumed": func() (*Request, error) {
+			var p Partial
+			for _, n := range ends {
+				if req, _, err := p.Parse(head[:n], Limits{}); req != nil || err != nil {
+					return req, err
+				}
+			}
+			return nil, nil
+		},
+		"afresh": func() (*Request, error) {
+			for _, n := range ends {
+				if req, _, err := ParseRequest(head[:n], Limits{}); req != nil || err != nil {
+					return req, err
+				}
+			}
+			return nil, nil
+		},
+	}
+	for _, name := range []string{"resumed", "afresh"} {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(head)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if req, err := parse[name](); req == nil || err != nil {
+					b.Fatalf("the head parsed to %v, %v; want a request", req, err)
+				}
+			}
+		})
 	}
 }

@@ -14,23 +14,26 @@ import (
 // refusal is decided by the bytes before some point and by nothing after it,
 // a prefix of the input gives either "incomplete" or the same refusal as the
 // whole input; that is what lets the caller call ParseRequest after each read.
+// For the same reason, what scanHead learned from a prefix holds for every
+// longer input: Partial.Parse keeps it, with where the scan stopped, and
+// goes on from there.
 //
 // The request line, Request-URI included, is checked as soon as its line
 // feed arrives, so that "GET /../x HTTP/1.0" is refused before any header.
 //
-// build runs once scanHead has found the end of the head: it copies the head
-// into one string, slices the request line and the fields out of it, and
-// checks what only the complete head can tell, the body framing. The head is
-// then complete, so these checks depend on no later byte either.
+// framed runs once scanHead has found the end of the head: it copies the
+// head into one string, slices the request line and the fields out of it,
+// and checks what only the complete head can tell, the body framing. The
+// head is then complete, so these checks depend on no later byte either.
 
-// head is what scanHead learned about a complete head.
+// head is what scanHead has learned about a head, complete or not yet.
 type head struct {
 	line, lineEnd int     // the request line is buf[line:lineEnd], terminator excluded
 	f             [3]span // its fields: method, Request-URI, HTTP-Version
 	method        string  // its method, if implemented (methodName), even if the line is refused
 	simple        bool    // it is a Simple-Request, "GET" SP Request-URI, even if refused
 	major, minor  int     // its HTTP-Version, once checked
-	fields        int     // number of header fields (continuation lines not counted)
+	fields        int     // number of header fields so far (continuation lines not counted)
 	end           int     // bytes of the head, blank line included; 0 if incomplete
 	next          int     // if incomplete: the length of buf at which an ordinary byte could decide (resume)
 }
@@ -50,15 +53,15 @@ const (
 	tooLong  = -2 // the line reaches the stop index without a line feed
 )
 
-// scanLine looks for the LF that ends the line starting at buf[start] and
-// returns its index. It examines no byte at or past stop, and returns tooLong
+// scanLine looks for the LF that ends a line, from buf[from] on (the bytes
+// of the line before it hold none), and returns its index. It examines no byte at or past stop, and returns tooLong
 // if the line reaches stop unfinished, needMore if buf ends first. On the way
 // it refuses control bytes (HT aside) and a CR that is not right before the LF:
 // RFC 1945, 2.2 allows CR only as part of CRLF, and App. B lets a server read
 // a bare LF as the end of a line, so "\r\n" and "\n" both end one.
-func scanLine(buf []byte, start, stop int, section string) (int, *ProtocolError) {
+func scanLine(buf []byte, from, stop int, section string) (int, *ProtocolError) {
 	end := min(len(buf), stop)
-	for i := start; i < end; i++ {
+	for i := from; i < end; i++ {
 		c := buf[i]
 		if c >= ' ' && c != 0x7f || c == '\t' {
 			continue
@@ -89,89 +92,116 @@ func lineEnd(end, stop int) int {
 	return needMore
 }
 
+// A cursor is where scanHead stopped in a head that was not complete, so
+// that the next call, given the same bytes and more after them, goes on
+// from there instead of from the first byte: a head sent a line per packet
+// would otherwise cost the square of its length. The zero cursor is the
+// start of a request.
+type cursor struct {
+	line    int  // the start of the line that had not ended
+	from    int  // where its scan goes on: no byte of it before holds a line feed
+	headers bool // that line is a header line: the request line is behind
+}
+
 // scanHead finds the end of the head at the start of buf, refusing as soon as
-// the bytes it has seen are wrong. It returns h.end == 0 if the head is not
-// complete yet.
-func scanHead(buf []byte, lim Limits) (h head, err *ProtocolError) {
-	// Request line. Empty lines before it are skipped (RFC 9112, 2.2; RFC 1945
-	// is silent); they count towards lim.Head, so an endless stream of them
-	// ends in 431 rather than in an endless buffer.
-	s := 0
+// the bytes it has seen are wrong, and going on from at, where it stopped
+// before, in h, what it learned before. It leaves h.end == 0 if the head is
+// not complete yet, and at where it stopped.
+func scanHead(buf []byte, lim Limits, h *head, at *cursor) *ProtocolError {
+	s, from := at.line, at.from
 	lf := 0
-	for {
-		// s <= lim.Head, so this cannot overflow even for huge limits.
-		lineFirst := lim.RequestLine <= lim.Head-s // the request line limit is met first (or together)
-		stop := lim.Head
-		if lineFirst {
-			stop = s + lim.RequestLine
-		}
-		lf, err = scanLine(buf, s, stop, "5.1")
-		if err != nil || lf < 0 {
-			// Unfinished or refused, the line may have shown its method: a
-			// HEAD's 408 or 414 has no body either (RFC 1945, 8.2).
-			h.method = earlyMethod(buf[s:min(len(buf), stop)])
-		}
-		if err != nil {
-			return h, err
-		}
-		switch lf {
-		case needMore:
-			h.next = resume(buf, stop, false)
-			return h, nil
-		case tooLong:
+	var err *ProtocolError
+	if !at.headers {
+		// Request line. Empty lines before it are skipped (RFC 9112, 2.2;
+		// RFC 1945 is silent); they count towards lim.Head, so an endless
+		// stream of them ends in 431 rather than in an endless buffer.
+		for {
+			// s <= lim.Head, so this cannot overflow even for huge limits.
+			lineFirst := lim.RequestLine <= lim.Head-s // the request line limit is met first (or together)
+			stop := lim.Head
 			if lineFirst {
-				return h, &ProtocolError{Status: StatusURITooLong, Msg: "request line is longer than " + strconv.Itoa(lim.RequestLine) + " bytes", Offset: stop, Section: citeLong}
+				stop = s + lim.RequestLine
 			}
-			return h, &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Msg: "request head is longer than " + strconv.Itoa(lim.Head) + " bytes", Offset: stop, Section: citeLarge}
+			lf, err = scanLine(buf, from, stop, "5.1")
+			if err != nil || lf < 0 {
+				// Unfinished or refused, the line may have shown its method: a
+				// HEAD's 408 or 414 has no body either (RFC 1945, 8.2).
+				h.method = earlyMethod(buf[s:min(len(buf), stop)])
+			}
+			if err != nil {
+				return err
+			}
+			switch lf {
+			case needMore:
+				h.next = resume(buf, stop, false)
+				*at = cursor{line: s, from: scanned(buf)}
+				return nil
+			case tooLong:
+				if lineFirst {
+					return &ProtocolError{Status: StatusURITooLong, Msg: "request line is longer than " + strconv.Itoa(lim.RequestLine) + " bytes", Offset: stop, Section: citeLong}
+				}
+				return &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Msg: "request head is longer than " + strconv.Itoa(lim.Head) + " bytes", Offset: stop, Section: citeLarge}
+			}
+			if trimCR(buf, s, lf) > s {
+				break
+			}
+			s, from = lf+1, lf+1
 		}
-		if trimCR(buf, s, lf) > s {
-			break
+		h.line, h.lineEnd = s, trimCR(buf, s, lf)
+		if err := checkRequestLine(buf, h); err != nil {
+			return err
 		}
-		s = lf + 1
-	}
-	h.line, h.lineEnd = s, trimCR(buf, s, lf)
-	if err := checkRequestLine(buf, &h); err != nil {
-		return h, err
-	}
-	if h.simple {
-		// A Simple-Request ends with its line: it has no headers (RFC 1945, 4.1).
-		h.end = lf + 1
-		return h, nil
+		if h.simple {
+			// A Simple-Request ends with its line: it has no headers (RFC 1945, 4.1).
+			h.end = lf + 1
+			return nil
+		}
+		s, from = lf+1, lf+1
 	}
 
 	// Header fields, up to the empty line (RFC 1945, 4.1 and 4.2).
-	for start := lf + 1; ; start = lf + 1 {
-		if start < len(buf) && start < lim.Head && h.fields == lim.Headers && isTokenByte(buf[start]) {
-			return h, &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Msg: "more than " + strconv.Itoa(lim.Headers) + " header fields", Offset: start, Section: citeLarge}
+	for ; ; s, from = lf+1, lf+1 {
+		if s < len(buf) && s < lim.Head && h.fields == lim.Headers && isTokenByte(buf[s]) {
+			return &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Msg: "more than " + strconv.Itoa(lim.Headers) + " header fields", Offset: s, Section: citeLarge}
 		}
-		lf, err = scanLine(buf, start, lim.Head, "4.2")
+		lf, err = scanLine(buf, from, lim.Head, "4.2")
 		if err != nil {
-			return h, err
+			return err
 		}
 		switch lf {
 		case needMore:
 			h.next = resume(buf, lim.Head, h.fields == lim.Headers)
-			return h, nil
+			*at = cursor{line: s, from: scanned(buf), headers: true}
+			return nil
 		case tooLong:
-			return h, &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Msg: "request head is longer than " + strconv.Itoa(lim.Head) + " bytes", Offset: lim.Head, Section: citeLarge}
+			return &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Msg: "request head is longer than " + strconv.Itoa(lim.Head) + " bytes", Offset: lim.Head, Section: citeLarge}
 		}
-		end := trimCR(buf, start, lf)
-		if end == start {
+		end := trimCR(buf, s, lf)
+		if end == s {
 			h.end = lf + 1
-			return h, nil
+			return nil
 		}
-		if isLWS(buf[start]) {
+		if isLWS(buf[s]) {
 			// A continuation line (RFC 1945, 2.2: LWS = [CRLF] 1*(SP|HT)).
 			if h.fields == 0 {
-				return h, &ProtocolError{Status: StatusBadRequest, Msg: "continuation line before any header field", Offset: start, Section: "4.2"}
+				return &ProtocolError{Status: StatusBadRequest, Msg: "continuation line before any header field", Offset: s, Section: "4.2"}
 			}
 			continue
 		}
-		if err := checkFieldName(buf, start, end); err != nil {
-			return h, err
+		if err := checkFieldName(buf, s, end); err != nil {
+			return err
 		}
 		h.fields++
 	}
+}
+
+// scanned is where scanLine goes on in a line it found unfinished at the
+// end of buf: there, unless buf ends in a CR, which the next byte decides.
+func scanned(buf []byte) int {
+	if n := len(buf); n > 0 && buf[n-1] == '\r' {
+		return n - 1
+	}
+	return len(buf)
 }
 
 // earlyMethod is the method of line, the start of a request line that has
@@ -381,22 +411,6 @@ func methodName(m []byte) string {
 		return "POST"
 	}
 	return ""
-}
-
-// build makes the Request from the complete head h, checking what needs the
-// whole head: the body framing. It returns (nil, 0, nil) if the body has not
-// all arrived.
-func build(buf []byte, h head, lim Limits) (*Request, int, *ProtocolError) {
-	r, n, err := framed(buf, h, lim)
-	switch {
-	case err != nil:
-		return nil, 0, err
-	case n > len(buf):
-		return nil, 0, nil
-	case n > h.end:
-		r.Body = buf[h.end:n:n]
-	}
-	return r, n, nil
 }
 
 // framed makes the Request, without its body, from the complete head h,

@@ -139,17 +139,10 @@ func (e *ProtocolError) Error() string { return "http10: " + e.Msg }
 // as the head is complete and its Content-Length exceeds lim.Body, before any
 // body arrives. Any prefix of buf gives either "incomplete" or the answer buf
 // gives, so a caller may call it after every read.
+//
+// A caller that parses again after each read can use Partial.Parse, which
+// gives the same answers and does not scan the same bytes twice.
 func ParseRequest(buf []byte, lim Limits) (req *Request, n int, err error) {
-	lim = lim.WithDefaults()
-	h, perr := scanHead(buf, lim)
-	if perr == nil {
-		if h.end == 0 {
-			return nil, 0, nil
-		}
-		if req, n, perr = build(buf, h, lim); perr == nil {
-			return req, n, nil
-		}
-	}
-	perr.Method, perr.Simple = h.method, h.simple
-	return nil, 0, perr
+	var p Partial
+	return p.Parse(buf, lim)
 }

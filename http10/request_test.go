@@ -427,7 +427,7 @@ func TestParseRequestNeedMore(t *testing.T) {
 
 // A Content-Length that the limit allows but no int can add to the head's
 // length is a body still to come, never a request that ends before its
-// head (n < 0), and ParsePartial says so: the bytes there are decide
+// head (n < 0), and Parse tells so: the bytes there are decide
 // nothing.
 func TestParseRequestLengthPastMaxInt(t *testing.T) {
 	lim := Limits{Body: math.MaxInt64}
@@ -438,8 +438,8 @@ func TestParseRequestLengthPastMaxInt(t *testing.T) {
 		if req, n, err := ParseRequest([]byte(in), lim); req != nil || n != 0 || err != nil {
 			t.Errorf("ParseRequest(%q) = %+v, %d, %v; want nil, 0, nil", in, req, n, err)
 		}
-		if p := ParsePartial([]byte(in), lim); !p.HeadDone || p.Next <= len(in) {
-			t.Errorf("ParsePartial(%q) = %+v; want HeadDone and Next past the %d bytes there are", in, p, len(in))
+		if p := told([]byte(in), lim); !p.HeadDone || p.Next <= len(in) {
+			t.Errorf("Parse(%q) tells %+v; want HeadDone and Next past the %d bytes there are", in, p, len(in))
 		}
 	}
 }
@@ -505,7 +505,9 @@ func TestStatusText(t *testing.T) {
 	}
 }
 
-func TestParsePartial(t *testing.T) {
+// What Parse tells of a request that is not complete: whether its head
+// is, its method, and when its bytes can next decide anything.
+func TestPartialTells(t *testing.T) {
 	lim := Limits{RequestLine: 20, Head: 60, Headers: 2}
 	for _, tc := range []struct {
 		in   string
@@ -527,8 +529,8 @@ func TestParsePartial(t *testing.T) {
 		{"POST /e HTTP/1.0\r\nContent-Length: 9\r\n\r\na\nb", Partial{HeadDone: true, Method: "POST", Next: 48}}, // a line feed in the body decides nothing
 		{"GET /\r", Partial{Method: "GET", Next: 7}},
 	} {
-		if got := ParsePartial([]byte(tc.in), lim); got != tc.want {
-			t.Errorf("ParsePartial(%q) = %+v; want %+v", tc.in, got, tc.want)
+		if got := told([]byte(tc.in), lim); got != tc.want {
+			t.Errorf("Parse(%q) tells %+v; want %+v", tc.in, got, tc.want)
 		}
 	}
 	// Every incomplete prefix of every test request, with the request's own
@@ -541,6 +543,9 @@ func TestParsePartial(t *testing.T) {
 	}
 }
 
+// checkPrefixes checks what Parse tells of every incomplete prefix of in
+// (checkPartial), and that Parse going on from a shorter prefix gives the
+// answers that starting afresh does (checkResumed).
 func checkPrefixes(t *testing.T, in string, lim Limits) {
 	t.Helper()
 	buf := []byte(in)
@@ -549,6 +554,9 @@ func checkPrefixes(t *testing.T, in string, lim Limits) {
 		if r, _, e := ParseRequest(buf[:i], lim); r == nil && e == nil {
 			checkPartial(t, buf, i, lim, req, err)
 		}
+	}
+	for _, step := range []int{1, 2, 7} {
+		checkResumed(t, buf, lim, step)
 	}
 }
 
@@ -586,5 +594,25 @@ func TestHasToken(t *testing.T) {
 		if got := r.HasToken("connection", "keep-alive"); got != tc.want {
 			t.Errorf("HasToken(Connection: %q, keep-alive) = %v; want %v", tc.v, got, tc.want)
 		}
+	}
+}
+
+// Parse goes on where it stopped: the lines it has scanned are not read
+// again. A byte changed in one of them (which breaks Parse's contract, the
+// same bytes at the start) shows it: Parse, resumed, misses the NUL that
+// ParseRequest, starting afresh, refuses.
+func TestParseGoesOn(t *testing.T) {
+	buf := []byte("GET / HTTP/1.0\r\nA: 1\r\nB: ")
+	var p Partial
+	if req, _, err := p.Parse(buf, Limits{}); req != nil || err != nil {
+		t.Fatalf("Parse(%q) = %+v, %v; want incomplete", buf, req, err)
+	}
+	buf[19] = 0 // "A: \x00"
+	buf = append(buf, "2\r\n\r\n"...)
+	if _, _, err := ParseRequest(buf, Limits{}); err == nil {
+		t.Fatalf("ParseRequest(%q) took a NUL in a header", buf)
+	}
+	if req, _, err := p.Parse(buf, Limits{}); req == nil || err != nil {
+		t.Errorf("Parse(%q), resumed after the line ending with the NUL, = %+v, %v; want it to go on past the lines it has read, and find a request", buf, req, err)
 	}
 }

@@ -59,7 +59,7 @@ type conn struct {
 	state    state
 	deadline time.Time               // when the loop gives up on what it waits for in this state
 	takeBy   time.Time               // WriteTimeout after the last write: a lingering close waits no longer for the answer's end (lingerOn)
-	pending  http10.Partial          // what the request's bytes so far tell: is the head in, its method, when to parse again
+	pending  http10.Partial          // what the request's bytes so far tell (is the head in, its method, when to parse again), and where the parser stopped
 	linger   bool                    // close politely: the client may still be sending
 	slow     bool                    // the answer took more than one go: its close lingers too (lingerNote)
 	in       []byte                  // bytes received and not yet answered

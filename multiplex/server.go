@@ -441,7 +441,7 @@ func (s *Server) parse(c *conn) {
 // answer parses c.in and returns the response to send, or nil if the
 // request is not complete yet. Every model parses with it.
 func (k sys) answer(cfg Config, fsys fs.FS, c *conn) *http10.Response {
-	req, n, err := http10.ParseRequest(c.in, cfg.Limits)
+	req, n, err := c.pending.Parse(c.in, cfg.Limits)
 	switch {
 	case err != nil:
 		k.narrateRefusal(c, err)
@@ -449,7 +449,6 @@ func (k sys) answer(cfg Config, fsys fs.FS, c *conn) *http10.Response {
 		return http10.Refuse(err, cfg.Now())
 	case req == nil:
 		k.note(c.id, "request incomplete after %d bytes: waiting for more", len(c.in))
-		c.pending = http10.ParsePartial(c.in, cfg.Limits)
 		return nil
 	}
 	k.narrateRequest(c, req, len(c.in)-n)
