@@ -206,9 +206,11 @@ func scanned(buf []byte) int {
 
 // earlyMethod is the method of line, the start of a request line that has
 // not ended, once its first field has: an implemented method followed by
-// SP or HT. Otherwise, "".
+// SP or HT. Otherwise, "". No implemented method is longer than "POST",
+// so only the first bytes are looked at: the line may be long, and this
+// runs each time it is found unfinished.
 func earlyMethod(line []byte) string {
-	for i, c := range line {
+	for i, c := range line[:min(len(line), len("POST")+1)] {
 		if isLWS(c) {
 			return methodName(line[:i])
 		}
