@@ -225,3 +225,18 @@ func TestMedianNote(t *testing.T) {
 		t.Errorf("no note %q under the table:\n%s", want, out.String())
 	}
 }
+
+// -h says what bench is for and how it is run before its flags, as
+// stepwise -h does, not package flag's bare "Usage of bench:".
+func TestUsage(t *testing.T) {
+	var stdout, stderr strings.Builder
+	if err := run([]string{"-h"}, &stdout, &stderr); err != nil {
+		t.Fatalf("bench -h: %v", err)
+	}
+	help := stderr.String()
+	for _, want := range []string{"Usage: go run ./cmd/bench [flags]\n", "nginx", "apt-get install apache2-utils nginx", "-smoke"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("bench -h does not say %q:\n%s", want, help)
+		}
+	}
+}

@@ -129,6 +129,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 	requests := flags.Int("n", 20000, "`requests` per ab run (at least 100)")
 	smoke := flags.Bool("smoke", false, "a tiny run for CI: -n 2000 -runs 1, 50 connections held; nginx optional")
 	timeout := flags.Duration("timeout", 15*time.Minute, "give up after `D` (1m with -smoke)")
+	flags.Usage = func() {
+		fmt.Fprint(flags.Output(), `Usage: go run ./cmd/bench [flags]
+
+Measures stepwise beside nginx and Go's net/http file server with ab, in
+one run, and prints a table of ratios. It needs ab and nginx:
+  apt-get install apache2-utils nginx
+and counts system calls with strace and perf if they are there.
+Flags:
+`)
+		flags.PrintDefaults()
+	}
 	if help, err := cli.Parse(flags, args); help || err != nil {
 		return err
 	}
