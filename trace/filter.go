@@ -2,6 +2,7 @@ package trace
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -45,7 +46,7 @@ func ParseFilter(spec string, known []string, aliases map[string][]string) (Filt
 		case known == nil && word != "" || slices.Contains(known, word):
 			f.names = append(f.names, word)
 		default:
-			return Filter{}, fmt.Errorf("%q is not all, none, sys, http, state or a system call the server makes (%s)", word, strings.Join(known, ", "))
+			return Filter{}, fmt.Errorf("%q is not all, none, sys, http, state or a system call the server makes (%s)", word, callList(known, aliases))
 		}
 	}
 	switch {
@@ -55,6 +56,23 @@ func ParseFilter(spec string, known []string, aliases map[string][]string) (Filt
 		return Filter{spec: spec}, nil
 	}
 	return f, nil
+}
+
+// callList lists, for an error message, the system calls a name may be:
+// their own names, and then the other names that stand for some of them,
+// so that whoever typed "selct" learns that "select" works, though the
+// call is pselect6.
+func callList(calls []string, aliases map[string][]string) string {
+	list := strings.Join(calls, ", ")
+	if len(aliases) == 0 {
+		return list
+	}
+	names := slices.Sorted(maps.Keys(aliases))
+	also := strings.Join(names, ", ")
+	if len(names) > 1 {
+		also = strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	}
+	return list + "; " + also + " also work"
 }
 
 // None reports whether f writes nothing at all.

@@ -57,6 +57,12 @@ func TestParseFilter(t *testing.T) {
 			t.Errorf("ParseFilter(%q) = nil error; want one", bad)
 		}
 	}
+	// A misspelt name is answered with the names that work, the textbook
+	// ones too: "select" is what a student types.
+	_, err := ParseFilter("selct", known, testAliases)
+	if want := `"selct" is not all, none, sys, http, state or a system call the server makes (accept4, read, write, pselect6, close; accept and select also work)`; err == nil || err.Error() != want {
+		t.Errorf("ParseFilter(%q) = %v; want %s", "selct", err, want)
+	}
 	var zero Filter
 	if !zero.Match(state) || zero.None() {
 		t.Error("the zero Filter must match every event")

@@ -163,7 +163,7 @@ func (s *Stepper) addBreak(b string) error {
 		case conn, slices.Contains(s.stages, name), slices.Contains(s.calls, name), s.calls == nil && isIdent(name):
 			breaks = append(breaks, name)
 		default:
-			return fmt.Errorf("breakpoint %q: want a system call (%s), a connection (c2) or a stage (%s)", name, strings.Join(s.calls, ", "), strings.Join(s.stages, ", "))
+			return fmt.Errorf("breakpoint %q: want a system call (%s), a connection (c2) or a stage (%s)", name, callList(s.calls, s.aliases), strings.Join(s.stages, ", "))
 		}
 	}
 	for _, name := range breaks {

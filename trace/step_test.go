@@ -125,6 +125,7 @@ func TestStepper(t *testing.T) {
 		{"tab splits", []string{"s\t3", "s"}, StepOptions{}, []int{1, 4, 5}, ""},
 		{"enter after a mistake repeats the last good command", []string{"n", "jump", ""}, StepOptions{}, []int{1, 4}, `unknown command "jump"`},
 		{"unknown breakpoint", []string{"b reed", "c"}, StepOptions{Calls: []string{"read"}}, []int{1}, `breakpoint "reed": want a system call (read)`},
+		{"unknown breakpoint names the textbook names", []string{"b selct", "c"}, StepOptions{Calls: []string{"read", "pselect6"}, Aliases: testAliases}, []int{1}, `breakpoint "selct": want a system call (read, pselect6; accept and select also work)`},
 		{"help", []string{"h", "c"}, StepOptions{}, []int{1}, "repeat the last command"},
 		{"fds", []string{"fds", "c"}, StepOptions{FDs: func() string { return "fd table\n" }}, []int{1}, "fd table"},
 		{"fds offered", []string{"h", "c"}, StepOptions{FDs: func() string { return "" }}, []int{1}, "p play, fds, h help"},
