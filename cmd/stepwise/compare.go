@@ -166,7 +166,7 @@ Flags:
 			usage()
 			return nil
 		}
-		return cli.Usage(fmt.Errorf("compare: %w (compare -h lists the flags)", err))
+		return cli.Usage(fmt.Errorf("compare: %w (compare -h lists the flags)", cli.FlagError(flags, err)))
 	}
 	rest := flags.Args()
 	if len(rest) == 0 {

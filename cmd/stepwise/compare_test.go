@@ -163,7 +163,7 @@ func TestCompareUsage(t *testing.T) {
 		{[]string{"compare", "many", "lots"}, "from 1 to 50"},
 		{[]string{"compare", "-quick", "2", "many", "3"}, "-quick is for slow, idle and slowread"},
 		{[]string{"compare", "-pace", "1ms", "slow"}, "-pace 1ms: want 10ms to 5s"},
-		{[]string{"compare", "-pace", "soon", "slow"}, `invalid value "soon" for flag -pace`},
+		{[]string{"compare", "-pace", "soon", "slow"}, `compare: -pace "soon": want a duration with its unit, e.g. 300ms, 2s or 1m (compare -h`},
 		{[]string{"compare", "-quick", "0", "slow"}, "-quick 0: want 1 to 50"},
 		{[]string{"compare", "-models", "select,coroutines", "slow"}, `unknown model "coroutines"`},
 		{[]string{"compare", "-models", "select,select", "slow"}, "select twice"},

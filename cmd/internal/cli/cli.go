@@ -10,6 +10,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
+	"time"
 )
 
 // A usageError is a mistake on the command line: exit status 2.
@@ -37,9 +40,43 @@ func Parse(flags *flag.FlagSet, args []string) (help bool, err error) {
 		return true, nil
 	}
 	if err != nil {
-		return false, Usage(fmt.Errorf("%w (-h lists the flags)", err))
+		return false, Usage(fmt.Errorf("%w (-h lists the flags)", FlagError(flags, err)))
 	}
 	return false, nil
+}
+
+// FlagError is err, a mistake flags.Parse found, told so that it says
+// what to type. Where package flag says only "parse error" about a
+// number or a duration, it says what the value should have been: for
+// -delay 1, that a duration needs its unit.
+func FlagError(flags *flag.FlagSet, err error) error {
+	// Package flag's words: invalid value "1" for flag -delay: parse error
+	msg, ok := strings.CutSuffix(err.Error(), ": parse error")
+	if !ok {
+		return err
+	}
+	quoted, name, ok := strings.Cut(strings.TrimPrefix(msg, "invalid value "), " for flag -")
+	value, qerr := strconv.Unquote(quoted)
+	f := flags.Lookup(name)
+	if !ok || qerr != nil || f == nil {
+		return err
+	}
+	getter, ok := f.Value.(flag.Getter)
+	if !ok {
+		return err
+	}
+	var want string
+	switch getter.Get().(type) {
+	case time.Duration:
+		want = "a duration with its unit, e.g. 300ms, 2s or 1m"
+	case int, int64, uint, uint64:
+		want = "a whole number"
+	case float64:
+		want = "a number"
+	default:
+		return err
+	}
+	return fmt.Errorf("-%s %q: want %s", name, value, want)
 }
 
 // Main runs a command's run function with the process's arguments and

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -30,5 +31,30 @@ func TestReporting(t *testing.T) {
 	own := errors.New("3 of 3 connections failed")
 	if err := Reporting(failing{}, func(w io.Writer) error { fmt.Fprintln(w, "x"); return own }); err != own {
 		t.Errorf("Reporting of a failed command: %v; want its own error first", err)
+	}
+}
+
+// A value package flag could not read is told with what it should have
+// been: "parse error" alone leaves -delay 1 a riddle.
+func TestParseSaysWhatValueToType(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-delay", "1"}, `-delay "1": want a duration with its unit, e.g. 300ms, 2s or 1m (-h lists the flags)`},
+		{[]string{"-n", "five"}, `-n "five": want a whole number (-h lists the flags)`},
+		{[]string{"-n", "99999999999999999999"}, `invalid value "99999999999999999999" for flag -n: value out of range (-h lists the flags)`},
+		{[]string{"-v=maybe"}, `invalid boolean value "maybe" for -v: parse error (-h lists the flags)`},
+		{[]string{"-bogus"}, `flag provided but not defined: -bogus (-h lists the flags)`},
+	} {
+		flags := flag.NewFlagSet("test", flag.ContinueOnError)
+		flags.SetOutput(io.Discard)
+		flags.Duration("delay", 0, "")
+		flags.Int("n", 0, "")
+		flags.Bool("v", false, "")
+		help, err := Parse(flags, tc.args)
+		if help || err == nil || err.Error() != tc.want || !IsUsage(err) {
+			t.Errorf("Parse(%q) = %v, %v; want the usage error %s", tc.args, help, err, tc.want)
+		}
 	}
 }
