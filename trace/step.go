@@ -16,15 +16,17 @@ import (
 // reads what to do from a terminal. While it waits, the whole server
 // waits: there is only one goroutine to wait.
 //
-// Only what is typed at a prompt is read: keys pressed while the server
-// ran are discarded first (StepOptions.In's Discard).
+// What is typed at a prompt is read as a command. A line typed while the
+// server runs (playing, or after c) asks only for a pause before the next
+// event; anything else typed meanwhile is discarded before the prompt
+// (StepOptions.In's Discard).
 //
 // Commands (gdb's and delve's words, split at any white space; Enter
 // repeats the last one that worked, and a wrong one says what is wrong):
 //
 //	s, step [N]       do the next N steps (default 1), then pause
 //	n, next           run to the next select (or accept: StepOptions.Next)
-//	c, continue       run until a breakpoint
+//	c, continue       run until a breakpoint (or a line typed meanwhile)
 //	b, break X[,Y]    pause before X: a system call (accept, read, ...), a
 //	                  connection (c2), or a stage the server names; b alone
 //	                  lists
@@ -210,7 +212,7 @@ func (s *Stepper) pause(e Event, what string) {
 			return
 		}
 	case continuing:
-		if !s.hits(e) {
+		if !s.hits(e) && !s.keyed(0) {
 			return
 		}
 	case playing:
@@ -218,14 +220,7 @@ func (s *Stepper) pause(e Event, what string) {
 			break // a breakpoint stops the show
 		}
 		fmt.Fprintf(s.out, "[step %d] %s\n", e.Seq, what)
-		if key, err := s.input.Wait(s.delay); err != nil || !key {
-			if err != nil {
-				s.in = nil // the terminal is gone: run on
-			}
-			return
-		}
-		if line, err := s.in.ReadString('\n'); err == io.EOF && line == "" {
-			s.endOfInput() // the key was Ctrl-D: quit now, not at a second one
+		if !s.keyed(s.delay) {
 			return
 		}
 	case stepping:
@@ -262,6 +257,26 @@ func (s *Stepper) pause(e Event, what string) {
 			return
 		}
 	}
+}
+
+// keyed waits up to d for a line typed while the server runs on, playing
+// or after c, and reports whether one came: it asks for a pause before
+// the next event, whatever it says, as a key pressed in gdb's continue
+// (Ctrl-C there) does. Ctrl-D quits at once, not at a second one.
+func (s *Stepper) keyed(d time.Duration) bool {
+	key, err := s.input.Wait(d)
+	if err != nil {
+		s.in = nil // the terminal is gone: run on
+		return false
+	}
+	if !key {
+		return false
+	}
+	if line, err := s.in.ReadString('\n'); err == io.EOF && line == "" {
+		s.endOfInput()
+		return false
+	}
+	return true
 }
 
 // endOfInput is Ctrl-D, at a prompt or while playing: nobody will type
@@ -326,7 +341,7 @@ func (s *Stepper) do(line string) (goOn, ok bool) {
 	case "c", "continue":
 		s.mode = continuing
 		if len(s.breaks) == 0 {
-			fmt.Fprintln(s.out, "no breakpoints: running freely (Ctrl-C stops the server)")
+			fmt.Fprintln(s.out, "no breakpoints: running freely; press Enter to pause at the next step (Ctrl-C stops the server)")
 		}
 		return true, true
 	case "b", "break":
@@ -403,7 +418,7 @@ func (s *Stepper) listBreaks() {
 
 const stepHelp = `s, step [N]      do the next N steps (default 1), then pause
 n, next          run to the next select
-c, continue      run until a breakpoint
+c, continue      run until a breakpoint; Enter pauses sooner
 b, break X[,Y]   pause before X: a system call (accept, read, ...), a connection (c2),
                  or a stage (listed below)
 bp               list breakpoints          d, delete [X]   delete one, or all

@@ -186,6 +186,19 @@ func TestStepperQuitAndPlay(t *testing.T) {
 	if !slices.Equal(paused, []int{2}) {
 		t.Errorf("play, key at the second step: paused before %v; want [2]", paused)
 	}
+	// So does a line typed after c, before the next event, whatever it
+	// says: the only way back to the prompt without a breakpoint.
+	in = &script{lines: []string{"c", "q", "c"}, keys: []bool{false, true}}
+	paused, said2 := session(t, in, StepOptions{}, steps)
+	if !slices.Equal(paused, []int{1, 3}) || !strings.Contains(said2, "press Enter to pause") {
+		t.Errorf("c, then a line typed before the third step: paused before %v; want [1 3], and c to say Enter pauses:\n%s", paused, said2)
+	}
+	// And Ctrl-D after c quits, with no prompt after it.
+	in = &script{lines: []string{"c"}, keys: []bool{true}}
+	paused, said2 = session(t, in, StepOptions{}, steps)
+	if !slices.Equal(paused, []int{1}) || !strings.Contains(said2, "end of input (Ctrl-D): quitting") {
+		t.Errorf("c, then Ctrl-D: paused before %v; want [1], then a quit:\n%s", paused, said2)
+	}
 	if _, err := NewStepper(StepOptions{Break: []string{"Read!"}}); err == nil {
 		t.Error(`NewStepper with breakpoint "Read!" = nil error; want one`)
 	}

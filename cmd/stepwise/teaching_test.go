@@ -515,21 +515,24 @@ func (tm *terminal) command(shown *bytes.Buffer, cmd string) string {
 	return shown.String()[at:]
 }
 
-// Keys pressed while the server runs answer no prompt: a teacher who
-// presses Enter (twice) or q while the server waits for a client, after c
-// to a breakpoint, still gets the breakpoint's pause, and it waits for
-// what is typed there.
+// Keys pressed while the server runs answer no prompt, but ask for one:
+// a teacher who typed c with no breakpoint, then presses Enter (twice) or
+// q while the server sleeps in select, gets a pause at its next step,
+// accept4's once a client comes, and it waits for what is typed there.
 func TestStepTypeAhead(t *testing.T) {
 	term, shown := startStepping(t, "-addr", "127.0.0.1:0", "-color", "never", "-trace", "none", "-step")
-	term.command(shown, "b accept")
 	at := shown.Len()
 	term.typeLine("c")
 	serving := regexp.MustCompile(`on http://127\.0\.0\.1:(\d+)/\n`)
 	term.until(shown, at, serving.Match)
 	port := string(serving.FindSubmatch(shown.Bytes()[at:])[1])
+	if !strings.Contains(shown.String()[at:], "press Enter to pause") {
+		t.Errorf("c with no breakpoint does not say that Enter pauses:\n%s", shown.String()[at:])
+	}
 
 	// Typed while the server sleeps in select: once the terminal echoes
 	// them, they wait in its input queue.
+	inSelect(t, term.cmd.Process.Pid, false)
 	at = shown.Len()
 	keys := "\n\nq\n"
 	if _, err := term.master.Write([]byte(keys)); err != nil {
