@@ -40,6 +40,11 @@ func Parse(flags *flag.FlagSet, args []string) (help bool, err error) {
 		return true, nil
 	}
 	if err != nil {
+		// A subcommand's flags ("stepwise draw") name it, as its other
+		// mistakes do: "draw: ... (draw -h lists the flags)".
+		if _, sub, ok := strings.Cut(flags.Name(), " "); ok {
+			return false, Usage(fmt.Errorf("%s: %w (%s -h lists the flags)", sub, FlagError(flags, err), sub))
+		}
 		return false, Usage(fmt.Errorf("%w (-h lists the flags)", FlagError(flags, err)))
 	}
 	return false, nil
@@ -50,10 +55,16 @@ func Parse(flags *flag.FlagSet, args []string) (help bool, err error) {
 // number or a duration, it says what the value should have been: for
 // -delay 1, that a duration needs its unit.
 func FlagError(flags *flag.FlagSet, err error) error {
-	// Package flag's words: invalid value "1" for flag -delay: parse error
+	// Package flag's words: invalid value "1" for flag -delay: parse error,
+	// and for a boolean: invalid boolean value "maybe" for -explain: parse error
 	msg, ok := strings.CutSuffix(err.Error(), ": parse error")
 	if !ok {
 		return err
+	}
+	if quoted, name, ok := strings.Cut(strings.TrimPrefix(msg, "invalid boolean value "), " for -"); ok && quoted != msg {
+		if value, qerr := strconv.Unquote(quoted); qerr == nil {
+			return fmt.Errorf("-%s=%q: want true or false (or -%s alone, for true)", name, value, name)
+		}
 	}
 	quoted, name, ok := strings.Cut(strings.TrimPrefix(msg, "invalid value "), " for flag -")
 	value, qerr := strconv.Unquote(quoted)

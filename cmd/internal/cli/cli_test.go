@@ -44,7 +44,7 @@ func TestParseSaysWhatValueToType(t *testing.T) {
 		{[]string{"-delay", "1"}, `-delay "1": want a duration with its unit, e.g. 300ms, 2s or 1m (-h lists the flags)`},
 		{[]string{"-n", "five"}, `-n "five": want a whole number (-h lists the flags)`},
 		{[]string{"-n", "99999999999999999999"}, `invalid value "99999999999999999999" for flag -n: value out of range (-h lists the flags)`},
-		{[]string{"-v=maybe"}, `invalid boolean value "maybe" for -v: parse error (-h lists the flags)`},
+		{[]string{"-v=maybe"}, `-v="maybe": want true or false (or -v alone, for true) (-h lists the flags)`},
 		{[]string{"-bogus"}, `flag provided but not defined: -bogus (-h lists the flags)`},
 	} {
 		flags := flag.NewFlagSet("test", flag.ContinueOnError)
@@ -56,5 +56,12 @@ func TestParseSaysWhatValueToType(t *testing.T) {
 		if help || err == nil || err.Error() != tc.want || !IsUsage(err) {
 			t.Errorf("Parse(%q) = %v, %v; want the usage error %s", tc.args, help, err, tc.want)
 		}
+	}
+	// A subcommand's mistake names it, and where its own flags are listed.
+	flags := flag.NewFlagSet("stepwise draw", flag.ContinueOnError)
+	flags.Int("rounds", 0, "")
+	want := `draw: -rounds "x": want a whole number (draw -h lists the flags)`
+	if help, err := Parse(flags, []string{"-rounds", "x"}); help || err == nil || err.Error() != want {
+		t.Errorf("Parse(-rounds x) for stepwise draw = %v, %v; want the usage error %s", help, err, want)
 	}
 }
