@@ -740,7 +740,7 @@ func listenError(addr string, err error) error {
 	var hint string
 	switch {
 	case errors.Is(err, unix.EADDRINUSE):
-		hint = "another process is listening on that port; pick another one, or port 0 to let the kernel choose"
+		hint = inUseHint(addr)
 	case errors.Is(err, unix.EACCES):
 		hint = "ports below 1024 need root or CAP_NET_BIND_SERVICE; use a port from 1024 up"
 	case errors.Is(err, unix.EADDRNOTAVAIL):
@@ -750,6 +750,19 @@ func listenError(addr string, err error) error {
 		return fmt.Errorf("listen on %s: %w (%s)", addr, err, hint)
 	}
 	return fmt.Errorf("listen on %s: %w", addr, err)
+}
+
+// inUseHint says what to do when addr's port is taken: find out who holds
+// it, as conventions.md's servers say, or pick another port, the next one
+// say.
+func inUseHint(addr string) string {
+	i := strings.LastIndexByte(addr, ':')
+	port, err := strconv.Atoi(addr[i+1:])
+	if i < 0 || err != nil || port < 1 || port >= 65535 {
+		return "another process is listening on that port; pick another one, or port 0 to let the kernel choose"
+	}
+	return fmt.Sprintf("another process is listening on port %d, which ss -ltnp 'sport = :%d' names; pick another port, %s say, or port 0 to let the kernel choose",
+		port, port, addr[:i+1]+strconv.Itoa(port+1))
 }
 
 // CheckAddr reports what is wrong with addr as Config.Addr, before any

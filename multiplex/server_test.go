@@ -917,3 +917,20 @@ func TestServeYields(t *testing.T) {
 		t.Errorf("Serve gave way %d times in one turn; want 1", n)
 	}
 }
+
+// A port another process holds gets a hint that names the port, how to
+// find out who holds it, and another port to try.
+func TestListenAddressInUse(t *testing.T) {
+	first, err := Listen(Config{Addr: "127.0.0.1:0", FS: site, Trace: trace.New(io.Discard, trace.Options{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { first.Close() })
+	addr := first.Addr()
+	port, _ := strconv.Atoi(addr[strings.LastIndexByte(addr, ':')+1:])
+	_, err = Listen(Config{Addr: addr, FS: site, Trace: trace.New(io.Discard, trace.Options{})})
+	want := fmt.Sprintf("listen on %s: bind: address already in use (another process is listening on port %d, which ss -ltnp 'sport = :%d' names; pick another port, 127.0.0.1:%d say, or port 0 to let the kernel choose)", addr, port, port, port+1)
+	if err == nil || err.Error() != want {
+		t.Errorf("Listen on a port in use: %v; want %s", err, want)
+	}
+}
