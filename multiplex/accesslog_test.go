@@ -11,6 +11,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"stepwise/trace"
 )
 
@@ -66,6 +68,23 @@ func TestExplanations(t *testing.T) {
 	log := ts.log()
 	if n := strings.Count(log, "    # "+explanations["accept4"]); n != 1 {
 		t.Errorf("the accept4 explanation appears %d times in two requests; want once:\n%s", n, log)
+	}
+	// A head with no fields: its blank line is said to end it, not to be
+	// a header line; the header line's sentence waits for a header.
+	if !strings.Contains(log, "c1 >\n    # "+explanations["header-end"]) || strings.Contains(log, explanations["header"]) {
+		t.Errorf("the blank line of a head without fields is not explained as its end:\n%s", log)
+	}
+	ts.get(t, "GET /hello.txt HTTP/1.0\r\nHost: x\r\n\r\n")
+	if log := ts.log(); !strings.Contains(log, "c3 > Host: x\n    # "+explanations["header"]) {
+		t.Errorf("the first header line is not explained:\n%s", log)
+	}
+	// A call a signal cut short is explained as such, whatever the call.
+	var out bytes.Buffer
+	k := sys{t: trace.New(&out, trace.Options{Explain: true})}
+	k.emit(call(0, "pselect6", "1, [0], NULL, NULL, NULL, NULL", 0), unix.EINTR)
+	k.t.Flush()
+	if !strings.Contains(out.String(), "= -1 EINTR (Interrupted system call)\n    # "+explanations["EINTR"]) {
+		t.Errorf("a select that EINTR ended is not explained as such:\n%s", out.String())
 	}
 }
 

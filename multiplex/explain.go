@@ -11,7 +11,7 @@ import (
 // call. Keys are system call names and stage names (see Stages).
 var explanations = map[string]string{
 	"socket":         "socket asks the kernel for a new communication endpoint and returns a file descriptor: a small number that names it from now on.",
-	"setsockopt":     "SO_REUSEADDR lets the server bind its port again right after a restart, while old connections still wait out TIME_WAIT.",
+	"setsockopt":     "SO_REUSEADDR lets the server bind its port again right after a restart, while old connections still wait out TIME_WAIT: the minute a closed TCP connection is kept, so that its late packets are not taken for a new one's.",
 	"bind":           "bind gives the socket its address: the IP and port clients will connect to.",
 	"listen":         "listen makes it a listening socket: the kernel now completes connections by itself and queues them, up to this many, for accept.",
 	"getsockname":    "getsockname asks which address the socket really has; with port 0 it is how the server learns the port the kernel chose.",
@@ -47,6 +47,8 @@ var explanations = map[string]string{
 	// The finer keys of explanation.
 	"write-log":      "fd 1 is standard output: -access-log writes a line there for each request, in the Common Log Format.",
 	"signal-SIGCHLD": "SIGCHLD tells a parent that one of its child processes has exited; the parent collects it with wait4.",
+	"header-end":     "an empty line ends the request head (RFC 1945 §4.1); this request has no header fields, and what follows it, if anything, is the body.",
+	"EINTR":          "EINTR: a signal came while the call waited, and the kernel ended the call early so that the signal's handler could run; nothing went wrong, and the server makes the call again.",
 }
 
 // blockingExplanations replace explanations for a client's socket, and its
@@ -73,6 +75,10 @@ func (k sys) explanation(e trace.Event) string {
 		key = "write-log" // sys.log's: every other write is to a client
 	case key == "signal" && strings.HasPrefix(e.Text, "SIGCHLD"):
 		key = "signal-SIGCHLD"
+	case key == "header" && e.Text == "":
+		key = "header-end" // a head with no fields: its blank line is its first "header"
+	case e.Errno == "EINTR":
+		key = "EINTR" // the call's own sentence waits for a call that ends as it should
 	}
 	if s, ok := blockingExplanations[key]; ok && !k.nonblocking && e.Conn != 0 {
 		return s

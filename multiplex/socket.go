@@ -136,11 +136,10 @@ func (k sys) doNoted(conn int, name, args, note string, f func() error) error {
 // check k.t.On() first, so that with tracing off no argument string is
 // ever built.
 func (k sys) emit(e trace.Event, err error) {
-	e = k.explained(e)
 	if errno, ok := err.(unix.Errno); ok {
 		e.Ret, e.Errno, e.ErrText = -1, unix.ErrnoName(errno), errText(errno)
 	}
-	k.t.Emit(e)
+	k.t.Emit(k.explained(e))
 }
 
 // errText is strerror(3)'s text for errno, as strace prints it.
